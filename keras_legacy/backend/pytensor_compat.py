@@ -1,0 +1,228 @@
+"""Everything about PyTensor that is version-sensitive or replaces a Theano name.
+
+Keras 0.x called ``theano.function``, ``theano.scan``, ``T.nnet.*``,
+``T.unbroadcast`` and ``MRG_RandomStreams``.  PyTensor 3.x renamed, removed or
+changed each of them; this module is the one place that knows how:
+
+* compile mode: the C backend (``CVM``) by default, where a C++ compiler is
+  configured; ``theano_mode=`` (a mode name or a ``Mode``) overrides it;
+* ``scan``: PyTensor 3.x deprecates the ``(outputs, updates)`` return value
+  (``return_updates``); we ask for it explicitly and hide the warning;
+* the removed ``T.nnet`` functions (hard_sigmoid, relu, softmax,
+  categorical/binary crossentropy) with Theano's formulas;
+* ``unbroadcast`` (the ``Unbroadcast`` Op was removed);
+* ``round`` with Theano's default (half away from zero);
+* random streams for Dropout / noise layers (Theano's MRG generator does not
+  exist in PyTensor; draws come from NumPy's PCG64).
+
+The layers themselves use ``pytensor.tensor`` directly, like the original used
+``theano.tensor``.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytensor
+import pytensor.tensor as T
+from pytensor.compile.mode import Mode
+from pytensor.compile.mode import get_mode as _pt_get_mode
+from pytensor.tensor.special import softmax as _pt_softmax
+
+PYTENSOR_VERSION = pytensor.__version__
+
+#: The mode every keras_legacy compile uses unless ``theano_mode`` says otherwise.
+DEFAULT_MODE_NAME = "CVM" if pytensor.config.cxx else "NUMBA"
+
+
+def floatx() -> str:
+    """The float dtype of new weights and constants (``pytensor.config.floatX``)."""
+    return pytensor.config.floatX
+
+
+def get_mode(theano_mode=None) -> Mode:
+    """Map the 0.x ``theano_mode`` argument onto a PyTensor ``Mode``.
+
+    ``None`` gives the C backend (``CVM``); a string is a PyTensor mode name
+    (``"FAST_RUN"``, ``"FAST_COMPILE"``, ``"NUMBA"``, ``"JAX"``, ...); a
+    ``Mode`` instance is used as given.
+    """
+    if theano_mode is None:
+        return _pt_get_mode(DEFAULT_MODE_NAME)
+    if isinstance(theano_mode, Mode):
+        return theano_mode
+    if isinstance(theano_mode, str):
+        try:
+            return _pt_get_mode(theano_mode)
+        except Exception as exc:  # PyTensor raises a bare Exception/KeyError
+            raise ValueError(
+                f"Unknown theano_mode {theano_mode!r}: expected None (the C backend), "
+                "a PyTensor mode name such as 'CVM', 'FAST_RUN', 'FAST_COMPILE', "
+                "'NUMBA' or 'JAX', or a pytensor.compile.mode.Mode instance."
+            ) from exc
+    raise TypeError(
+        f"theano_mode must be None, a mode name or a pytensor Mode, got {type(theano_mode).__name__}."
+    )
+
+
+def function(inputs, outputs, updates=None, mode=None, givens=None, name=None):
+    """``theano.function`` as Keras 0.x called it (``allow_input_downcast=True``)."""
+    return pytensor.function(
+        inputs,
+        outputs,
+        updates=list(updates or []),
+        givens=givens,
+        mode=get_mode(mode),
+        allow_input_downcast=True,
+        on_unused_input="ignore",
+        name=name,
+    )
+
+
+def scan(fn, sequences=None, outputs_info=None, non_sequences=None, n_steps=None,
+         truncate_gradient=-1, go_backwards=False, strict=False, name=None):
+    """``theano.scan``: returns ``(outputs, updates)`` on every PyTensor 3.x."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*[Ss]can return signature.*")
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module="pytensor.scan")
+        return pytensor.scan(
+            fn,
+            sequences=sequences,
+            outputs_info=outputs_info,
+            non_sequences=list(non_sequences or []),
+            n_steps=n_steps,
+            truncate_gradient=truncate_gradient,
+            go_backwards=go_backwards,
+            strict=strict,
+            name=name,
+            return_updates=True,
+        )
+
+
+def grad(cost, wrt, **kwargs):
+    return pytensor.grad(cost, wrt, **kwargs)
+
+
+def unbroadcast(x, *axes):
+    """Drop the static length of ``axes`` (Theano's ``T.unbroadcast``).
+
+    Scan needs an initial state whose type matches the step's output; an
+    ``alloc(0, n, 1)`` is typed ``(?, 1)`` while ``dot(h, U)`` is ``(?, ?)``.
+    Reshaping with ``-1`` on the axis yields an unknown length.
+    """
+    for axis in axes:
+        axis = axis % x.ndim
+        if x.type.shape[axis] is None:
+            continue
+        shape = [x.shape[i] for i in range(x.ndim)]
+        shape[axis] = -1
+        x = T.reshape(x, shape, ndim=x.ndim)
+    return x
+
+
+def _const(value, like):
+    return np.asarray(value, dtype=like.dtype)
+
+
+# --- the removed T.nnet functions, with Theano's formulas -----------------------
+
+def sigmoid(x):
+    return T.sigmoid(x)
+
+
+def hard_sigmoid(x):
+    """Theano's ``T.nnet.hard_sigmoid``: ``clip(0.2 * x + 0.5, 0, 1)`` in x's dtype."""
+    x = T.as_tensor_variable(x)
+    return T.clip(x * _const(0.2, x) + _const(0.5, x), 0, 1)
+
+
+def relu(x, alpha=0):
+    """Theano's ``T.nnet.relu``: ``0.5 * (x + |x|)`` (gradient 0.5 at 0)."""
+    x = T.as_tensor_variable(x)
+    if alpha == 0:
+        return _const(0.5, x) * (x + abs(x))
+    f1 = _const(0.5 * (1 + alpha), x)
+    f2 = _const(0.5 * (1 - alpha), x)
+    return f1 * x + f2 * abs(x)
+
+
+def softmax(x):
+    """Theano's ``T.nnet.softmax``: row-wise over the last axis of a matrix."""
+    return _pt_softmax(x, axis=-1)
+
+
+def softplus(x):
+    return T.softplus(x)
+
+
+def categorical_crossentropy(coding_dist, true_dist):
+    """Theano's ``T.nnet.categorical_crossentropy(predictions, targets)``."""
+    if true_dist.ndim == coding_dist.ndim:
+        return -T.sum(true_dist * T.log(coding_dist), axis=coding_dist.ndim - 1)
+    if true_dist.ndim == coding_dist.ndim - 1:
+        return -T.log(coding_dist[T.arange(coding_dist.shape[0]), true_dist])
+    raise TypeError("categorical_crossentropy: true_dist must be one-hot (same ndim) or an index vector.")
+
+
+def binary_crossentropy(output, target):
+    """Theano's ``T.nnet.binary_crossentropy(output, target)``, elementwise."""
+    return -(target * T.log(output) + (1.0 - target) * T.log(1.0 - output))
+
+
+def round_half_away(x):
+    """Theano's ``T.round`` default (half away from zero); PyTensor rounds half to even."""
+    return T.sign(x) * T.floor(abs(x) + _const(0.5, T.as_tensor_variable(x)))
+
+
+def flatten(x, outdim=1):
+    """Theano's ``T.flatten(x, outdim)``; PyTensor renamed the keyword to ``ndim``."""
+    return T.flatten(x, ndim=outdim)
+
+
+def stack(*tensors):
+    """Theano <= 0.7 ``T.stack(a, b, ...)``."""
+    return T.stack(list(tensors), axis=0)
+
+
+# --- random numbers -------------------------------------------------------------
+
+class RandomStreams:
+    """Stand-in for Theano's ``MRG_RandomStreams`` as Keras 0.x used it.
+
+    Each draw owns a shared NumPy ``Generator`` whose state advances on every
+    call of a compiled function (a ``default_update``, as in Theano), so a plain
+    ``pytensor.function`` gets fresh noise each call too.  The streams are not
+    Theano's MRG31k3p: masks differ from the original's, distributions do not.
+    """
+
+    def __init__(self, seed=None):
+        if seed is None:
+            seed = np.random.randint(10_000_000)
+        self._seed_gen = np.random.default_rng(int(seed))
+
+    def _draw(self, rv_fn, *args, size, dtype=None):
+        rng = pytensor.shared(np.random.default_rng(self._seed_gen.integers(2**31)))
+        kwargs = {"size": size, "rng": rng}
+        if dtype is not None:
+            kwargs["dtype"] = dtype
+        next_rng, value = rv_fn(*args, **kwargs).owner.outputs
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            rng.default_update = next_rng
+        return value
+
+    def uniform(self, size, low=0.0, high=1.0, dtype=None):
+        dtype = dtype or floatx()
+        return T.cast(self._draw(T.random.uniform, low, high, size=size), dtype)
+
+    def normal(self, size, avg=0.0, std=1.0, dtype=None):
+        dtype = dtype or floatx()
+        return T.cast(self._draw(T.random.normal, avg, std, size=size), dtype)
+
+    def binomial(self, size, n=1, p=0.5, dtype="int64"):
+        """Bernoulli draws as MRG did them: ``cast(uniform(size) < p, dtype)``."""
+        if n != 1:
+            raise ValueError("RandomStreams.binomial supports n=1 only, as MRG_RandomStreams did.")
+        u = self._draw(T.random.uniform, 0.0, 1.0, size=size)
+        return T.cast(T.lt(u, p), dtype)

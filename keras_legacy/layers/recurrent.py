@@ -1,0 +1,424 @@
+"""Recurrent layers of Keras 0.1.3: SimpleRNN, SimpleDeepRNN, GRU, LSTM, JZS1-3.
+
+Every layer takes a 3-D input ``(nb_samples, timesteps, input_dim)`` and
+returns ``(nb_samples, output_dim)`` (the last step) or, with
+``return_sequences=True``, ``(nb_samples, timesteps, output_dim)``.
+
+The graph is built as the original built it:
+
+* the input projections ``X.W + b`` are computed for all timesteps outside the
+  loop, then fed to ``scan`` as sequences;
+* the recurrent matrices are scan non-sequences;
+* masking has the 0.1.2-0.2.0 *reset* semantics: the step at time ``t``
+  receives ``mask[t-1]`` (the mask is left-padded with one 0) and multiplies
+  the previous state(s) by it, so after a masked step the next step starts
+  from a zero state.  Outputs at masked steps are computed, not zeroed;
+* ``truncate_gradient`` is scan's: back-propagation runs over the last
+  ``truncate_gradient`` steps only.
+
+In the equations below ``h~ = mask[t-1] * h[t-1]`` (and ``c~`` likewise),
+``act`` is ``activation`` and ``inner`` is ``inner_activation``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytensor.tensor as T
+
+from keras_legacy import activations, initializations
+from keras_legacy import backend as K
+from keras_legacy.layers.core import MaskedLayer
+from keras_legacy.utils.theano_utils import alloc_zeros_matrix, sharedX
+
+
+class Recurrent(MaskedLayer):
+    """The template of the recurrent layers.
+
+    Subclasses define ``_input_projections(X)`` (time-major sequences computed
+    outside the loop), ``_step(*sequences, mask_tm1, *states, *weights)``,
+    ``_recurrent_weights()`` and ``n_states``.  ``get_output`` owns the rest.
+    """
+
+    input_ndim = 3
+    n_states = 1
+
+    def _init_common(self, input_dim, output_dim, init, inner_init, activation,
+                     truncate_gradient, return_sequences):
+        MaskedLayer.__init__(self)
+        self.input_dim = input_dim
+        self.output_dim = output_dim
+        self.init = initializations.get(init)
+        self.inner_init = initializations.get(inner_init)
+        self.activation = activations.get(activation)
+        self.truncate_gradient = truncate_gradient
+        self.return_sequences = return_sequences
+        self.input = T.tensor3()
+
+    def get_output_mask(self, train=None):
+        if self.return_sequences:
+            return super().get_output_mask(train)
+        return None
+
+    def get_padded_shuffled_mask(self, train, X, pad=0):
+        """The input mask, time-major ``(timesteps + pad, nb_samples, 1)``, int8.
+
+        Without an input mask every step is kept (ones).  ``pad`` zeros are
+        prepended along time: with ``pad=1`` the step at ``t`` sees ``mask[t-1]``.
+        """
+        mask = self.get_input_mask(train)
+        if mask is None:
+            mask = T.ones_like(X.sum(axis=-1))
+        mask = T.shape_padright(mask)
+        mask = T.specify_broadcastable(mask, -1)
+        mask = mask.dimshuffle(1, 0, 2)
+        if pad > 0:
+            padding = T.zeros((pad, mask.shape[1], 1), dtype=mask.dtype)
+            padding = T.specify_broadcastable(padding, -1)
+            mask = T.concatenate([padding, mask], axis=0)
+        return T.cast(mask, "int8")
+
+    def _zero_state(self, X):
+        return K.unbroadcast(alloc_zeros_matrix(X.shape[1], self.output_dim), 1)
+
+    def get_output(self, train=False):
+        X = self.get_input(train)
+        padded_mask = self.get_padded_shuffled_mask(train, X, pad=1)
+        X = X.dimshuffle((1, 0, 2))
+        sequences = self._input_projections(X) + [padded_mask[: X.shape[0]]]
+        outputs, _ = K.scan(
+            self._step,
+            sequences=sequences,
+            outputs_info=[self._zero_state(X) for _ in range(self.n_states)],
+            non_sequences=self._recurrent_weights(),
+            truncate_gradient=self.truncate_gradient,
+        )
+        if self.n_states > 1:
+            outputs = outputs[0]
+        if self.return_sequences:
+            return outputs.dimshuffle((1, 0, 2))
+        return outputs[-1]
+
+    def _base_config(self):
+        return {
+            "name": self.__class__.__name__,
+            "input_dim": self.input_dim,
+            "output_dim": self.output_dim,
+            "init": initializations.name_of(self.init),
+            "inner_init": initializations.name_of(self.inner_init),
+            "activation": activations.name_of(self.activation),
+        }
+
+    def _tail_config(self):
+        return {
+            "truncate_gradient": self.truncate_gradient,
+            "return_sequences": self.return_sequences,
+        }
+
+
+class SimpleRNN(Recurrent):
+    """Fully connected RNN: ``h[t] = act(x[t].W + b + h~.U)``.
+
+    Params ``[W, U, b]``; default activation ``sigmoid``.
+    """
+
+    def __init__(self, input_dim, output_dim, init="glorot_uniform", inner_init="orthogonal",
+                 activation="sigmoid", weights=None, truncate_gradient=-1, return_sequences=False):
+        self._init_common(input_dim, output_dim, init, inner_init, activation,
+                          truncate_gradient, return_sequences)
+        self.add_weight("W", (input_dim, output_dim), self.init)
+        self.add_weight("U", (output_dim, output_dim), self.inner_init)
+        self.add_weight("b", (output_dim,), initializations.zero)
+        if weights is not None:
+            self.set_weights(weights)
+
+    def _input_projections(self, X):
+        return [T.dot(X, self.W) + self.b]
+
+    def _recurrent_weights(self):
+        return [self.U]
+
+    def _step(self, x_t, mask_tm1, h_tm1, u):
+        return self.activation(x_t + mask_tm1 * T.dot(h_tm1, u))
+
+    def get_config(self):
+        return {**self._base_config(), **self._tail_config()}
+
+
+class SimpleDeepRNN(Recurrent):
+    """RNN looking ``depth`` steps back.
+
+    ``h[t] = act(x[t].W + b + sum_{k=1..depth} mask[t-k] * inner(h[t-k].U_k))``.
+    Params ``[W, U_1, ..., U_depth, b]`` (the ``U_k`` are the list ``Us``).
+    """
+
+    def __init__(self, input_dim, output_dim, depth=3, init="glorot_uniform",
+                 inner_init="orthogonal", activation="sigmoid", inner_activation="hard_sigmoid",
+                 weights=None, truncate_gradient=-1, return_sequences=False):
+        self._init_common(input_dim, output_dim, init, inner_init, activation,
+                          truncate_gradient, return_sequences)
+        self.depth = depth
+        self.inner_activation = activations.get(inner_activation)
+        self.add_weight("W", (input_dim, output_dim), self.init)
+        self.Us = [self.add_weight(f"U_{k + 1}", (output_dim, output_dim), self.inner_init)
+                   for k in range(depth)]
+        self.add_weight("b", (output_dim,), initializations.zero)
+        if weights is not None:
+            self.set_weights(weights)
+
+    def _step(self, x_t, *args):
+        out = x_t
+        for k in range(self.depth):
+            mask_tmk = args[k]
+            h_tmk = args[k + self.depth]
+            u_k = args[k + 2 * self.depth]
+            out = out + mask_tmk * self.inner_activation(T.dot(h_tmk, u_k))
+        return self.activation(out)
+
+    def get_output(self, train=False):
+        X = self.get_input(train)
+        padded_mask = self.get_padded_shuffled_mask(train, X, pad=self.depth)
+        X = X.dimshuffle((1, 0, 2))
+        x = T.dot(X, self.W) + self.b
+        initial = alloc_zeros_matrix(self.depth, X.shape[1], self.output_dim)
+        initial = K.unbroadcast(initial, 0, 2)
+        # Mask taps 0, -1, ..., -(depth-1) on a mask padded with ``depth`` zeros:
+        # the step at t reads mask[t-1], ..., mask[t-depth].
+        outputs, _ = K.scan(
+            self._step,
+            sequences=[x, dict(input=padded_mask[: X.shape[0] + self.depth - 1],
+                               taps=[-k for k in range(self.depth)])],
+            outputs_info=[dict(initial=initial, taps=[-(k + 1) for k in range(self.depth)])],
+            non_sequences=list(self.Us),
+            truncate_gradient=self.truncate_gradient,
+        )
+        if self.return_sequences:
+            return outputs.dimshuffle((1, 0, 2))
+        return outputs[-1]
+
+    def get_config(self):
+        return {**self._base_config(), "depth": self.depth,
+                "inner_activation": activations.name_of(self.inner_activation),
+                **self._tail_config()}
+
+
+class GRU(Recurrent):
+    """Gated recurrent unit (Cho et al. 2014), reset gate before the product.
+
+    ``z = inner(x.W_z + b_z + h~.U_z)``, ``r = inner(x.W_r + b_r + h~.U_r)``,
+    ``hh = act(x.W_h + b_h + (r * h~).U_h)``, ``h[t] = z * h~ + (1 - z) * hh``.
+    Params ``[W_z, U_z, b_z, W_r, U_r, b_r, W_h, U_h, b_h]``; default
+    activation ``sigmoid``, inner activation ``hard_sigmoid``.
+    """
+
+    def __init__(self, input_dim, output_dim=128, init="glorot_uniform", inner_init="orthogonal",
+                 activation="sigmoid", inner_activation="hard_sigmoid", weights=None,
+                 truncate_gradient=-1, return_sequences=False):
+        self._init_common(input_dim, output_dim, init, inner_init, activation,
+                          truncate_gradient, return_sequences)
+        self.inner_activation = activations.get(inner_activation)
+        for gate in "zrh":
+            self.add_weight(f"W_{gate}", (input_dim, output_dim), self.init)
+            self.add_weight(f"U_{gate}", (output_dim, output_dim), self.inner_init)
+            self.add_weight(f"b_{gate}", (output_dim,), initializations.zero)
+        if weights is not None:
+            self.set_weights(weights)
+
+    def _input_projections(self, X):
+        return [T.dot(X, self.W_z) + self.b_z, T.dot(X, self.W_r) + self.b_r,
+                T.dot(X, self.W_h) + self.b_h]
+
+    def _recurrent_weights(self):
+        return [self.U_z, self.U_r, self.U_h]
+
+    def _step(self, xz_t, xr_t, xh_t, mask_tm1, h_tm1, u_z, u_r, u_h):
+        h_mask_tm1 = mask_tm1 * h_tm1
+        z = self.inner_activation(xz_t + T.dot(h_mask_tm1, u_z))
+        r = self.inner_activation(xr_t + T.dot(h_mask_tm1, u_r))
+        hh_t = self.activation(xh_t + T.dot(r * h_mask_tm1, u_h))
+        return z * h_mask_tm1 + (1 - z) * hh_t
+
+    def get_config(self):
+        return {**self._base_config(),
+                "inner_activation": activations.name_of(self.inner_activation),
+                **self._tail_config()}
+
+
+class LSTM(Recurrent):
+    """Long short-term memory (Hochreiter 1997), no peepholes.
+
+    ``i = inner(x.W_i + b_i + h~.U_i)``, ``f = inner(x.W_f + b_f + h~.U_f)``,
+    ``c[t] = f * c~ + i * act(x.W_c + b_c + h~.U_c)``,
+    ``o = inner(x.W_o + b_o + h~.U_o)``, ``h[t] = o * act(c[t])``.
+
+    Params (the save order) ``[W_i, U_i, b_i, W_c, U_c, b_c, W_f, U_f, b_f,
+    W_o, U_o, b_o]``; the initial values are drawn in the order i, f, c, o, as
+    the original did.  ``b_f`` starts at ``forget_bias_init`` (ones).
+    """
+
+    n_states = 2
+    _SAVE_ORDER = "icfo"
+
+    def __init__(self, input_dim, output_dim=128, init="glorot_uniform", inner_init="orthogonal",
+                 forget_bias_init="one", activation="tanh", inner_activation="hard_sigmoid",
+                 weights=None, truncate_gradient=-1, return_sequences=False):
+        self._init_common(input_dim, output_dim, init, inner_init, activation,
+                          truncate_gradient, return_sequences)
+        self.inner_activation = activations.get(inner_activation)
+        self.forget_bias_init = initializations.get(forget_bias_init)
+        for gate in "ifco":  # draw order
+            pos = 3 * self._SAVE_ORDER.index(gate)
+            bias_init = self.forget_bias_init if gate == "f" else initializations.zero
+            self.add_weight(f"W_{gate}", (input_dim, output_dim), self.init, position=pos)
+            self.add_weight(f"U_{gate}", (output_dim, output_dim), self.inner_init, position=pos + 1)
+            self.add_weight(f"b_{gate}", (output_dim,), bias_init, position=pos + 2)
+        if weights is not None:
+            self.set_weights(weights)
+
+    def _input_projections(self, X):
+        return [T.dot(X, self.W_i) + self.b_i, T.dot(X, self.W_f) + self.b_f,
+                T.dot(X, self.W_o) + self.b_o, T.dot(X, self.W_c) + self.b_c]
+
+    def _recurrent_weights(self):
+        return [self.U_i, self.U_f, self.U_o, self.U_c]
+
+    def _step(self, xi_t, xf_t, xo_t, xc_t, mask_tm1, h_tm1, c_tm1, u_i, u_f, u_o, u_c):
+        h_mask_tm1 = mask_tm1 * h_tm1
+        c_mask_tm1 = mask_tm1 * c_tm1
+        i_t = self.inner_activation(xi_t + T.dot(h_mask_tm1, u_i))
+        f_t = self.inner_activation(xf_t + T.dot(h_mask_tm1, u_f))
+        c_t = f_t * c_mask_tm1 + i_t * self.activation(xc_t + T.dot(h_mask_tm1, u_c))
+        o_t = self.inner_activation(xo_t + T.dot(h_mask_tm1, u_o))
+        h_t = o_t * self.activation(c_t)
+        return h_t, c_t
+
+    def get_config(self):
+        return {**self._base_config(),
+                "forget_bias_init": initializations.name_of(self.forget_bias_init),
+                "inner_activation": activations.name_of(self.inner_activation),
+                **self._tail_config()}
+
+
+class _JZS(Recurrent):
+    """Shared constructor of the JZS (MUT1-3) layers of Jozefowicz et al. 2015."""
+
+    _uses_pmat = False
+
+    def __init__(self, input_dim, output_dim=128, init="glorot_uniform", inner_init="orthogonal",
+                 activation="tanh", inner_activation="sigmoid", weights=None,
+                 truncate_gradient=-1, return_sequences=False):
+        self._init_common(input_dim, output_dim, init, inner_init, activation,
+                          truncate_gradient, return_sequences)
+        self.inner_activation = activations.get(inner_activation)
+        self._build_weights()
+        if self._uses_pmat:
+            # A fixed random +-1/sqrt(input_dim) projection (identity when the
+            # dims agree). 0.1.3 keeps it out of ``params``: not trained, not saved.
+            if input_dim == output_dim:
+                pmat = np.identity(output_dim)
+            else:
+                signs = np.random.binomial(1, 0.5, size=(input_dim, output_dim)) * 2.0 - 1.0
+                pmat = signs / np.sqrt(input_dim)
+            self.Pmat = sharedX(pmat, name="Pmat")
+        if weights is not None:
+            self.set_weights(weights)
+
+    def _recurrent_weights(self):
+        return [getattr(self, f"U_{g}") for g in self._recurrent_gates]
+
+    def get_config(self):
+        return {**self._base_config(),
+                "inner_activation": activations.name_of(self.inner_activation),
+                **self._tail_config()}
+
+
+class JZS1(_JZS):
+    """MUT1: ``z = inner(x.W_z + b_z)``, ``r = inner(x.W_r + b_r + h~.U_r)``,
+    ``hh = act(tanh(x.Pmat) + b_h + (r * h~).U_h)``, ``h[t] = hh * z + h~ * (1 - z)``.
+
+    Params ``[W_z, b_z, W_r, U_r, b_r, U_h, b_h]`` (``Pmat`` is not a param).
+    """
+
+    _uses_pmat = True
+    _recurrent_gates = "rh"
+
+    def _build_weights(self):
+        i, o = self.input_dim, self.output_dim
+        self.add_weight("W_z", (i, o), self.init)
+        self.add_weight("b_z", (o,), initializations.zero)
+        self.add_weight("W_r", (i, o), self.init)
+        self.add_weight("U_r", (o, o), self.inner_init)
+        self.add_weight("b_r", (o,), initializations.zero)
+        self.add_weight("U_h", (o, o), self.inner_init)
+        self.add_weight("b_h", (o,), initializations.zero)
+
+    def _input_projections(self, X):
+        return [T.dot(X, self.W_z) + self.b_z, T.dot(X, self.W_r) + self.b_r,
+                T.tanh(T.dot(X, self.Pmat)) + self.b_h]
+
+    def _step(self, xz_t, xr_t, xh_t, mask_tm1, h_tm1, u_r, u_h):
+        h_mask_tm1 = mask_tm1 * h_tm1
+        z = self.inner_activation(xz_t)
+        r = self.inner_activation(xr_t + T.dot(h_mask_tm1, u_r))
+        hh_t = self.activation(xh_t + T.dot(r * h_mask_tm1, u_h))
+        return hh_t * z + h_mask_tm1 * (1 - z)
+
+
+class JZS2(_JZS):
+    """MUT2: ``z = inner(x.W_z + b_z + h~.U_z)``, ``r = inner(x.Pmat + b_r + h~.U_r)``,
+    ``hh = act(x.W_h + b_h + (r * h~).U_h)``, ``h[t] = hh * z + h~ * (1 - z)``.
+
+    Params ``[W_z, U_z, b_z, U_r, b_r, W_h, U_h, b_h]`` (``Pmat`` is not a param).
+    """
+
+    _uses_pmat = True
+    _recurrent_gates = "zrh"
+
+    def _build_weights(self):
+        i, o = self.input_dim, self.output_dim
+        self.add_weight("W_z", (i, o), self.init)
+        self.add_weight("U_z", (o, o), self.inner_init)
+        self.add_weight("b_z", (o,), initializations.zero)
+        self.add_weight("U_r", (o, o), self.inner_init)
+        self.add_weight("b_r", (o,), initializations.zero)
+        self.add_weight("W_h", (i, o), self.init)
+        self.add_weight("U_h", (o, o), self.inner_init)
+        self.add_weight("b_h", (o,), initializations.zero)
+
+    def _input_projections(self, X):
+        return [T.dot(X, self.W_z) + self.b_z, T.dot(X, self.Pmat) + self.b_r,
+                T.dot(X, self.W_h) + self.b_h]
+
+    def _step(self, xz_t, xr_t, xh_t, mask_tm1, h_tm1, u_z, u_r, u_h):
+        h_mask_tm1 = mask_tm1 * h_tm1
+        z = self.inner_activation(xz_t + T.dot(h_mask_tm1, u_z))
+        r = self.inner_activation(xr_t + T.dot(h_mask_tm1, u_r))
+        hh_t = self.activation(xh_t + T.dot(r * h_mask_tm1, u_h))
+        return hh_t * z + h_mask_tm1 * (1 - z)
+
+
+class JZS3(_JZS):
+    """MUT3: ``z = inner(x.W_z + b_z + tanh(h~).U_z)``, ``r = inner(x.W_r + b_r + h~.U_r)``,
+    ``hh = act(x.W_h + b_h + (r * h~).U_h)``, ``h[t] = hh * z + h~ * (1 - z)``.
+
+    Params ``[W_z, U_z, b_z, W_r, U_r, b_r, W_h, U_h, b_h]``.
+    """
+
+    _recurrent_gates = "zrh"
+
+    def _build_weights(self):
+        i, o = self.input_dim, self.output_dim
+        for gate in "zrh":
+            self.add_weight(f"W_{gate}", (i, o), self.init)
+            self.add_weight(f"U_{gate}", (o, o), self.inner_init)
+            self.add_weight(f"b_{gate}", (o,), initializations.zero)
+
+    def _input_projections(self, X):
+        return [T.dot(X, self.W_z) + self.b_z, T.dot(X, self.W_r) + self.b_r,
+                T.dot(X, self.W_h) + self.b_h]
+
+    def _step(self, xz_t, xr_t, xh_t, mask_tm1, h_tm1, u_z, u_r, u_h):
+        h_mask_tm1 = mask_tm1 * h_tm1
+        z = self.inner_activation(xz_t + T.dot(T.tanh(h_mask_tm1), u_z))
+        r = self.inner_activation(xr_t + T.dot(h_mask_tm1, u_r))
+        hh_t = self.activation(xh_t + T.dot(r * h_mask_tm1, u_h))
+        return hh_t * z + h_mask_tm1 * (1 - z)
