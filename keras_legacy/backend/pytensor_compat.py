@@ -82,7 +82,96 @@ def function(inputs, outputs, updates=None, mode=None, givens=None, name=None):
 
 def scan(fn, sequences=None, outputs_info=None, non_sequences=None, n_steps=None,
          truncate_gradient=-1, go_backwards=False, strict=False, name=None):
-    """``theano.scan``: returns ``(outputs, updates)`` on every PyTensor 3.x."""
+    """``theano.scan``: returns ``(outputs, updates)`` on every PyTensor 3.x.
+
+    ``truncate_gradient=k > 0`` keeps Theano's meaning (back-propagation through
+    the last ``k`` steps only) but is not passed to PyTensor's scan: its
+    ``scan_pushout_add`` rewrite mis-sizes the truncated gradient of some steps
+    (GRU, JZS*) and the compiled function fails, in every backend.  The same
+    gradient is obtained inside one ordinary scan by ``zero_grad`` gates (see
+    ``_truncated_scan``), so a plain ``pytensor.function`` works too.
+    """
+    if truncate_gradient is not None and truncate_gradient > 0 and not go_backwards:
+        return _truncated_scan(fn, sequences, outputs_info, non_sequences, n_steps,
+                               truncate_gradient, strict, name)
+    return _plain_scan(fn, sequences, outputs_info, non_sequences, n_steps,
+                       truncate_gradient, go_backwards, strict, name)
+
+
+def _as_list(x):
+    if x is None:
+        return []
+    if isinstance(x, (list, tuple)):
+        return list(x)
+    return [x]
+
+
+def _truncated_scan(fn, sequences, outputs_info, non_sequences, n_steps, k, strict, name):
+    """Scan whose gradient flows only through the last ``k`` steps.
+
+    Step ``t`` (0-based, ``n`` steps, ``start = n - k``) sees each state tap
+    ``h[t-j]`` through ``switch(t - j < start, zero_grad(h), h)`` and emits, for
+    every output, a copy ``switch(t < start, zero_grad(y), y)`` that the caller
+    gets instead of the output itself.  Forward values are unchanged; no
+    gradient reaches a step before ``start`` nor any input it read.
+    """
+    from pytensor.gradient import zero_grad
+
+    seqs = [s if isinstance(s, dict) else {"input": s, "taps": [0]} for s in _as_list(sequences)]
+    outs = _as_list(outputs_info)
+    non_seqs = _as_list(non_sequences)
+    if n_steps is None:
+        lengths = []
+        for s in seqs:
+            taps = s.get("taps") or [0]
+            lengths.append(s["input"].shape[0] - (max(taps) - min(min(taps), 0)))
+        n_steps = lengths[0]
+        for length in lengths[1:]:
+            n_steps = T.minimum(n_steps, length)
+    start = T.as_tensor_variable(n_steps) - k
+
+    state_taps = []
+    for o in outs:
+        if o is None:
+            state_taps.append([])
+        elif isinstance(o, dict):
+            state_taps.append(list(o.get("taps") or [-1]) if o.get("initial") is not None else [])
+        else:
+            state_taps.append([-1])
+    n_seq_args = sum(len(s.get("taps") or [0]) for s in seqs)
+
+    def step(t, *args):
+        start_inner = args[-1]
+        seq_args = list(args[:n_seq_args])
+        pos = n_seq_args
+        state_args = []
+        for taps in state_taps:
+            for tap in taps:
+                h = args[pos]
+                state_args.append(T.switch(T.lt(t + tap, start_inner), zero_grad(h), h))
+                pos += 1
+        result = _as_list(fn(*seq_args, *state_args, *args[pos:-1]))
+        visible = [T.switch(T.lt(t, start_inner), zero_grad(y), y) for y in result]
+        return result + visible
+
+    outputs, updates = _plain_scan(
+        step,
+        [T.arange(n_steps)] + seqs,
+        outs + [None] * len(outs),
+        non_seqs + [start],
+        n_steps,
+        -1,
+        False,
+        strict,
+        name,
+    )
+    outputs = _as_list(outputs)
+    visible = outputs[len(outs):]
+    return (visible[0] if len(visible) == 1 else visible), updates
+
+
+def _plain_scan(fn, sequences, outputs_info, non_sequences, n_steps, truncate_gradient,
+                go_backwards, strict, name):
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*[Ss]can return signature.*")
         warnings.filterwarnings("ignore", category=DeprecationWarning, module="pytensor.scan")
