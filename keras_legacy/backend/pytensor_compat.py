@@ -32,6 +32,11 @@ from pytensor.tensor.special import softmax as _pt_softmax
 
 PYTENSOR_VERSION = pytensor.__version__
 
+# Link the C backend to the pip-installed OpenBLAS unless the user chose a BLAS.
+from keras_legacy.backend.blas import configure_blas as _configure_blas  # noqa: E402
+
+BLAS_SOURCE = _configure_blas()
+
 #: The mode every keras_legacy compile uses unless ``theano_mode`` says otherwise.
 DEFAULT_MODE_NAME = "CVM" if pytensor.config.cxx else "NUMBA"
 
