@@ -1,0 +1,145 @@
+"""Rebuild layers and containers from 0.x configs through an explicit registry.
+
+A 0.x layer config is a flat dict whose ``"name"`` is the class name and whose
+other keys are the constructor arguments (regularizers and constraints are
+nested ``{"name": ..., ...}`` dicts).  The registry lists, per module, the
+class names the 0.x ``layer_utils`` could rebuild; a module that this checkout
+does not have contributes nothing.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+
+#: module -> the 0.x layer class names rebuilt from configs.
+_LAYER_SOURCES = {
+    "keras_legacy.layers.core": (
+        "Layer", "Masking", "Merge", "Dropout", "Activation", "Reshape", "Permute", "Flatten",
+        "RepeatVector", "Dense", "ActivityRegularization", "TimeDistributedDense", "AutoEncoder",
+        "MaxoutDense",
+    ),
+    "keras_legacy.layers.recurrent": (
+        "SimpleRNN", "SimpleDeepRNN", "GRU", "LSTM", "JZS1", "JZS2", "JZS3",
+    ),
+    "keras_legacy.layers.embeddings": ("Embedding", "WordContextProduct"),
+    "keras_legacy.layers.convolutional": (
+        "Convolution1D", "Convolution2D", "MaxPooling1D", "MaxPooling2D", "ZeroPadding2D",
+    ),
+    "keras_legacy.layers.normalization": ("BatchNormalization",),
+    "keras_legacy.layers.noise": ("GaussianNoise", "GaussianDropout"),
+    "keras_legacy.layers.advanced_activations": ("LeakyReLU", "PReLU"),
+}
+
+_REGULARIZER_KEYS = ("W_regularizer", "b_regularizer", "activity_regularizer")
+_CONSTRAINT_KEYS = ("W_constraint", "b_constraint")
+
+
+def layer_registry():
+    """``{class name: class}`` of every layer that can be rebuilt from a config."""
+    registry = {}
+    for module_name, names in _LAYER_SOURCES.items():
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        for name in names:
+            cls = getattr(module, name, None)
+            if cls is not None:
+                registry[name] = cls
+    return registry
+
+
+def _pop_name(config, what):
+    if not isinstance(config, dict):
+        raise TypeError(f"{what}: a config must be a dict, got {type(config).__name__}.")
+    if "name" not in config:
+        raise ValueError(f"{what}: the config has no 'name' key (the layer class name): {config!r}.")
+    return config.pop("name")
+
+
+def _nested(value, module_name, kind):
+    if not isinstance(value, dict):
+        return value
+    module = importlib.import_module(module_name)
+    params = dict(value)
+    name = params.pop("name")
+    return module.get(name, params)
+
+
+def container_from_config(config, sequential_class=None, graph_class=None):
+    """Rebuild a layer, a ``Sequential`` or a ``Graph`` from its 0.x config.
+
+    ``sequential_class``/``graph_class`` choose the classes built for
+    containers (``keras_legacy.models`` passes its model classes); they default
+    to ``keras_legacy.layers.containers``'s.
+    """
+    from keras_legacy.layers import containers
+
+    sequential_class = sequential_class or containers.Sequential
+    graph_class = graph_class or containers.Graph
+    config = copy.deepcopy(config)
+    name = _pop_name(config, "container_from_config")
+
+    def child(c):
+        return container_from_config(c, sequential_class, graph_class)
+
+    if name == "Sequential":
+        model = sequential_class()
+        for layer_config in config.get("layers", []):
+            model.add(child(layer_config))
+        return model
+
+    if name == "Graph":
+        model = graph_class()
+        for c in config.get("input_config", []):
+            model.add_input(c["name"], ndim=c.get("ndim", 2), dtype=c.get("dtype", "float"))
+        nodes = config.get("nodes", {})
+        for c in config.get("node_config", []):
+            if c["name"] not in nodes:
+                raise ValueError(f"container_from_config: node {c['name']!r} has no entry in 'nodes'.")
+            model.add_node(
+                child(nodes[c["name"]]), name=c["name"], input=c.get("input"),
+                inputs=c.get("inputs") or [], merge_mode=c.get("merge_mode", "concat"),
+                create_output=c.get("create_output", False),
+            )
+        for c in config.get("output_config", []):
+            if c["name"] in model.output_order:  # made by create_output
+                continue
+            model.add_output(c["name"], input=c.get("input"), inputs=c.get("inputs") or [],
+                             merge_mode=c.get("merge_mode", "concat"))
+        return model
+
+    registry = layer_registry()
+    if name not in registry:
+        valid = ", ".join(sorted(set(registry) | {"Sequential", "Graph"}))
+        raise ValueError(f"Invalid layer: {name!r}. Expected one of: {valid}.")
+    cls = registry[name]
+
+    if name == "Merge":
+        layers = [child(c) for c in config.pop("layers")]
+        return cls(layers, **config)
+    if name == "AutoEncoder":
+        encoder = child(config.pop("encoder_config"))
+        decoder = child(config.pop("decoder_config"))
+        return cls(encoder=encoder, decoder=decoder, **config)
+
+    for key in _REGULARIZER_KEYS:
+        if key in config:
+            config[key] = _nested(config[key], "keras_legacy.regularizers", "regularizer")
+    for key in _CONSTRAINT_KEYS:
+        if key in config:
+            config[key] = _nested(config[key], "keras_legacy.constraints", "constraint")
+    if name == "Reshape" and "dims" in config:  # 0.1.3: Reshape(*dims)
+        return cls(*config.pop("dims"), **config)
+    try:
+        return cls(**config)
+    except TypeError as exc:
+        raise TypeError(f"container_from_config: cannot build {name} from {config!r}: {exc}") from exc
+
+
+def layer_from_config(config):
+    """Rebuild one layer (or container) from its config."""
+    return container_from_config(config)
