@@ -12,7 +12,9 @@ import bisect
 import numpy as np
 import pytensor.tensor as T
 
+from keras_legacy import activations, constraints, initializations, regularizers
 from keras_legacy import backend as K
+from keras_legacy.utils.theano_utils import ndim_tensor
 
 
 class Layer:
@@ -127,25 +129,32 @@ class Layer:
         return {"name": self.__class__.__name__}
 
     def get_params(self):
-        """``(params, regularizers, constraints, updates)`` as the models collect them."""
-        regularizers = []
-        consts = []
-        for attr in ("W_regularizer", "b_regularizer"):
-            reg = getattr(self, attr, None)
-            if reg is not None:
-                reg.set_param(self.W if attr == "W_regularizer" else self.b)
-                regularizers.append(reg)
-        act_reg = getattr(self, "activity_regularizer", None)
-        if act_reg is not None:
-            act_reg.set_layer(self)
-            regularizers.append(act_reg)
-        constraints = getattr(self, "constraints", None)
-        if constraints is not None:
-            consts = list(constraints)
+        """``(params, regularizers, constraints, updates)`` as the models collect them.
+
+        ``regularizers`` is the layer's ``regularizers`` list (bound to their
+        weight or layer by the constructor); ``constraints`` has one entry per
+        param, an identity ``Constraint()`` where the layer has none (0.1.3).
+        """
+        if hasattr(self, "regularizers"):
+            regs = list(self.regularizers)
         else:
-            consts = [None] * len(self.params)
+            regs = []
+            for attr in ("W_regularizer", "b_regularizer"):
+                reg = getattr(self, attr, None)
+                if reg is not None:
+                    reg.set_param(self.W if attr == "W_regularizer" else self.b)
+                    regs.append(reg)
+            act_reg = getattr(self, "activity_regularizer", None)
+            if act_reg is not None:
+                act_reg.set_layer(self)
+                regs.append(act_reg)
+        layer_consts = getattr(self, "constraints", None)
+        if layer_consts is not None and len(layer_consts) == len(self.params):
+            consts = [c if c is not None else constraints.Constraint() for c in layer_consts]
+        else:
+            consts = [constraints.Constraint() for _ in self.params]
         updates = list(getattr(self, "updates", []))
-        return self.params, regularizers, consts, updates
+        return self.params, regs, consts, updates
 
     def count_params(self):
         return int(sum(np.prod(p.get_value(borrow=True).shape) for p in self.params))
@@ -193,3 +202,445 @@ class Masking(MaskedLayer):
 
     def get_config(self):
         return {"name": self.__class__.__name__, "mask_value": self.mask_value}
+
+
+# --- helpers shared by the layers below ---------------------------------------------
+
+def _config_of(obj):
+    """A regularizer's or constraint's nested config dict, or None."""
+    return obj.get_config() if obj is not None else None
+
+
+def _set_regularizers(layer, W_regularizer=None, b_regularizer=None, activity_regularizer=None):
+    """Resolve and bind the regularizers as the 0.1.3 constructors did.
+
+    Sets the attributes ``W_regularizer``/``b_regularizer``/``activity_regularizer``
+    and the list ``layer.regularizers`` (W, b, activity, those given).
+    """
+    layer.regularizers = []
+    for attr, value, weight in (("W_regularizer", W_regularizer, "W"),
+                                ("b_regularizer", b_regularizer, "b")):
+        reg = regularizers.get(value)
+        setattr(layer, attr, reg)
+        if reg is not None:
+            reg.set_param(getattr(layer, weight))
+            layer.regularizers.append(reg)
+    reg = regularizers.get(activity_regularizer)
+    layer.activity_regularizer = reg
+    if reg is not None:
+        reg.set_layer(layer)
+        layer.regularizers.append(reg)
+
+
+def _collect_params(layers):
+    """``(params, regularizers, constraints, updates)`` of several layers, params de-duplicated."""
+    params, regs, consts, updates = [], [], [], []
+    for layer in layers:
+        p_list, r_list, c_list, u_list = layer.get_params()
+        regs += list(r_list)
+        updates += list(u_list)
+        for p, c in zip(p_list, c_list):
+            if not any(p is q for q in params):
+                params.append(p)
+                consts.append(c)
+    return params, regs, consts, updates
+
+
+def _check_sublayer_weights(layer, weights, sublayers):
+    """Check count and shapes of ``weights`` against the sub-layers' weights, before setting any."""
+    current = [w for sub in sublayers for w in sub.get_weights()]
+    if len(weights) != len(current):
+        raise ValueError(
+            f"{type(layer).__name__}.set_weights: expected {len(current)} arrays (the sub-layers' "
+            f"weights, concatenated in order), got {len(weights)}."
+        )
+    for k, (w, c) in enumerate(zip(weights, current)):
+        if np.shape(w) != c.shape:
+            raise ValueError(
+                f"{type(layer).__name__}.set_weights: array {k} has shape {np.shape(w)}, "
+                f"expected {c.shape}."
+            )
+
+
+class Merge(Layer):
+    """Merge the outputs of several layers (containers): ``sum``, ``mul``, ``concat`` or ``ave``.
+
+    ``concat`` joins along the last axis; ``ave`` is the sum divided by the
+    number of layers.  The merged layers' masks are dropped.  The weights are
+    the sub-layers' weights, concatenated in order.
+    """
+
+    MODES = ("sum", "mul", "concat", "ave")
+
+    def __init__(self, layers, mode="sum"):
+        super().__init__()
+        layers = list(layers)
+        if len(layers) < 2:
+            raise ValueError(
+                f"Merge needs two or more input layers (or containers) to merge, got {len(layers)}."
+            )
+        if mode not in self.MODES:
+            raise ValueError(f"Invalid merge mode: {mode!r}. Expected one of: {', '.join(self.MODES)}.")
+        self.layers = layers
+        self.mode = mode
+        self.params, self.regularizers, self.constraints, self.updates = _collect_params(layers)
+
+    def get_params(self):
+        # Recomputed: sub-layer updates (BatchNormalization) appear once their train graph exists.
+        self.params, self.regularizers, self.constraints, self.updates = _collect_params(self.layers)
+        return self.params, self.regularizers, self.constraints, self.updates
+
+    def get_output(self, train=False):
+        outputs = [layer.get_output(train) for layer in self.layers]
+        if self.mode == "concat":
+            return T.concatenate(outputs, axis=-1)
+        result = outputs[0]
+        for out in outputs[1:]:
+            result = result * out if self.mode == "mul" else result + out
+        if self.mode == "ave":
+            result = result / len(self.layers)
+        return result
+
+    def get_input(self, train=False):
+        res = []
+        for layer in self.layers:
+            inputs = layer.get_input(train)
+            for x in (inputs if isinstance(inputs, list) else [inputs]):
+                if not any(x is y for y in res):
+                    res.append(x)
+        return res
+
+    @property
+    def input(self):
+        return self.get_input()
+
+    def supports_masked_input(self):
+        return False
+
+    def get_output_mask(self, train=None):
+        return None
+
+    def get_weights(self):
+        weights = []
+        for layer in self.layers:
+            weights += layer.get_weights()
+        return weights
+
+    def set_weights(self, weights):
+        weights = list(weights)
+        _check_sublayer_weights(self, weights, self.layers)
+        for layer in self.layers:
+            n = len(layer.get_weights())
+            layer.set_weights(weights[:n])
+            weights = weights[n:]
+
+    def get_config(self):
+        return {"name": self.__class__.__name__,
+                "layers": [layer.get_config() for layer in self.layers],
+                "mode": self.mode}
+
+
+class Dropout(MaskedLayer):
+    """Dropout, not inverted: train ``X * Bernoulli(1 - p)``, test ``X * (1 - p)``; p=0: identity."""
+
+    def __init__(self, p):
+        super().__init__()
+        self.p = p
+        self.srng = K.RandomStreams(seed=np.random.randint(10e6))
+
+    def get_output(self, train=False):
+        X = self.get_input(train)
+        if self.p > 0.0:
+            retain_prob = 1.0 - self.p
+            if train:
+                X = X * self.srng.binomial(X.shape, p=retain_prob, dtype=X.dtype)
+            else:
+                X = X * np.asarray(retain_prob, dtype=X.dtype)
+        return X
+
+    def get_config(self):
+        return {"name": self.__class__.__name__, "p": self.p}
+
+
+class Activation(MaskedLayer):
+    """``activation(X)``; ``target`` and ``beta`` are stored (and saved) but unused, as in 0.1.3."""
+
+    def __init__(self, activation, target=0, beta=0.1):
+        super().__init__()
+        self.activation = activations.get(activation)
+        self.target = target
+        self.beta = beta
+
+    def get_output(self, train=False):
+        return self.activation(self.get_input(train))
+
+    def get_config(self):
+        return {"name": self.__class__.__name__,
+                "activation": activations.name_of(self.activation),
+                "target": self.target, "beta": self.beta}
+
+
+class Reshape(Layer):
+    """Reshape each sample: output shape ``(nb_samples,) + dims`` (0.1.3 form ``Reshape(*dims)``)."""
+
+    def __init__(self, *dims):
+        super().__init__()
+        if len(dims) == 1 and isinstance(dims[0], (list, tuple)):
+            raise TypeError(
+                f"Reshape takes the dimensions as separate arguments in Keras 0.1.3: "
+                f"Reshape(*{tuple(dims[0])!r}), not Reshape({tuple(dims[0])!r})."
+            )
+        self.dims = tuple(dims)
+
+    def get_output(self, train=False):
+        X = self.get_input(train)
+        return T.reshape(X, (X.shape[0],) + self.dims, ndim=len(self.dims) + 1)
+
+    def get_config(self):
+        return {"name": self.__class__.__name__, "dims": self.dims}
+
+
+class Permute(Layer):
+    """Permute the non-batch axes: ``dims`` are 1-based input axes, e.g. ``(2, 1)`` swaps them."""
+
+    def __init__(self, dims):
+        super().__init__()
+        self.dims = tuple(dims)
+        if sorted(self.dims) != list(range(1, len(self.dims) + 1)):
+            raise ValueError(
+                f"Permute dims must be a permutation of 1..{len(self.dims)} (the batch axis 0 "
+                f"stays first), got {self.dims}."
+            )
+        self.input_ndim = len(self.dims) + 1
+        self.input = ndim_tensor(self.input_ndim)
+
+    def get_output(self, train=False):
+        return self.get_input(train).dimshuffle((0,) + self.dims)
+
+    def get_config(self):
+        return {"name": self.__class__.__name__, "dims": self.dims}
+
+
+class Flatten(Layer):
+    """``(nb_samples, d1, d2, ...) -> (nb_samples, d1 * d2 * ...)``."""
+
+    def get_output(self, train=False):
+        X = self.get_input(train)
+        size = T.prod(X.shape) // X.shape[0]
+        return T.reshape(X, (X.shape[0], size), ndim=2)
+
+
+class RepeatVector(Layer):
+    """``(nb_samples, dim) -> (nb_samples, n, dim)``: the input repeated ``n`` times."""
+
+    input_ndim = 2
+
+    def __init__(self, n):
+        super().__init__()
+        self.n = n
+        self.input = T.matrix()
+
+    def get_output(self, train=False):
+        X = self.get_input(train)
+        copies = T.alloc(X, self.n, X.shape[0], X.shape[1])
+        return copies.dimshuffle(1, 0, 2)
+
+    def get_config(self):
+        return {"name": self.__class__.__name__, "n": self.n}
+
+
+def _build_dense(layer, input_var, input_dim, output_dim, init, activation, weights,
+                 W_regularizer, b_regularizer, activity_regularizer, W_constraint, b_constraint):
+    """The 0.1.3 Dense/TimeDistributedDense constructor body (draws W, then b = zeros)."""
+    layer.init = initializations.get(init)
+    layer.activation = activations.get(activation)
+    layer.input_dim = input_dim
+    layer.output_dim = output_dim
+    layer.input = input_var
+    layer.add_weight("W", (input_dim, output_dim), layer.init)
+    layer.add_weight("b", (output_dim,), initializations.zero)
+    _set_regularizers(layer, W_regularizer, b_regularizer, activity_regularizer)
+    layer.W_constraint = constraints.get(W_constraint)
+    layer.b_constraint = constraints.get(b_constraint)
+    layer.constraints = [layer.W_constraint, layer.b_constraint]
+    if weights is not None:
+        layer.set_weights(weights)
+
+
+def _dense_config(layer, extra=()):
+    config = {"name": layer.__class__.__name__,
+              "input_dim": layer.input_dim,
+              "output_dim": layer.output_dim,
+              "init": initializations.name_of(layer.init)}
+    if hasattr(layer, "activation"):
+        config["activation"] = activations.name_of(layer.activation)
+    for key in extra:
+        config[key] = getattr(layer, key)
+    config.update({"W_regularizer": _config_of(layer.W_regularizer),
+                   "b_regularizer": _config_of(layer.b_regularizer),
+                   "activity_regularizer": _config_of(layer.activity_regularizer),
+                   "W_constraint": _config_of(layer.W_constraint),
+                   "b_constraint": _config_of(layer.b_constraint)})
+    return config
+
+
+class Dense(Layer):
+    """Fully connected: ``activation(X . W + b)``, W ``(input_dim, output_dim)``, b zeros.
+
+    params ``[W, b]``; ``name`` renames them ``<name>_W`` and ``<name>_b``.
+    """
+
+    input_ndim = 2
+
+    def __init__(self, input_dim, output_dim, init="glorot_uniform", activation="linear",
+                 weights=None, name=None, W_regularizer=None, b_regularizer=None,
+                 activity_regularizer=None, W_constraint=None, b_constraint=None):
+        super().__init__()
+        _build_dense(self, T.matrix(), input_dim, output_dim, init, activation, weights,
+                     W_regularizer, b_regularizer, activity_regularizer, W_constraint, b_constraint)
+        if name is not None:
+            self.set_name(name)
+
+    def set_name(self, name):
+        self.W.name = f"{name}_W"
+        self.b.name = f"{name}_b"
+
+    def get_output(self, train=False):
+        X = self.get_input(train)
+        return self.activation(T.dot(X, self.W) + self.b)
+
+    def get_config(self):
+        return _dense_config(self)
+
+
+class ActivityRegularization(Layer):
+    """Identity on the output; adds ``ActivityRegularizer(l1, l2)`` of its output to the loss."""
+
+    def __init__(self, l1=0.0, l2=0.0):
+        super().__init__()
+        self.l1 = l1
+        self.l2 = l2
+        self.activity_regularizer = regularizers.ActivityRegularizer(l1=l1, l2=l2)
+        self.activity_regularizer.set_layer(self)
+        self.regularizers = [self.activity_regularizer]
+
+    def get_output(self, train=False):
+        return self.get_input(train)
+
+    def get_config(self):
+        return {"name": self.__class__.__name__, "l1": self.l1, "l2": self.l2}
+
+
+class TimeDistributedDense(MaskedLayer):
+    """Dense applied at every timestep: ``(n, T, input_dim) -> (n, T, output_dim)``.
+
+    ``activation(X[:, t] . W + b)`` for each t (the 0.1.3 code scanned over
+    time; one ``dot`` over the 3-D input gives the same values).  Passes the
+    input mask on.  params ``[W, b]``.
+    """
+
+    input_ndim = 3
+
+    def __init__(self, input_dim, output_dim, init="glorot_uniform", activation="linear",
+                 weights=None, W_regularizer=None, b_regularizer=None, activity_regularizer=None,
+                 W_constraint=None, b_constraint=None):
+        super().__init__()
+        _build_dense(self, T.tensor3(), input_dim, output_dim, init, activation, weights,
+                     W_regularizer, b_regularizer, activity_regularizer, W_constraint, b_constraint)
+
+    def get_output(self, train=False):
+        X = self.get_input(train)
+        return self.activation(T.dot(X, self.W) + self.b)
+
+    def get_config(self):
+        return _dense_config(self)
+
+
+class AutoEncoder(Layer):
+    """``decoder(encoder(X))``; with ``output_reconstruction=False`` the test output is the code.
+
+    The weights are the encoder's then the decoder's.
+    """
+
+    def __init__(self, encoder, decoder, output_reconstruction=True, weights=None):
+        super().__init__()
+        self.output_reconstruction = output_reconstruction
+        self.encoder = encoder
+        self.decoder = decoder
+        self.decoder.set_previous(self.encoder)
+        self.params, self.regularizers, self.constraints, self.updates = _collect_params(
+            [encoder, decoder])
+        if weights is not None:
+            self.set_weights(weights)
+
+    def get_params(self):
+        self.params, self.regularizers, self.constraints, self.updates = _collect_params(
+            [self.encoder, self.decoder])
+        return self.params, self.regularizers, self.constraints, self.updates
+
+    def set_previous(self, node, connection_map=None):
+        self.encoder.set_previous(node)
+
+    def get_weights(self):
+        return self.encoder.get_weights() + self.decoder.get_weights()
+
+    def set_weights(self, weights):
+        weights = list(weights)
+        _check_sublayer_weights(self, weights, [self.encoder, self.decoder])
+        n_enc = len(self.encoder.get_weights())
+        self.encoder.set_weights(weights[:n_enc])
+        self.decoder.set_weights(weights[n_enc:])
+
+    def get_input(self, train=False):
+        return self.encoder.get_input(train)
+
+    @property
+    def input(self):
+        return self.encoder.input
+
+    def _get_hidden(self, train=False):
+        return self.encoder.get_output(train)
+
+    def get_output(self, train=False):
+        if not train and not self.output_reconstruction:
+            return self.encoder.get_output(train)
+        return self.decoder.get_output(train)
+
+    def get_config(self):
+        return {"name": self.__class__.__name__,
+                "encoder_config": self.encoder.get_config(),
+                "decoder_config": self.decoder.get_config(),
+                "output_reconstruction": self.output_reconstruction}
+
+
+class MaxoutDense(Layer):
+    """Maxout: ``max_k (X . W[k] + b[k])``, W ``(nb_feature, input_dim, output_dim)``, b ``(nb_feature, output_dim)``."""
+
+    input_ndim = 2
+
+    def __init__(self, input_dim, output_dim, nb_feature=4, init="glorot_uniform", weights=None,
+                 W_regularizer=None, b_regularizer=None, activity_regularizer=None,
+                 W_constraint=None, b_constraint=None):
+        super().__init__()
+        self.init = initializations.get(init)
+        self.input_dim = input_dim
+        self.output_dim = output_dim
+        self.nb_feature = nb_feature
+        self.input = T.matrix()
+        self.add_weight("W", (nb_feature, input_dim, output_dim), self.init)
+        self.add_weight("b", (nb_feature, output_dim), initializations.zero)
+        _set_regularizers(self, W_regularizer, b_regularizer, activity_regularizer)
+        self.W_constraint = constraints.get(W_constraint)
+        self.b_constraint = constraints.get(b_constraint)
+        self.constraints = [self.W_constraint, self.b_constraint]
+        if weights is not None:
+            self.set_weights(weights)
+
+    def get_output(self, train=False):
+        X = self.get_input(train)
+        # (n, in) x (f, in, out) -> (n, f, out), as Theano's T.dot of a matrix and a 3-D tensor.
+        output = T.tensordot(X, self.W, axes=[[1], [1]]) + self.b
+        return T.max(output, axis=1)
+
+    def get_config(self):
+        return _dense_config(self, extra=("nb_feature",))
