@@ -1,0 +1,184 @@
+"""``keras-legacy``: look into and convert Keras 0.x model files.
+
+::
+
+    keras-legacy inspect WEIGHTS.h5 [--config MODEL.json|MODEL.yaml]
+    keras-legacy convert WEIGHTS.h5 OUT.npz [--config MODEL.json|MODEL.yaml]
+
+``inspect`` prints the layout (Sequential or Graph), every layer with its
+arrays, shapes and dtypes, and the Keras version that wrote the files (from
+the config's keys: see :mod:`keras_legacy.utils.version_sniff`).
+
+``convert`` writes the arrays to one ``.npz``: without a config the keys are
+``layer_{k}_param_{n}`` (Sequential) or ``param_{n}`` (Graph), the keys Keras'
+own files use; with a config they carry the layer class and the weight name,
+``layer_{k}_{LayerName}_{weight}`` (e.g. ``layer_1_LSTM_W_i``) or, for a Graph,
+``{node}_{LayerName}_{weight}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+import numpy as np
+
+from keras_legacy.utils import io_utils
+from keras_legacy.utils.version_sniff import sniff_version
+from keras_legacy.utils.weight_names import graph_weight_names, weight_names
+
+
+def read_weights(path):
+    """``("sequential", [[arrays of layer 0], ...])`` or ``("graph", [arrays])``."""
+    try:
+        return "sequential", io_utils.load_sequential_weights(path)
+    except ValueError as sequential_error:
+        try:
+            return "graph", io_utils.load_graph_weights(path)
+        except ValueError:
+            raise sequential_error from None
+
+
+def load_config(path):
+    """A model config from a 0.x ``to_json``/``to_yaml`` file (YAML ``!!python/tuple`` included)."""
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    if os.path.splitext(path)[1].lower() in (".yaml", ".yml"):
+        import yaml
+
+        class _Loader(yaml.SafeLoader):
+            pass
+
+        _Loader.add_constructor(
+            "tag:yaml.org,2002:python/tuple",
+            lambda loader, node: tuple(loader.construct_sequence(node)),
+        )
+        return yaml.load(text, Loader=_Loader)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(
+            f"{path!r} is not JSON ({exc}); give a .json file from model.to_json() "
+            "or a .yaml/.yml file from model.to_yaml()."
+        ) from None
+
+
+def _sequential_layers(config):
+    if config is None:
+        return None
+    layers = config.get("layers") if isinstance(config, dict) else config
+    return layers if isinstance(layers, list) else None
+
+
+def _check_config_matches(layout, weights, config, path):
+    if config is None:
+        return
+    is_graph = isinstance(config, dict) and config.get("name") == "Graph"
+    if is_graph != (layout == "graph"):
+        raise ValueError(
+            f"The config describes a {'Graph' if is_graph else 'Sequential'} model but {path!r} "
+            f"holds {'Graph' if layout == 'graph' else 'Sequential'} weights; give the config "
+            "saved with these weights."
+        )
+    layers = _sequential_layers(config)
+    if layout == "sequential" and layers is not None and len(layers) != len(weights):
+        raise ValueError(
+            f"The config has {len(layers)} layers but {path!r} holds {len(weights)} layer groups "
+            "(nb_layers); give the config saved with these weights."
+        )
+
+
+def named_arrays(layout, weights, config=None):
+    """``[(key, array), ...]`` in file order, named as described in the module docstring."""
+    if layout == "graph":
+        names = graph_weight_names(config, len(weights)) if config is not None \
+            else [f"param_{n}" for n in range(len(weights))]
+        return list(zip(names, weights))
+    layers = _sequential_layers(config)
+    out = []
+    for k, arrays in enumerate(weights):
+        if layers is None:
+            out.extend((f"layer_{k}_param_{n}", a) for n, a in enumerate(arrays))
+        else:
+            layer = layers[k]
+            names = weight_names(layer, len(arrays))
+            out.extend((f"layer_{k}_{layer.get('name', 'Layer')}_{w}", a) for w, a in zip(names, arrays))
+    return out
+
+
+def _shape(a):
+    return "(" + ", ".join(str(d) for d in a.shape) + ("," if a.ndim == 1 else "") + ")"
+
+
+def inspect_text(path, config=None):
+    """The report ``keras-legacy inspect`` prints."""
+    layout, weights = read_weights(path)
+    _check_config_matches(layout, weights, config, path)
+    guess = sniff_version(config, weights if layout == "sequential" else None)
+    lines = []
+    n_arrays = sum(len(a) for a in weights) if layout == "sequential" else len(weights)
+    if layout == "sequential":
+        lines.append(f"{path}: Sequential weights, {len(weights)} layers, {n_arrays} arrays")
+    else:
+        lines.append(f"{path}: Graph weights (a 'graph' group: Keras 0.1.2 or later), {n_arrays} arrays")
+    note = "" if guess.certain else " (not certain)"
+    lines.append(f"Keras version: {guess.version}{note}")
+    lines.extend(f"  because {reason}" for reason in guess.reasons()[:3])
+    if layout == "sequential":
+        layers = _sequential_layers(config)
+        for k, arrays in enumerate(weights):
+            label = f"  {layers[k].get('name', '?')}" if layers is not None else ""
+            lines.append(f"layer {k}{label}: {len(arrays)} array{'s' if len(arrays) != 1 else ''}")
+            names = weight_names(layers[k], len(arrays)) if layers is not None \
+                else [f"param_{n}" for n in range(len(arrays))]
+            lines.extend(f"    {name:<14} {_shape(a):<12} {a.dtype}" for name, a in zip(names, arrays))
+    else:
+        for name, a in named_arrays(layout, weights, config):
+            lines.append(f"    {name:<20} {_shape(a):<12} {a.dtype}")
+    return "\n".join(lines)
+
+
+def convert(path, out_path, config=None):
+    """Write the arrays of ``path`` to ``out_path`` (.npz); returns the keys in file order."""
+    layout, weights = read_weights(path)
+    _check_config_matches(layout, weights, config, path)
+    pairs = named_arrays(layout, weights, config)
+    keys = [k for k, _ in pairs]
+    if len(set(keys)) != len(keys):
+        raise ValueError(f"convert: duplicate array names {sorted(k for k in keys if keys.count(k) > 1)}.")
+    np.savez(out_path, **dict(pairs))
+    return keys
+
+
+def _parser():
+    parser = argparse.ArgumentParser(prog="keras-legacy", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("inspect", help="print the layers, arrays, shapes and the Keras version")
+    p.add_argument("weights", help="an .h5 file written by Keras 0.x save_weights")
+    p.add_argument("--config", help="the model's to_json() / to_yaml() file")
+    p = sub.add_parser("convert", help="write the arrays to an .npz with named keys")
+    p.add_argument("weights", help="an .h5 file written by Keras 0.x save_weights")
+    p.add_argument("out", help="the .npz file to write")
+    p.add_argument("--config", help="the model's to_json() / to_yaml() file (gives weight names)")
+    return parser
+
+
+def main(argv=None):
+    options = _parser().parse_args(argv)
+    try:
+        config = load_config(options.config) if options.config else None
+        if options.command == "inspect":
+            print(inspect_text(options.weights, config))
+        else:
+            keys = convert(options.weights, options.out, config)
+            print(f"wrote {len(keys)} arrays to {options.out}")
+    except (ValueError, TypeError, OSError) as exc:
+        print(f"keras-legacy {options.command}: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
