@@ -171,23 +171,40 @@ class _ConfigDumper(yaml.SafeDumper):
 _ConfigDumper.add_representer(tuple, lambda dumper, data: dumper.represent_list(list(data)))
 
 
-def model_from_yaml(yaml_string):
-    return model_from_config(yaml.load(yaml_string, Loader=_ConfigLoader))
+def model_from_yaml(yaml_string, custom_layers=None):
+    return model_from_config(yaml.load(yaml_string, Loader=_ConfigLoader), custom_layers)
 
 
-def model_from_json(json_string):
-    return model_from_config(json.loads(json_string))
+def model_from_json(json_string, custom_layers=None):
+    return model_from_config(json.loads(json_string), custom_layers)
 
 
-def model_from_config(config):
-    """Rebuild a model from ``get_config()``; compile it when the config has an optimizer."""
+def model_from_config(config, custom_layers=None):
+    """Rebuild a model from ``get_config()``; compile it when the config has an optimizer.
+
+    The Keras release that wrote the config is sniffed from its keys
+    (``keras_legacy.utils.version_sniff``): 0.1.x configs rebuild with the
+    0.1.3 (input-first) layers, 0.2.0 configs with ``keras_legacy.v020``'s.
+    ``custom_layers`` maps extra layer names to classes.
+    """
     from keras_legacy import optimizers
     from keras_legacy.utils.layer_utils import container_from_config
+    from keras_legacy.utils.version_sniff import V03X, V020, sniff_version
 
     if not isinstance(config, dict) or config.get("name") not in ("Sequential", "Graph"):
         got = config.get("name") if isinstance(config, dict) else type(config).__name__
         raise ValueError(f"model_from_config: expected a 'Sequential' or 'Graph' config, got {got!r}.")
-    model = container_from_config(config, sequential_class=Sequential, graph_class=Graph)
+    guess = sniff_version(config)
+    if guess.version == V03X:
+        raise ValueError(
+            "model_from_config: this config was written by Keras 0.3.x "
+            f"({'; '.join(guess.reasons()) or 'its keys'}); keras_legacy rebuilds 0.1.x and "
+            "0.2.0 configs only. Rebuild the model in code with keras_legacy.v020 layers and "
+            "load its weights (the 0.3.x HDF5 layout and parameter order are the 0.2.0 ones)."
+        )
+    style = "0.2.0" if guess.version == V020 else "0.1.3"
+    model = container_from_config(config, sequential_class=Sequential, graph_class=Graph,
+                                  style=style, custom_layers=custom_layers)
     if config.get("optimizer") is not None:
         params = dict(config["optimizer"])
         optimizer = optimizers.get(params.pop("name"), params)

@@ -31,14 +31,39 @@ _LAYER_SOURCES = {
     "keras_legacy.layers.advanced_activations": ("LeakyReLU", "PReLU"),
 }
 
+#: the 0.2.0 style (output-first constructors): these modules override the names they define.
+_LAYER_SOURCES_020 = {
+    "keras_legacy.v020.layers.core": (
+        "Masking", "Dropout", "Activation", "Reshape", "Permute", "Flatten", "RepeatVector",
+        "Dense", "ActivityRegularization", "TimeDistributedDense", "MaxoutDense",
+    ),
+    "keras_legacy.v020.layers.recurrent": (
+        "SimpleRNN", "SimpleDeepRNN", "GRU", "LSTM", "JZS1", "JZS2", "JZS3",
+    ),
+    "keras_legacy.v020.layers.embeddings": ("Embedding",),
+    "keras_legacy.v020.layers.normalization": ("BatchNormalization",),
+    "keras_legacy.v020.layers.noise": ("GaussianNoise", "GaussianDropout"),
+}
+
+STYLES = ("0.1.3", "0.2.0")
+
 _REGULARIZER_KEYS = ("W_regularizer", "b_regularizer", "activity_regularizer")
 _CONSTRAINT_KEYS = ("W_constraint", "b_constraint")
 
 
-def layer_registry():
-    """``{class name: class}`` of every layer that can be rebuilt from a config."""
+def layer_registry(style="0.1.3", custom_layers=None):
+    """``{class name: class}`` of every layer that can be rebuilt from a config.
+
+    ``style`` picks the constructors: ``"0.1.3"`` (input-first) or ``"0.2.0"``
+    (output-first, shape inference); ``custom_layers`` adds ``{name: class}``.
+    """
+    if style not in STYLES:
+        raise ValueError(f"Unknown layer style {style!r}. Expected one of: {', '.join(STYLES)}.")
+    sources = dict(_LAYER_SOURCES)
+    if style == "0.2.0":
+        sources.update(_LAYER_SOURCES_020)
     registry = {}
-    for module_name, names in _LAYER_SOURCES.items():
+    for module_name, names in sources.items():
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:
@@ -49,6 +74,7 @@ def layer_registry():
             cls = getattr(module, name, None)
             if cls is not None:
                 registry[name] = cls
+    registry.update(custom_layers or {})
     return registry
 
 
@@ -69,7 +95,8 @@ def _nested(value, module_name, kind):
     return module.get(name, params)
 
 
-def container_from_config(config, sequential_class=None, graph_class=None):
+def container_from_config(config, sequential_class=None, graph_class=None, style="0.1.3",
+                          custom_layers=None):
     """Rebuild a layer, a ``Sequential`` or a ``Graph`` from its 0.x config.
 
     ``sequential_class``/``graph_class`` choose the classes built for
@@ -84,7 +111,7 @@ def container_from_config(config, sequential_class=None, graph_class=None):
     name = _pop_name(config, "container_from_config")
 
     def child(c):
-        return container_from_config(c, sequential_class, graph_class)
+        return container_from_config(c, sequential_class, graph_class, style, custom_layers)
 
     if name == "Sequential":
         model = sequential_class()
@@ -112,7 +139,7 @@ def container_from_config(config, sequential_class=None, graph_class=None):
                              merge_mode=c.get("merge_mode", "concat"))
         return model
 
-    registry = layer_registry()
+    registry = layer_registry(style, custom_layers)
     if name not in registry:
         valid = ", ".join(sorted(set(registry) | {"Sequential", "Graph"}))
         raise ValueError(f"Invalid layer: {name!r}. Expected one of: {valid}.")

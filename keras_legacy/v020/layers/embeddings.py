@@ -1,0 +1,47 @@
+"""Keras 0.2.0 ``Embedding(input_dim, output_dim, init, input_length=None, ...)``."""
+
+from __future__ import annotations
+
+from keras_legacy.layers import embeddings as e013
+from keras_legacy.v020.layers._lazy import LazyLayer
+
+
+class Embedding(LazyLayer, e013.Embedding):
+    """Same lookup as 0.1.3 (``W[X]``; mask ``X != 0`` with ``mask_zero``), 0.2.0 config keys.
+
+    As the 0.2.0 original, the config always carries ``input_shape: [input_dim]``
+    (a harmless bug of that release); the output shape uses ``input_length``.
+    """
+
+    input_ndim = 2
+
+    def __init__(self, input_dim, output_dim, init="uniform", input_length=None, W_regularizer=None,
+                 activity_regularizer=None, W_constraint=None, mask_zero=False, weights=None,
+                 input_shape=None):
+        e013.Embedding.__init__(self, input_dim, output_dim, init=init, W_regularizer=W_regularizer,
+                                activity_regularizer=activity_regularizer,
+                                W_constraint=W_constraint, mask_zero=mask_zero)
+        params = self.params
+        self.input_length = input_length
+        self._init_lazy(weights=weights)
+        self.params = params  # drawn eagerly, as 0.2.0 did
+        self.built = True
+        if weights is not None:
+            self.set_weights(weights)
+        self._input_shape = (None, input_length)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.input_length, self.output_dim)
+
+    @property
+    def output_shape(self):
+        return (None, self.input_length, self.output_dim)
+
+    def get_config(self):
+        config = e013.Embedding.get_config(self)
+        config.update(input_shape=[self.input_dim], input_length=self.input_length,
+                      mask_zero=self.mask_zero)
+        return config
+
+
+WordContextProduct = e013.WordContextProduct
