@@ -1,0 +1,93 @@
+"""Batch normalization of Keras 0.1.3.
+
+``BatchNormalization(input_shape, epsilon=1e-6, mode=0, momentum=0.9)``,
+params ``[gamma, beta]`` of shape ``input_shape`` (gamma drawn from
+``uniform(+-0.05)``, beta zeros): the only two arrays 0.1.3 saves.
+
+* mode 0 normalises with the *running* statistics, in training and at test
+  time alike:  ``gamma * (X - rm) / (rs + epsilon) + beta``.
+  ``rm`` (zeros) and ``rs`` (ones) are shared variables updated once per
+  training batch through ``self.updates``::
+
+      m   = mean(X, axis=0)
+      std = sqrt(mean((X - m) ** 2 + epsilon, axis=0))
+      rm <- momentum * rm + (1 - momentum) * m
+      rs <- momentum * rs + (1 - momentum) * std
+
+  computed from the train-mode input.  ``get_output(train=True)`` (and
+  ``init_updates()``) build that list; a model collects ``layer.updates``
+  after building its training graph.  The running statistics are not
+  saved (as in 0.1.3).
+* mode 1 normalises each sample over its last axis:
+  ``gamma * (X - mean(X, -1)) / (std(X, -1) + epsilon) + beta`` (biased std).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytensor.tensor as T
+
+from keras_legacy import initializations
+from keras_legacy.layers.core import Layer
+from keras_legacy.utils.theano_utils import ndim_tensor, shared_ones, shared_zeros
+
+
+class BatchNormalization(Layer):
+    """Normalise the features (mode 0: running statistics; mode 1: per sample)."""
+
+    MODES = (0, 1)
+
+    def __init__(self, input_shape, epsilon=1e-6, mode=0, momentum=0.9, weights=None):
+        super().__init__()
+        if mode not in self.MODES:
+            raise ValueError(f"BatchNormalization mode must be 0 or 1, got {mode!r}.")
+        self.init = initializations.get("uniform")
+        self.input_shape = tuple(input_shape)
+        self.epsilon = epsilon
+        self.mode = mode
+        self.momentum = momentum
+        self.input_ndim = len(self.input_shape) + 1
+        self.input = ndim_tensor(self.input_ndim)
+        self.add_weight("gamma", self.input_shape, self.init)
+        self.add_weight("beta", self.input_shape, initializations.zero)
+        self.running_mean = shared_zeros(self.input_shape, name="running_mean")
+        self.running_std = shared_ones(self.input_shape, name="running_std")
+        self.updates = []
+        if weights is not None:
+            self.set_weights(weights)
+
+    def _const(self, value, like):
+        return np.asarray(value, dtype=like.dtype)
+
+    def init_updates(self):
+        """Build ``self.updates`` (the running-statistics updates) from the train-mode input."""
+        X = self.get_input(train=True)
+        eps = self._const(self.epsilon, X)
+        mom = self._const(self.momentum, X)
+        one_minus = self._const(1.0 - self.momentum, X)
+        m = T.mean(X, axis=0)
+        std = T.sqrt(T.mean((X - m) ** 2 + eps, axis=0))
+        self.updates = [
+            (self.running_mean, mom * self.running_mean + one_minus * m),
+            (self.running_std, mom * self.running_std + one_minus * std),
+        ]
+
+    def get_output(self, train=False):
+        X = self.get_input(train)
+        eps = self._const(self.epsilon, X)
+        if self.mode == 0:
+            if train:
+                self.init_updates()
+            X_normed = (X - self.running_mean) / (self.running_std + eps)
+        else:
+            m = T.mean(X, axis=-1, keepdims=True)
+            std = T.sqrt(T.mean((X - m) ** 2, axis=-1, keepdims=True))
+            X_normed = (X - m) / (std + eps)
+        return self.gamma * X_normed + self.beta
+
+    def get_config(self):
+        return {"name": self.__class__.__name__,
+                "input_shape": self.input_shape,
+                "epsilon": self.epsilon,
+                "mode": self.mode,
+                "momentum": self.momentum}
