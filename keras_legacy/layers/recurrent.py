@@ -27,6 +27,7 @@ import pytensor.tensor as T
 
 from keras_legacy import activations, initializations
 from keras_legacy import backend as K
+from keras_legacy.backend import rnn_ops
 from keras_legacy.layers.core import MaskedLayer
 from keras_legacy.utils.theano_utils import alloc_zeros_matrix, sharedX
 
@@ -41,6 +42,11 @@ class Recurrent(MaskedLayer):
 
     input_ndim = 3
     n_states = 1
+    #: ``"auto"``: LSTM and GRU run the fused recurrence of
+    #: ``keras_legacy.backend.rnn_ops`` (C + BLAS) where a C compiler is
+    #: configured; ``False`` forces the plain ``scan`` (the reference), ``True``
+    #: the fused Ops.  Same results either way (tested in tests/test_fast_rnn.py).
+    fast_path = "auto"
 
     def _init_common(self, input_dim, output_dim, init, inner_init, activation,
                      truncate_gradient, return_sequences):
@@ -84,6 +90,9 @@ class Recurrent(MaskedLayer):
         X = self.get_input(train)
         padded_mask = self.get_padded_shuffled_mask(train, X, pad=1)
         X = X.dimshuffle((1, 0, 2))
+        fast = rnn_ops.fast_output(self, X, padded_mask) if rnn_ops.enabled(self.fast_path) else None
+        if fast is not None:
+            return fast.dimshuffle((1, 0, 2)) if self.return_sequences else fast[-1]
         sequences = self._input_projections(X) + [padded_mask[: X.shape[0]]]
         outputs, _ = K.scan(
             self._step,

@@ -1,0 +1,681 @@
+"""Fused LSTM / GRU recurrences as PyTensor Ops (C code with BLAS, NumPy fallback).
+
+The recurrent layers of 0.1.3 run ``scan`` over a step with one matrix product
+per gate and a chain of small elementwise Ops.  Here the whole recurrence is
+one Op: per step one product ``h~ . U`` for all gates (the recurrent matrices
+are concatenated when the graph is built; the saved weights stay separate),
+then one fused loop for the gate nonlinearities and the state update.  The
+forward pass saves the gate values; the gradient Op walks back over them
+(one product ``dA . U^T`` per step, no recomputation) and returns ``dA``, the
+gradient of the pre-activations; the weight gradients are then single large
+products over all steps, built in the graph.
+
+Semantics are the layers' (see ``layers/recurrent.py``): ``h~ = mask[t-1] *
+h[t-1]``, zero initial states, ``truncate_gradient=k > 0`` back-propagates
+through the last ``k`` steps only.  Gate order of the packed arrays:
+LSTM ``[i, f, o, c]``, GRU ``[z, r, h]``.
+
+Activation derivatives are taken from the saved outputs: ``tanh' = 1 - y^2``,
+``sigmoid' = y (1 - y)``, ``hard_sigmoid' = 0.2`` where ``0 < y < 1`` (at
+exactly ``x = +-2.5`` PyTensor's ``clip`` passes 0.2, we pass 0).
+
+``c_code`` needs a C compiler; ``perform`` (NumPy) serves every other backend.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytensor
+import pytensor.tensor as T
+from pytensor.gradient import DisconnectedType
+from pytensor.graph.basic import Apply
+from pytensor.link.c.op import COp
+
+try:  # PyTensor >= 3.1
+    from pytensor.tensor.blas.c_code.blas_headers import blas_header_text
+except ImportError:  # PyTensor 3.0.x
+    from pytensor.tensor.blas_headers import blas_header_text
+from pytensor.tensor.blas import ldflags
+
+#: Activations the fused kernels implement, by registry name.
+SUPPORTED = ("tanh", "sigmoid", "hard_sigmoid", "linear")
+
+_C_VERSION = 7
+
+
+# --- NumPy reference of the kernels (``perform``) ------------------------------
+
+def _np_act(kind, x):
+    if kind == "tanh":
+        return np.tanh(x)
+    if kind == "sigmoid":
+        return 1.0 / (1.0 + np.exp(-x))
+    if kind == "hard_sigmoid":
+        return np.clip(x * x.dtype.type(0.2) + x.dtype.type(0.5), 0, 1)
+    return x.copy()
+
+
+def _np_dact(kind, y):
+    if kind == "tanh":
+        return 1 - y * y
+    if kind == "sigmoid":
+        return y * (1 - y)
+    if kind == "hard_sigmoid":
+        return np.where((y > 0) & (y < 1), y.dtype.type(0.2), y.dtype.type(0))
+    return np.ones_like(y)
+
+
+def _stop(n_steps, truncate):
+    return max(n_steps - truncate, 0) if truncate > 0 else 0
+
+
+# --- C code pieces -------------------------------------------------------------
+
+_C_ACT = {
+    "tanh": "{F}(tanh)(x)",
+    "sigmoid": "(({T})1 / (({T})1 + {F}(exp)(-x)))",
+    "hard_sigmoid": "(x * ({T})0.2 + ({T})0.5 < 0 ? ({T})0 : (x * ({T})0.2 + ({T})0.5 > 1 ? ({T})1 : x * ({T})0.2 + ({T})0.5))",
+    "linear": "x",
+}
+_C_DACT = {
+    "tanh": "(({T})1 - y * y)",
+    "sigmoid": "(y * (({T})1 - y))",
+    "hard_sigmoid": "((y > 0 && y < 1) ? ({T})0.2 : ({T})0)",
+    "linear": "(({T})1)",
+}
+
+
+def _c_helpers(dtype, act, inner, nm):
+    ctype = {"float32": "float", "float64": "double"}[dtype]
+    fsuffix = "f" if dtype == "float32" else ""
+
+    def expr(table, kind):
+        return table[kind].replace("{T}", ctype).replace("{F}(tanh)", "tanh" + fsuffix).replace(
+            "{F}(exp)", "exp" + fsuffix)
+
+    lines = [f"typedef {ctype} rnn_t_{nm};",
+             f"#define RNN_GEMM_{nm} {'s' if dtype == 'float32' else 'd'}gemm_"]
+    for tag, kind in (("act", act), ("inner", inner)):
+        lines.append(
+            f"static inline void {tag}_{nm}(const {ctype}* s, {ctype}* d, int len) {{\n"
+            f"  for (int k = 0; k < len; ++k) {{ {ctype} x = s[k]; d[k] = {expr(_C_ACT, kind)}; }}\n}}")
+        lines.append(
+            f"static inline {ctype} d{tag}_{nm}({ctype} y) {{ return {expr(_C_DACT, kind)}; }}")
+    return "\n".join(lines) + "\n"
+
+
+_LSTM_FWD = r"""
+static void lstm_fwd_%(nm)s(int Tn, int n, int H, const rnn_t_%(nm)s* xp, const npy_int8* mask,
+        const rnn_t_%(nm)s* U, rnn_t_%(nm)s* h, rnn_t_%(nm)s* c, rnn_t_%(nm)s* G,
+        rnn_t_%(nm)s* hm, rnn_t_%(nm)s* A) {
+  typedef rnn_t_%(nm)s R;
+  int H4 = 4 * H; const int H5 = 5 * H; char NN = 'N'; R one = 1;
+  for (int t = 0; t < Tn; ++t) {
+    const npy_int8* m = mask + (size_t)t * n;
+    const R* hprev = t ? h + (size_t)(t - 1) * n * H : NULL;
+    const R* cprev = t ? c + (size_t)(t - 1) * n * H : NULL;
+    memcpy(A, xp + (size_t)t * n * H4, sizeof(R) * (size_t)n * H4);
+    if (hprev) {
+      for (int b = 0; b < n; ++b) {
+        if (m[b]) memcpy(hm + (size_t)b * H, hprev + (size_t)b * H, sizeof(R) * H);
+        else memset(hm + (size_t)b * H, 0, sizeof(R) * H);
+      }
+      RNN_GEMM_%(nm)s(&NN, &NN, &H4, &n, &H, &one, U, &H4, hm, &H, &one, A, &H4);
+    }
+    for (int b = 0; b < n; ++b) {
+      const R* a = A + (size_t)b * H4;
+      R* g = G + ((size_t)t * n + b) * H5;
+      R* ct = c + ((size_t)t * n + b) * H;
+      R* ht = h + ((size_t)t * n + b) * H;
+      inner_%(nm)s(a, g, 3 * H);
+      act_%(nm)s(a + 3 * H, g + 3 * H, H);
+      if (cprev && m[b]) {
+        const R* cp = cprev + (size_t)b * H;
+        for (int j = 0; j < H; ++j) ct[j] = g[H + j] * cp[j] + g[j] * g[3 * H + j];
+      } else {
+        for (int j = 0; j < H; ++j) ct[j] = g[H + j] * (R)0 + g[j] * g[3 * H + j];
+      }
+      act_%(nm)s(ct, g + 4 * H, H);
+      for (int j = 0; j < H; ++j) ht[j] = g[2 * H + j] * g[4 * H + j];
+    }
+  }
+}
+
+static void lstm_bwd_%(nm)s(int Tn, int n, int H, int stop, const npy_int8* mask,
+        const rnn_t_%(nm)s* U, const rnn_t_%(nm)s* c, const rnn_t_%(nm)s* G,
+        const rnn_t_%(nm)s* dh, rnn_t_%(nm)s* dA, rnn_t_%(nm)s* dhn, rnn_t_%(nm)s* dcn) {
+  typedef rnn_t_%(nm)s R;
+  int H4 = 4 * H; const int H5 = 5 * H; char TT = 'T', NN = 'N'; R one = 1, zero = 0;
+  memset(dA, 0, sizeof(R) * (size_t)Tn * n * H4);
+  memset(dhn, 0, sizeof(R) * (size_t)n * H);
+  memset(dcn, 0, sizeof(R) * (size_t)n * H);
+  for (int t = Tn - 1; t >= stop; --t) {
+    const npy_int8* m = mask + (size_t)t * n;
+    for (int b = 0; b < n; ++b) {
+      const R* g = G + ((size_t)t * n + b) * H5;
+      const R* dht = dh + ((size_t)t * n + b) * H;
+      R* da = dA + ((size_t)t * n + b) * H4;
+      R* dhb = dhn + (size_t)b * H;
+      R* dcb = dcn + (size_t)b * H;
+      const R* cp = (t > 0 && m[b]) ? c + ((size_t)(t - 1) * n + b) * H : NULL;
+      for (int j = 0; j < H; ++j) {
+        R i = g[j], f = g[H + j], o = g[2 * H + j], gg = g[3 * H + j], tc = g[4 * H + j];
+        R dhj = dht[j] + dhb[j];
+        R dc = dcb[j] + dhj * o * dact_%(nm)s(tc);
+        R cm = cp ? cp[j] : (R)0;
+        da[j] = dc * gg * dinner_%(nm)s(i);
+        da[H + j] = dc * cm * dinner_%(nm)s(f);
+        da[2 * H + j] = dhj * tc * dinner_%(nm)s(o);
+        da[3 * H + j] = dc * i * dact_%(nm)s(gg);
+        dcb[j] = m[b] ? dc * f : (R)0;
+      }
+    }
+    if (t > stop) {
+      /* dh~ = dA_t . U^T, then masked: the state entering step t. */
+      RNN_GEMM_%(nm)s(&TT, &NN, &H, &n, &H4, &one, U, &H4, dA + (size_t)t * n * H4, &H4,
+                      &zero, dhn, &H);
+      for (int b = 0; b < n; ++b)
+        if (!m[b]) memset(dhn + (size_t)b * H, 0, sizeof(R) * H);
+    }
+  }
+}
+"""
+
+_GRU_FWD = r"""
+static void gru_fwd_%(nm)s(int Tn, int n, int H, const rnn_t_%(nm)s* xp, const npy_int8* mask,
+        const rnn_t_%(nm)s* U, rnn_t_%(nm)s* h, rnn_t_%(nm)s* G,
+        rnn_t_%(nm)s* hm, rnn_t_%(nm)s* rh, rnn_t_%(nm)s* A) {
+  typedef rnn_t_%(nm)s R;
+  int H3 = 3 * H, H2 = 2 * H; char NN = 'N'; R one = 1;
+  for (int t = 0; t < Tn; ++t) {
+    const npy_int8* m = mask + (size_t)t * n;
+    const R* hprev = t ? h + (size_t)(t - 1) * n * H : NULL;
+    memcpy(A, xp + (size_t)t * n * H3, sizeof(R) * (size_t)n * H3);
+    for (int b = 0; b < n; ++b) {
+      if (hprev && m[b]) memcpy(hm + (size_t)b * H, hprev + (size_t)b * H, sizeof(R) * H);
+      else memset(hm + (size_t)b * H, 0, sizeof(R) * H);
+    }
+    if (hprev) RNN_GEMM_%(nm)s(&NN, &NN, &H2, &n, &H, &one, U, &H3, hm, &H, &one, A, &H3);
+    for (int b = 0; b < n; ++b) {
+      R* g = G + ((size_t)t * n + b) * H3;
+      inner_%(nm)s(A + (size_t)b * H3, g, H2);
+      const R* hb = hm + (size_t)b * H;
+      R* rb = rh + (size_t)b * H;
+      for (int j = 0; j < H; ++j) rb[j] = g[H + j] * hb[j];
+    }
+    if (hprev) RNN_GEMM_%(nm)s(&NN, &NN, &H, &n, &H, &one, U + H2, &H3, rh, &H, &one, A + H2, &H3);
+    for (int b = 0; b < n; ++b) {
+      R* g = G + ((size_t)t * n + b) * H3;
+      act_%(nm)s(A + (size_t)b * H3 + H2, g + H2, H);
+      const R* hb = hm + (size_t)b * H;
+      R* ht = h + ((size_t)t * n + b) * H;
+      for (int j = 0; j < H; ++j) ht[j] = g[j] * hb[j] + ((R)1 - g[j]) * g[H2 + j];
+    }
+  }
+}
+
+static void gru_bwd_%(nm)s(int Tn, int n, int H, int stop, const npy_int8* mask,
+        const rnn_t_%(nm)s* U, const rnn_t_%(nm)s* h, const rnn_t_%(nm)s* G,
+        const rnn_t_%(nm)s* dh, rnn_t_%(nm)s* dA, rnn_t_%(nm)s* dhn, rnn_t_%(nm)s* dhm,
+        rnn_t_%(nm)s* drh) {
+  typedef rnn_t_%(nm)s R;
+  int H3 = 3 * H, H2 = 2 * H; char TT = 'T', NN = 'N'; R one = 1, zero = 0;
+  memset(dA, 0, sizeof(R) * (size_t)Tn * n * H3);
+  memset(dhn, 0, sizeof(R) * (size_t)n * H);
+  for (int t = Tn - 1; t >= stop; --t) {
+    const npy_int8* m = mask + (size_t)t * n;
+    R* dAt = dA + (size_t)t * n * H3;
+    for (int b = 0; b < n; ++b) {
+      const R* g = G + ((size_t)t * n + b) * H3;
+      const R* hp = (t > 0 && m[b]) ? h + ((size_t)(t - 1) * n + b) * H : NULL;
+      const R* dht = dh + ((size_t)t * n + b) * H;
+      R* da = dAt + (size_t)b * H3;
+      R* dmb = dhm + (size_t)b * H;
+      const R* dnb = dhn + (size_t)b * H;
+      for (int j = 0; j < H; ++j) {
+        R z = g[j], hh = g[H2 + j], hmj = hp ? hp[j] : (R)0;
+        R dhj = dht[j] + dnb[j];
+        da[j] = dhj * (hmj - hh) * dinner_%(nm)s(z);
+        da[H2 + j] = dhj * ((R)1 - z) * dact_%(nm)s(hh);
+        dmb[j] = dhj * z;
+      }
+    }
+    /* r only acts through r * h~, and h~ = 0 at t = 0: its gradient is 0 there. */
+    if (t == 0) continue;
+    /* d(r * h~) = dA_h . U_h^T */
+    RNN_GEMM_%(nm)s(&TT, &NN, &H, &n, &H, &one, U + H2, &H3, dAt + H2, &H3, &zero, drh, &H);
+    for (int b = 0; b < n; ++b) {
+      const R* g = G + ((size_t)t * n + b) * H3;
+      const R* hp = m[b] ? h + ((size_t)(t - 1) * n + b) * H : NULL;
+      const R* db = drh + (size_t)b * H;
+      R* da = dAt + (size_t)b * H3;
+      R* dmb = dhm + (size_t)b * H;
+      for (int j = 0; j < H; ++j) {
+        R hmj = hp ? hp[j] : (R)0;
+        da[H + j] = db[j] * hmj * dinner_%(nm)s(g[H + j]);
+        dmb[j] += db[j] * g[H + j];
+      }
+    }
+    if (t > stop) {
+      RNN_GEMM_%(nm)s(&TT, &NN, &H, &n, &H2, &one, U, &H3, dAt, &H3, &one, dhm, &H);
+      for (int b = 0; b < n; ++b) {
+        if (m[b]) memcpy(dhn + (size_t)b * H, dhm + (size_t)b * H, sizeof(R) * H);
+        else memset(dhn + (size_t)b * H, 0, sizeof(R) * H);
+      }
+    }
+  }
+}
+"""
+
+
+class _RNNBase(COp):
+    """Shared C plumbing: BLAS flags, apply-specific helpers, array checks."""
+
+    __props__ = ("act", "inner", "truncate")
+
+    def __init__(self, act, inner, truncate=-1):
+        if act not in SUPPORTED or inner not in SUPPORTED:
+            raise ValueError(f"fused RNN Ops support activations {SUPPORTED}, got {act!r}/{inner!r}")
+        self.act = act
+        self.inner = inner
+        self.truncate = int(truncate) if truncate is not None else -1
+
+    def c_libraries(self, **kwargs):
+        return ldflags()
+
+    def c_compile_args(self, **kwargs):
+        return ldflags(libs=False, flags=True)
+
+    def c_lib_dirs(self, **kwargs):
+        return ldflags(libs=False, libs_dir=True)
+
+    def c_header_dirs(self, **kwargs):
+        return ldflags(libs=False, include_dir=True)
+
+    def c_headers(self, **kwargs):
+        return ["<string.h>", "<math.h>"]
+
+    def c_support_code(self, **kwargs):
+        return blas_header_text()
+
+    def c_support_code_apply(self, node, name):
+        dtype = node.outputs[0].dtype
+        return _c_helpers(dtype, self.act, self.inner, name) + (self._kernels % {"nm": name})
+
+    def c_code_cache_version(self):
+        return (_C_VERSION,)
+
+    @staticmethod
+    def _c_prelude(arrays, fail):
+        """C: contiguous copies ``<var>_c`` of the inputs, released by ``RNN_DONE``."""
+        decl = "".join(f"PyArrayObject* {v}_c = PyArray_GETCONTIGUOUS({v});\n" for v in arrays)
+        release = " ".join(f"Py_XDECREF({v}_c);" for v in arrays)
+        return decl, release
+
+    @staticmethod
+    def _c_alloc(out, ndim, dims, typenum, release, fail):
+        return f"""
+        {{
+            npy_intp odims[{ndim}] = {{{", ".join(dims)}}};
+            Py_XDECREF({out});
+            {out} = (PyArrayObject*)PyArray_EMPTY({ndim}, odims, {typenum}, 0);
+            if (!{out}) {{ {release} {fail} }}
+        }}
+        """
+
+
+def _typenum(dtype):
+    return {"float32": "NPY_FLOAT32", "float64": "NPY_FLOAT64"}[dtype]
+
+
+def _check_inputs(xp, mask, U, n_gates):
+    xp = T.as_tensor_variable(xp)
+    U = T.as_tensor_variable(U)
+    mask = T.as_tensor_variable(mask)
+    if xp.ndim != 3 or U.ndim != 2 or mask.ndim != 2:
+        raise TypeError("expected xp (T, n, G*H), mask (T, n) and U (H, G*H)")
+    if xp.dtype not in ("float32", "float64") or U.dtype != xp.dtype:
+        raise TypeError(f"xp and U must share a float dtype, got {xp.dtype} and {U.dtype}")
+    if mask.dtype != "int8":
+        mask = T.cast(mask, "int8")
+    return xp, mask, U
+
+
+class LSTMForward(_RNNBase):
+    """``(xp, mask, U) -> (h, c, G)``: xp ``(T, n, 4H)`` packed ``[i, f, o, c]``
+    pre-activations without the recurrent term, mask ``(T, n)`` int8 (the mask
+    the step at ``t`` applies to the previous state), U ``(H, 4H)``.  ``G`` holds
+    ``[i, f, o, act(.), act(c)]`` per step, for the gradient."""
+
+    _kernels = _LSTM_FWD
+
+    def make_node(self, xp, mask, U):
+        xp, mask, U = _check_inputs(xp, mask, U, 4)
+        seq = T.tensor3(dtype=xp.dtype)
+        return Apply(self, [xp, mask, U], [seq.type(), seq.type(), seq.type()])
+
+    def connection_pattern(self, node):
+        return [[True, True, True], [False, False, False], [True, True, True]]
+
+    def perform(self, node, inputs, outputs):
+        xp, mask, U = inputs
+        n_steps, n, _ = xp.shape
+        H = U.shape[0]
+        h = np.empty((n_steps, n, H), xp.dtype)
+        c = np.empty_like(h)
+        G = np.empty((n_steps, n, 5 * H), xp.dtype)
+        hp = np.zeros((n, H), xp.dtype)
+        cp = np.zeros((n, H), xp.dtype)
+        for t in range(n_steps):
+            m = mask[t][:, None].astype(xp.dtype)
+            hm, cm = m * hp, m * cp
+            a = xp[t] + hm @ U
+            gates = _np_act(self.inner, a[:, : 3 * H])
+            g = _np_act(self.act, a[:, 3 * H:])
+            i, f, o = gates[:, :H], gates[:, H: 2 * H], gates[:, 2 * H:]
+            cp = f * cm + i * g
+            tc = _np_act(self.act, cp)
+            hp = o * tc
+            h[t], c[t] = hp, cp
+            G[t] = np.concatenate([gates, g, tc], axis=1)
+        outputs[0][0], outputs[1][0], outputs[2][0] = h, c, G
+
+    def c_code(self, node, name, inp, out, sub):
+        xp, mask, U = inp
+        h, c, G = out
+        fail = sub["fail"]
+        tn = _typenum(node.outputs[0].dtype)
+        decl, release = self._c_prelude([xp, mask, U], fail)
+        return f"""{{
+        {decl}
+        if (!{xp}_c || !{mask}_c || !{U}_c) {{ {release} {fail} }}
+        int Tn = PyArray_DIMS({xp}_c)[0], n = PyArray_DIMS({xp}_c)[1];
+        int H = PyArray_DIMS({U}_c)[0];
+        if (PyArray_DIMS({xp}_c)[2] != 4 * H || PyArray_DIMS({U}_c)[1] != 4 * H
+            || PyArray_DIMS({mask}_c)[0] != Tn || PyArray_DIMS({mask}_c)[1] != n) {{
+            PyErr_Format(PyExc_ValueError, "LSTMForward: expected xp (T, n, 4H), mask (T, n), "
+                         "U (H, 4H); got H=%d, xp last dim %d", H, (int)PyArray_DIMS({xp}_c)[2]);
+            {release} {fail}
+        }}
+        {self._c_alloc(h, 3, ["Tn", "n", "H"], tn, release, fail)}
+        {self._c_alloc(c, 3, ["Tn", "n", "H"], tn, release, fail)}
+        {self._c_alloc(G, 3, ["Tn", "n", "5 * H"], tn, release, fail)}
+        {{
+            rnn_t_{name}* scratch = (rnn_t_{name}*)malloc(sizeof(rnn_t_{name}) * ((size_t)n * H * 5 + 1));
+            if (!scratch) {{ PyErr_NoMemory(); {release} {fail} }}
+            lstm_fwd_{name}(Tn, n, H, (const rnn_t_{name}*)PyArray_DATA({xp}_c),
+                (const npy_int8*)PyArray_DATA({mask}_c), (const rnn_t_{name}*)PyArray_DATA({U}_c),
+                (rnn_t_{name}*)PyArray_DATA({h}), (rnn_t_{name}*)PyArray_DATA({c}),
+                (rnn_t_{name}*)PyArray_DATA({G}), scratch, scratch + (size_t)n * H);
+            free(scratch);
+        }}
+        {release}
+        }}"""
+
+    def L_op(self, inputs, outputs, output_grads):
+        xp, mask, U = inputs
+        h, c, G = outputs
+        gh, gc, gG = output_grads
+        for g in (gc, gG):
+            if not isinstance(g.type, DisconnectedType):
+                raise NotImplementedError("LSTMForward: only the h output is differentiable")
+        if isinstance(gh.type, DisconnectedType):
+            gh = T.zeros_like(h)
+        dA = LSTMGrad(self.act, self.inner, self.truncate)(mask, U, c, G, gh)
+        return [dA, DisconnectedType()(), _weight_grad(h, mask, dA)]
+
+    pullback = L_op  # PyTensor >= 3.3 name of L_op
+
+
+def _prev_masked(h, mask):
+    """``mask[t] * h[t-1]`` (zero at t = 0), time-major ``(T, n, H)``."""
+    zero = T.zeros_like(h[:1])
+    prev = T.concatenate([zero, h[:-1]], axis=0)
+    return prev * T.cast(mask, h.dtype)[:, :, None]
+
+
+def _weight_grad(h, mask, dA, scale=None):
+    """``sum_t h~_t^T dA_t`` as one product over all steps."""
+    hm = _prev_masked(h, mask)
+    if scale is not None:
+        hm = hm * scale
+    H = h.shape[2]
+    return T.dot(T.reshape(hm, (-1, H)).T, T.reshape(dA, (-1, dA.shape[2])))
+
+
+class LSTMGrad(_RNNBase):
+    """``(mask, U, c, G, dh) -> dA``: gradient of the packed pre-activations."""
+
+    _kernels = _LSTM_FWD
+
+    def make_node(self, mask, U, c, G, dh):
+        inputs = [T.as_tensor_variable(v) for v in (mask, U, c, G, dh)]
+        return Apply(self, inputs, [T.tensor3(dtype=inputs[1].dtype).type()])
+
+    def perform(self, node, inputs, outputs):
+        mask, U, c, G, dh = inputs
+        n_steps, n, H = c.shape
+        dA = np.zeros((n_steps, n, 4 * H), c.dtype)
+        dhn = np.zeros((n, H), c.dtype)
+        dcn = np.zeros((n, H), c.dtype)
+        for t in range(n_steps - 1, _stop(n_steps, self.truncate) - 1, -1):
+            m = mask[t][:, None].astype(c.dtype)
+            i, f, o, g, tc = (G[t][:, k * H: (k + 1) * H] for k in range(5))
+            dht = dh[t] + dhn
+            dc = dcn + dht * o * _np_dact(self.act, tc)
+            cm = m * c[t - 1] if t > 0 else np.zeros_like(dc)
+            dA[t] = np.concatenate([dc * g * _np_dact(self.inner, i), dc * cm * _np_dact(self.inner, f),
+                                    dht * tc * _np_dact(self.inner, o), dc * i * _np_dact(self.act, g)],
+                                   axis=1)
+            dcn = m * (dc * f)
+            dhn = m * (dA[t] @ U.T)
+        outputs[0][0] = dA
+
+    def c_code(self, node, name, inp, out, sub):
+        mask, U, c, G, dh = inp
+        (dA,) = out
+        fail = sub["fail"]
+        tn = _typenum(node.outputs[0].dtype)
+        decl, release = self._c_prelude([mask, U, c, G, dh], fail)
+        return f"""{{
+        {decl}
+        if (!{mask}_c || !{U}_c || !{c}_c || !{G}_c || !{dh}_c) {{ {release} {fail} }}
+        int Tn = PyArray_DIMS({c}_c)[0], n = PyArray_DIMS({c}_c)[1], H = PyArray_DIMS({c}_c)[2];
+        int stop = {self.truncate} > 0 ? (Tn - {self.truncate} > 0 ? Tn - {self.truncate} : 0) : 0;
+        {self._c_alloc(dA, 3, ["Tn", "n", "4 * H"], tn, release, fail)}
+        {{
+            rnn_t_{name}* scratch = (rnn_t_{name}*)malloc(sizeof(rnn_t_{name}) * ((size_t)n * H * 2 + 1));
+            if (!scratch) {{ PyErr_NoMemory(); {release} {fail} }}
+            lstm_bwd_{name}(Tn, n, H, stop, (const npy_int8*)PyArray_DATA({mask}_c),
+                (const rnn_t_{name}*)PyArray_DATA({U}_c), (const rnn_t_{name}*)PyArray_DATA({c}_c),
+                (const rnn_t_{name}*)PyArray_DATA({G}_c), (const rnn_t_{name}*)PyArray_DATA({dh}_c),
+                (rnn_t_{name}*)PyArray_DATA({dA}), scratch, scratch + (size_t)n * H);
+            free(scratch);
+        }}
+        {release}
+        }}"""
+
+
+class GRUForward(_RNNBase):
+    """``(xp, mask, U) -> (h, G)``: xp ``(T, n, 3H)`` packed ``[z, r, h]``, U
+    ``(H, 3H)``; ``G`` holds ``[z, r, act(.)]`` per step."""
+
+    _kernels = _GRU_FWD
+
+    def make_node(self, xp, mask, U):
+        xp, mask, U = _check_inputs(xp, mask, U, 3)
+        seq = T.tensor3(dtype=xp.dtype)
+        return Apply(self, [xp, mask, U], [seq.type(), seq.type()])
+
+    def connection_pattern(self, node):
+        return [[True, True], [False, False], [True, True]]
+
+    def perform(self, node, inputs, outputs):
+        xp, mask, U = inputs
+        n_steps, n, _ = xp.shape
+        H = U.shape[0]
+        h = np.empty((n_steps, n, H), xp.dtype)
+        G = np.empty((n_steps, n, 3 * H), xp.dtype)
+        hp = np.zeros((n, H), xp.dtype)
+        for t in range(n_steps):
+            hm = mask[t][:, None].astype(xp.dtype) * hp
+            zr = _np_act(self.inner, xp[t][:, : 2 * H] + hm @ U[:, : 2 * H])
+            z, r = zr[:, :H], zr[:, H:]
+            hh = _np_act(self.act, xp[t][:, 2 * H:] + (r * hm) @ U[:, 2 * H:])
+            hp = z * hm + (1 - z) * hh
+            h[t] = hp
+            G[t] = np.concatenate([zr, hh], axis=1)
+        outputs[0][0], outputs[1][0] = h, G
+
+    def c_code(self, node, name, inp, out, sub):
+        xp, mask, U = inp
+        h, G = out
+        fail = sub["fail"]
+        tn = _typenum(node.outputs[0].dtype)
+        decl, release = self._c_prelude([xp, mask, U], fail)
+        return f"""{{
+        {decl}
+        if (!{xp}_c || !{mask}_c || !{U}_c) {{ {release} {fail} }}
+        int Tn = PyArray_DIMS({xp}_c)[0], n = PyArray_DIMS({xp}_c)[1];
+        int H = PyArray_DIMS({U}_c)[0];
+        if (PyArray_DIMS({xp}_c)[2] != 3 * H || PyArray_DIMS({U}_c)[1] != 3 * H
+            || PyArray_DIMS({mask}_c)[0] != Tn || PyArray_DIMS({mask}_c)[1] != n) {{
+            PyErr_Format(PyExc_ValueError, "GRUForward: expected xp (T, n, 3H), mask (T, n), "
+                         "U (H, 3H); got H=%d, xp last dim %d", H, (int)PyArray_DIMS({xp}_c)[2]);
+            {release} {fail}
+        }}
+        {self._c_alloc(h, 3, ["Tn", "n", "H"], tn, release, fail)}
+        {self._c_alloc(G, 3, ["Tn", "n", "3 * H"], tn, release, fail)}
+        {{
+            rnn_t_{name}* scratch = (rnn_t_{name}*)malloc(sizeof(rnn_t_{name}) * ((size_t)n * H * 5 + 1));
+            if (!scratch) {{ PyErr_NoMemory(); {release} {fail} }}
+            gru_fwd_{name}(Tn, n, H, (const rnn_t_{name}*)PyArray_DATA({xp}_c),
+                (const npy_int8*)PyArray_DATA({mask}_c), (const rnn_t_{name}*)PyArray_DATA({U}_c),
+                (rnn_t_{name}*)PyArray_DATA({h}), (rnn_t_{name}*)PyArray_DATA({G}),
+                scratch, scratch + (size_t)n * H, scratch + (size_t)n * H * 2);
+            free(scratch);
+        }}
+        {release}
+        }}"""
+
+    def L_op(self, inputs, outputs, output_grads):
+        xp, mask, U = inputs
+        h, G = outputs
+        gh, gG = output_grads
+        if not isinstance(gG.type, DisconnectedType):
+            raise NotImplementedError("GRUForward: only the h output is differentiable")
+        if isinstance(gh.type, DisconnectedType):
+            gh = T.zeros_like(h)
+        dA = GRUGrad(self.act, self.inner, self.truncate)(mask, U, h, G, gh)
+        H = h.shape[2]
+        r = G[:, :, H: 2 * H]
+        dU_zr = _weight_grad(h, mask, dA[:, :, : 2 * H])
+        dU_h = _weight_grad(h, mask, dA[:, :, 2 * H:], scale=r)
+        return [dA, DisconnectedType()(), T.concatenate([dU_zr, dU_h], axis=1)]
+
+    pullback = L_op  # PyTensor >= 3.3 name of L_op
+
+
+class GRUGrad(_RNNBase):
+    """``(mask, U, h, G, dh) -> dA``: gradient of the packed pre-activations."""
+
+    _kernels = _GRU_FWD
+
+    def make_node(self, mask, U, h, G, dh):
+        inputs = [T.as_tensor_variable(v) for v in (mask, U, h, G, dh)]
+        return Apply(self, inputs, [T.tensor3(dtype=inputs[1].dtype).type()])
+
+    def perform(self, node, inputs, outputs):
+        mask, U, h, G, dh = inputs
+        n_steps, n, H = h.shape
+        dA = np.zeros((n_steps, n, 3 * H), h.dtype)
+        dhn = np.zeros((n, H), h.dtype)
+        for t in range(n_steps - 1, _stop(n_steps, self.truncate) - 1, -1):
+            m = mask[t][:, None].astype(h.dtype)
+            z, r, hh = (G[t][:, k * H: (k + 1) * H] for k in range(3))
+            hm = m * h[t - 1] if t > 0 else np.zeros_like(z)
+            dht = dh[t] + dhn
+            da_z = dht * (hm - hh) * _np_dact(self.inner, z)
+            da_h = dht * (1 - z) * _np_dact(self.act, hh)
+            drh = da_h @ U[:, 2 * H:].T
+            da_r = drh * hm * _np_dact(self.inner, r)
+            dA[t] = np.concatenate([da_z, da_r, da_h], axis=1)
+            dhm = dht * z + drh * r + dA[t][:, : 2 * H] @ U[:, : 2 * H].T
+            dhn = m * dhm
+        outputs[0][0] = dA
+
+    def c_code(self, node, name, inp, out, sub):
+        mask, U, h, G, dh = inp
+        (dA,) = out
+        fail = sub["fail"]
+        tn = _typenum(node.outputs[0].dtype)
+        decl, release = self._c_prelude([mask, U, h, G, dh], fail)
+        return f"""{{
+        {decl}
+        if (!{mask}_c || !{U}_c || !{h}_c || !{G}_c || !{dh}_c) {{ {release} {fail} }}
+        int Tn = PyArray_DIMS({h}_c)[0], n = PyArray_DIMS({h}_c)[1], H = PyArray_DIMS({h}_c)[2];
+        int stop = {self.truncate} > 0 ? (Tn - {self.truncate} > 0 ? Tn - {self.truncate} : 0) : 0;
+        {self._c_alloc(dA, 3, ["Tn", "n", "3 * H"], tn, release, fail)}
+        {{
+            rnn_t_{name}* scratch = (rnn_t_{name}*)malloc(sizeof(rnn_t_{name}) * ((size_t)n * H * 3 + 1));
+            if (!scratch) {{ PyErr_NoMemory(); {release} {fail} }}
+            gru_bwd_{name}(Tn, n, H, stop, (const npy_int8*)PyArray_DATA({mask}_c),
+                (const rnn_t_{name}*)PyArray_DATA({U}_c), (const rnn_t_{name}*)PyArray_DATA({h}_c),
+                (const rnn_t_{name}*)PyArray_DATA({G}_c), (const rnn_t_{name}*)PyArray_DATA({dh}_c),
+                (rnn_t_{name}*)PyArray_DATA({dA}), scratch, scratch + (size_t)n * H,
+                scratch + (size_t)n * H * 2);
+            free(scratch);
+        }}
+        {release}
+        }}"""
+
+
+# --- graph builders ------------------------------------------------------------
+
+def lstm_sequence(xp, mask, U, act="tanh", inner="hard_sigmoid", truncate=-1):
+    """Hidden states ``(T, n, H)`` of the fused LSTM (see ``LSTMForward``)."""
+    return LSTMForward(act, inner, truncate)(xp, mask, U)[0]
+
+
+def gru_sequence(xp, mask, U, act="sigmoid", inner="hard_sigmoid", truncate=-1):
+    """Hidden states ``(T, n, H)`` of the fused GRU (see ``GRUForward``)."""
+    return GRUForward(act, inner, truncate)(xp, mask, U)[0]
+
+
+def enabled(switch):
+    """Whether a layer's ``fast_path`` switch selects the fused Ops.
+
+    ``"auto"`` means: when a C compiler is configured (the C backend is the
+    default mode); ``True``/``False`` force it.
+    """
+    if switch == "auto":
+        return bool(pytensor.config.cxx)
+    return bool(switch)
+
+
+def fast_output(layer, X, padded_mask):
+    """The fused recurrence for an LSTM/GRU layer, or None if it does not apply.
+
+    ``X`` is time-major ``(T, n, input_dim)``; ``padded_mask`` is the layer's
+    ``(T + 1, n, 1)`` int8 mask with the leading zero.  Returns ``(T, n, H)``.
+    """
+    from keras_legacy import activations
+
+    kind = {"LSTM._step": "lstm", "GRU._step": "gru"}.get(type(layer)._step.__qualname__)
+    if kind is None:
+        return None
+    act = activations.name_of(layer.activation)
+    inner = activations.name_of(layer.inner_activation)
+    if act not in SUPPORTED or inner not in SUPPORTED:
+        return None
+    mask = padded_mask[: X.shape[0], :, 0]
+    gates = "ifoc" if kind == "lstm" else "zrh"
+    W = T.concatenate([getattr(layer, f"W_{g}") for g in gates], axis=1)
+    b = T.concatenate([getattr(layer, f"b_{g}") for g in gates], axis=0)
+    U = T.concatenate([getattr(layer, f"U_{g}") for g in gates], axis=1)
+    xp = T.dot(X, W) + b
+    if xp.dtype != U.dtype:
+        xp = T.cast(xp, U.dtype)
+    trunc = layer.truncate_gradient if layer.truncate_gradient is not None else -1
+    build = lstm_sequence if kind == "lstm" else gru_sequence
+    return build(xp, mask, U, act, inner, trunc)
