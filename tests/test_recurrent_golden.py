@@ -1,0 +1,238 @@
+"""The 0.1.3 recurrent layers reproduce the golden files of the original Keras on Theano.
+
+Every ``golden/recurrent_<Layer>_<case>.npz`` is checked: ``out_seq``,
+``out_last``, ``loss``, every ``grad_<k>`` and ``grad_X``, in float64, to 1e-10
+relative.  Compile budget: ONE compiled function per layer (C backend through
+``K.function``) computes all five cases at once:
+
+* ``nomask``: the input fed directly to a ``return_sequences`` instance and to a
+  ``return_sequences=False`` instance;
+* ``prepad``/``postpad``/``midzero``: the three inputs concatenated along the
+  batch axis (the samples are independent, the weights are the same) and fed
+  through ``Masking(0.)``; one loss per case (``R`` zeroed outside the case's
+  rows), so each case gets its own parameter gradients;
+* ``trunc``: ``truncate_gradient=2`` instances on the ``nomask`` input.
+"""
+
+from __future__ import annotations
+
+import json
+import pathlib
+
+import numpy as np
+import pytensor.tensor as T
+import pytest
+
+from keras_legacy import backend as K
+from keras_legacy.layers import recurrent
+from keras_legacy.layers.core import Masking, MaskedLayer
+
+LAYERS = ["LSTM", "GRU", "SimpleRNN", "SimpleDeepRNN", "JZS1", "JZS2", "JZS3"]
+MASKED_CASES = ["prepad", "postpad", "midzero"]
+CASES = ["nomask"] + MASKED_CASES + ["trunc"]
+RTOL, ATOL = 1e-10, 1e-12
+# The same path as conftest's ``golden`` fixture (that one is function-scoped).
+GOLDEN = pathlib.Path(__file__).resolve().parents[1].parent / "shared" / "golden"
+
+# The param attribute names of the golden files, per layer (golden README table).
+EXPECTED_PARAM_NAMES = {
+    "LSTM": ["W_i", "U_i", "b_i", "W_c", "U_c", "b_c", "W_f", "U_f", "b_f", "W_o", "U_o", "b_o"],
+    "GRU": ["W_z", "U_z", "b_z", "W_r", "U_r", "b_r", "W_h", "U_h", "b_h"],
+    "SimpleRNN": ["W", "U", "b"],
+    "SimpleDeepRNN": ["W", "Us_0", "Us_1", "Us_2", "b"],
+    "JZS1": ["W_z", "b_z", "W_r", "U_r", "b_r", "U_h", "b_h"],
+    "JZS2": ["W_z", "U_z", "b_z", "U_r", "b_r", "W_h", "U_h", "b_h"],
+    "JZS3": ["W_z", "U_z", "b_z", "W_r", "U_r", "b_r", "W_h", "U_h", "b_h"],
+}
+
+
+class FixedInput(MaskedLayer):
+    """A masked 'previous layer' whose output and mask are given tensors.
+
+    Lets the test take the gradient with respect to the Masking layer's OUTPUT
+    (what the golden ``grad_X`` is) while the recurrent layers still receive the
+    Masking layer's mask.
+    """
+
+    def __init__(self, output, mask):
+        super().__init__()
+        self._output = output
+        self._mask = mask
+
+    def get_output(self, train=False):
+        return self._output
+
+    def get_output_mask(self, train=False):
+        return self._mask
+
+
+def load_case(golden, name, case):
+    with np.load(golden / f"recurrent_{name}_{case}.npz", allow_pickle=False) as d:
+        return {k: d[k] for k in d.files}
+
+
+def param_attr(layer, golden_name):
+    """The layer attribute a golden param name designates (``Us_k`` is ``layer.Us[k]``)."""
+    if golden_name.startswith("Us_"):
+        return layer.Us[int(golden_name[3:])]
+    return getattr(layer, golden_name)
+
+
+def make_layer(name, data, **kwargs):
+    layer = getattr(recurrent, name)(3, 4, **kwargs)
+    n = len(data["param_names"])
+    layer.set_weights([data[f"params_{k}"] for k in range(n)])
+    if "Pmat" in data:
+        layer.Pmat.set_value(data["Pmat"])
+    return layer
+
+
+def run_layer(golden, name):
+    """Compile one function for every case of ``name``; return ``{case: {key: value}}``."""
+    data = {case: load_case(golden, name, case) for case in CASES}
+    n = len(data["nomask"]["param_names"])
+    nb = data["nomask"]["X"].shape[0]
+
+    # nomask and trunc: the input fed directly.
+    X = T.tensor3("X")
+    R = T.tensor3("R")
+    direct = {}
+    for case, kwargs in (("nomask", {}), ("trunc", {"truncate_gradient": 2})):
+        seq = make_layer(name, data[case], return_sequences=True, **kwargs)
+        last = make_layer(name, data[case], return_sequences=False, **kwargs)
+        seq.input = X
+        last.input = X
+        direct[case] = (seq, last)
+
+    # The three masked cases, concatenated along the batch axis.
+    XM = T.tensor3("XM")
+    RM = T.tensor3("RM")
+    masking = Masking(0.0)
+    masking.input = XM
+    inp = masking.get_output()
+    fixed = FixedInput(inp, masking.get_output_mask())
+    mseq = make_layer(name, data["prepad"], return_sequences=True)
+    mlast = make_layer(name, data["prepad"], return_sequences=False)
+    mseq.set_previous(fixed)
+    mlast.set_previous(fixed)
+
+    outputs = []
+    layout = []  # (case, key, slice of batch rows or None)
+    for case, (seq, last) in direct.items():
+        out_seq = seq.get_output()
+        loss = T.sum(out_seq * R)
+        grads = K.grad(loss, seq.params + [X])
+        outputs += [out_seq, last.get_output(), loss] + grads
+        layout += [(case, "out_seq", None), (case, "out_last", None), (case, "loss", None)]
+        layout += [(case, f"grad_{k}", None) for k in range(n)] + [(case, "grad_X", None)]
+
+    out_seq = mseq.get_output()
+    out_last = mlast.get_output()
+    for i, case in enumerate(MASKED_CASES):
+        rows = slice(i * nb, (i + 1) * nb)
+        loss = T.sum(out_seq[rows] * RM[rows])
+        grads = K.grad(loss, mseq.params + [inp])
+        outputs += [out_seq, out_last, loss] + grads
+        layout += [(case, "out_seq", rows), (case, "out_last", rows), (case, "loss", None)]
+        layout += [(case, f"grad_{k}", None) for k in range(n)] + [(case, "grad_X", rows)]
+
+    f = K.function([X, R, XM, RM], outputs)
+    # nomask and trunc share X and R (golden README); check it rather than assume it.
+    np.testing.assert_array_equal(data["nomask"]["X"], data["trunc"]["X"])
+    np.testing.assert_array_equal(data["nomask"]["R"], data["trunc"]["R"])
+    XM_val = np.concatenate([data[c]["X"] for c in MASKED_CASES], axis=0)
+    RM_val = np.concatenate([data[c]["R"] for c in MASKED_CASES], axis=0)
+    values = f(data["nomask"]["X"], data["nomask"]["R"], XM_val, RM_val)
+
+    results = {case: {} for case in CASES}
+    for (case, key, rows), value in zip(layout, values):
+        results[case][key] = value if rows is None else value[rows]
+    layers = {"seq": direct["nomask"][0], "last": direct["nomask"][1],
+              "trunc": direct["trunc"][0], "masked": mseq}
+    mask_val = K.function([XM], masking.get_output_mask())(XM_val)
+    for i, case in enumerate(MASKED_CASES):
+        results[case]["mask"] = mask_val[i * nb:(i + 1) * nb]
+    return {"data": data, "results": results, "layers": layers}
+
+
+@pytest.fixture(scope="module", params=LAYERS)
+def compiled(request):
+    return request.param, run_layer(GOLDEN, request.param)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_outputs_and_loss(compiled, case):
+    name, run = compiled
+    want, got = run["data"][case], run["results"][case]
+    for key in ("out_seq", "out_last", "loss"):
+        assert got[key].dtype == np.float64
+        assert got[key].shape == want[key].shape, (name, case, key)
+        np.testing.assert_allclose(got[key], want[key], rtol=RTOL, atol=ATOL,
+                                   err_msg=f"{name} {case} {key}")
+    # The README's loss definition, as a self-check of the golden data.
+    np.testing.assert_allclose(np.sum(want["out_seq"] * want["R"]), want["loss"], rtol=1e-12)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_gradients(compiled, case):
+    name, run = compiled
+    want, got = run["data"][case], run["results"][case]
+    n = len(want["param_names"])
+    for key in [f"grad_{k}" for k in range(n)] + ["grad_X"]:
+        assert got[key].shape == want[key].shape, (name, case, key)
+        np.testing.assert_allclose(got[key], want[key], rtol=RTOL, atol=ATOL,
+                                   err_msg=f"{name} {case} {key}")
+        assert np.any(got[key] != 0), f"{name} {case} {key} is identically zero"
+
+
+@pytest.mark.parametrize("case", MASKED_CASES)
+def test_masking_mask_matches_golden(compiled, case):
+    _, run = compiled
+    np.testing.assert_array_equal(run["results"][case]["mask"].astype(np.float64),
+                                  run["data"][case]["mask"])
+
+
+def test_truncated_gradient_differs_from_full(compiled):
+    """Sanity: the trunc case's U gradients really are truncated (differ from nomask)."""
+    name, run = compiled
+    want_full, want_trunc = run["data"]["nomask"], run["data"]["trunc"]
+    got_trunc = run["results"]["trunc"]
+    names = list(want_trunc["param_names"])
+    differ = [k for k, pn in enumerate(names)
+              if not np.allclose(want_full[f"grad_{k}"], want_trunc[f"grad_{k}"])]
+    assert differ, f"{name}: golden trunc gradients equal the full ones"
+    for k in differ:
+        assert not np.allclose(got_trunc[f"grad_{k}"], want_full[f"grad_{k}"])
+
+
+def test_param_names_and_order(compiled):
+    name, run = compiled
+    want = run["data"]["nomask"]
+    names = [str(s) for s in want["param_names"]]
+    assert names == EXPECTED_PARAM_NAMES[name]
+    for key, layer in run["layers"].items():
+        assert len(layer.params) == len(names), (name, key)
+        for k, pn in enumerate(names):
+            var = param_attr(layer, pn)
+            assert layer.params[k] is var, f"{name}: params[{k}] is not {pn}"
+            assert var.get_value().shape == want[f"params_{k}"].shape
+            np.testing.assert_array_equal(var.get_value(), want[f"params_{k}"])
+        np.testing.assert_array_equal(
+            np.concatenate([w.ravel() for w in layer.get_weights()]),
+            np.concatenate([want[f"params_{k}"].ravel() for k in range(len(names))]))
+    if name in ("JZS1", "JZS2"):
+        layer = run["layers"]["seq"]
+        assert not any(p is layer.Pmat for p in layer.params), "0.1.3: Pmat is not a param"
+        assert layer.Pmat.get_value().shape == want["Pmat"].shape
+
+
+def test_config_matches_golden(compiled, golden):
+    name, run = compiled
+    with open(golden / f"recurrent_{name}_config.json") as fh:
+        want = json.load(fh)
+    assert run["layers"]["seq"].get_config() == want
+    assert run["layers"]["last"].get_config() == {**want, "return_sequences": False}
+    assert run["layers"]["trunc"].get_config() == {**want, "truncate_gradient": 2}
+    # The configs serialise to the same JSON text as the original's.
+    assert json.dumps(run["layers"]["seq"].get_config(), sort_keys=True) == json.dumps(
+        want, sort_keys=True)
