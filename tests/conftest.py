@@ -22,7 +22,7 @@ def pytest_configure(config):
         raise pytest.UsageError(f"The golden corpus is missing: expected it at {GOLDEN}")
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def golden():
     return GOLDEN
 

@@ -115,3 +115,41 @@ def shapeless_020(base, compute_output_shape=None, doc=None):
     if compute_output_shape is not None:
         namespace["compute_output_shape"] = compute_output_shape
     return type(base.__name__, (LazyLayer, base), namespace)
+
+
+class FeatureShaped(LazyLayer):
+    """For 0.1.3 classes whose constructor takes the per-sample ``input_shape``.
+
+    Their 0.1.3 code stores it as ``self.input_shape`` while 0.2.0 reads
+    ``input_shape`` (batch axis included) from the previous layer; while the
+    shared constructor runs, ``input_shape`` is the per-sample shape.
+    """
+
+    _v013 = None
+    input_ndim = None
+
+    def _init_feature_shaped(self, args, weights, input_shape):
+        self._build_args = args
+        self._init_lazy(weights=weights, input_shape=input_shape)
+
+    @property
+    def input_shape(self):
+        if getattr(self, "_building", False):
+            return self._feature_shape
+        return LazyLayer.input_shape.fget(self)
+
+    @input_shape.setter
+    def input_shape(self, value):
+        self._feature_shape = tuple(value)
+
+    def _build_013(self, input_shape):
+        self._building = True
+        try:
+            self._v013.__init__(self, input_shape[1:], **self._build_args)
+        finally:
+            self._building = False
+
+    def get_config(self):
+        config = self._v013.get_config(self)
+        config.pop("input_shape", None)
+        return self._v020_extra_config(config)

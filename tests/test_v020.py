@@ -1,0 +1,126 @@
+"""The Keras 0.2.0 style: output-first constructors, shape inference, the port020 golden models."""
+
+import inspect
+import json
+
+import numpy as np
+import pytest
+
+from keras_legacy.models import model_from_config, model_from_json, model_from_yaml
+from keras_legacy.layers import recurrent as r013
+from keras_legacy.v020.layers import core, embeddings, normalization, recurrent
+
+PORT = ["model_batchnorm", "model_seq2seq_like", "model_imdb_like"]
+
+
+@pytest.fixture(scope="module", params=PORT)
+def port_model(request, golden):
+    folder = golden / "port020" / request.param
+    model = model_from_json((folder / "config.json").read_text())
+    model.load_weights(str(folder / "weights.h5"))
+    return folder, model
+
+
+def test_port020_predict_and_evaluate(port_model):
+    folder, model = port_model
+    X = np.load(folder / "X.npy")
+    y = np.load(folder / "y.npy")
+    np.testing.assert_allclose(model.predict(X), np.load(folder / "predict.npy"), rtol=1e-10, atol=1e-12)
+    loss, acc = model.evaluate(X, y, show_accuracy=True, verbose=0)
+    expected = json.loads((folder / "evaluate.json").read_text())
+    assert loss == pytest.approx(expected["loss"], rel=1e-10)
+    assert acc == pytest.approx(expected["acc"], rel=1e-10)
+
+
+def test_port020_config_round_trip(port_model):
+    folder, model = port_model
+    golden_config = json.loads((folder / "config.json").read_text())
+    ours = model.get_config()
+    assert [layer["name"] for layer in ours["layers"]] == [layer["name"] for layer in golden_config["layers"]]
+    for mine, theirs in zip(ours["layers"], golden_config["layers"]):
+        assert mine == theirs
+    from_yaml = model_from_yaml((folder / "config.yaml").read_text()).get_config()
+    assert from_yaml["layers"] == golden_config["layers"]
+
+
+def test_port020_yaml_loads_the_same_weights(golden):
+    folder = golden / "port020" / "model_batchnorm"
+    model = model_from_yaml((folder / "config.yaml").read_text())
+    model.load_weights(str(folder / "weights.h5"))
+    weights = model.layers[1].get_weights()
+    assert len(weights) == 4  # gamma, beta, running mean, running std
+    final = np.load(folder / "final.npz")
+    for n in range(4):
+        np.testing.assert_array_equal(weights[n], final[f"layer_1_param_{n}"])
+
+
+def test_signatures_are_output_first():
+    sig = inspect.signature(recurrent.LSTM)
+    names = list(sig.parameters)
+    assert names[:2] == ["output_dim", "init"]
+    assert sig.parameters["input_dim"].default is None
+    assert sig.parameters["input_length"].default is None
+    assert sig.parameters["forget_bias_init"].default == "one"
+    assert inspect.signature(recurrent.GRU).parameters["activation"].default == "sigmoid"
+    assert list(inspect.signature(core.Dense).parameters)[0] == "output_dim"
+    assert list(inspect.signature(embeddings.Embedding).parameters)[:2] == ["input_dim", "output_dim"]
+
+
+def test_shape_inference_chain():
+    emb = embeddings.Embedding(20, 8, input_length=7, mask_zero=True)
+    lstm = recurrent.LSTM(6, return_sequences=True)
+    lstm.set_previous(emb)
+    tdd = core.TimeDistributedDense(3)
+    tdd.set_previous(lstm)
+    assert lstm.output_shape == (None, 7, 6)
+    assert tdd.output_shape == (None, 7, 3)
+    assert [p.get_value().shape for p in tdd.params] == [(6, 3), (3,)]
+    dense = core.Dense(4, input_dim=3)
+    bn = normalization.BatchNormalization()
+    bn.set_previous(dense)
+    assert bn.output_shape == (None, 4)
+    assert len(bn.get_weights()) == 4
+    flat = core.Flatten()
+    flat.set_previous(core.RepeatVector(5, input_shape=(4,)))
+    assert flat.output_shape == (None, 20)
+
+
+def test_wrong_rank_is_refused_with_a_message():
+    dense = core.Dense(4, input_dim=3)
+    lstm = recurrent.LSTM(2)
+    with pytest.raises(ValueError, match="LSTM expects 3-D input"):
+        lstm.set_previous(dense)
+
+
+def test_same_draws_as_0_1_3():
+    np.random.seed(7)
+    old = r013.LSTM(3, 4)
+    np.random.seed(7)
+    new = recurrent.LSTM(4, input_dim=3)
+    for a, b in zip(old.get_weights(), new.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_jzs_pmat_is_a_param_in_0_2_0():
+    layer = recurrent.JZS1(4, input_dim=3)
+    assert layer.params[-1] is layer.Pmat
+    assert len(layer.params) == 8
+
+
+def test_0_3_configs_are_refused_by_name():
+    config = {"name": "Sequential", "layers": [
+        {"name": "LSTM", "output_dim": 3, "input_dim": 2, "go_backwards": False, "stateful": False}]}
+    with pytest.raises(ValueError, match="0.3.x"):
+        model_from_config(config)
+
+
+def test_custom_layers_extend_the_registry():
+    class MyDense(core.Dense):
+        pass
+
+    config = {"name": "Sequential", "layers": [
+        {"name": "MyDense", "output_dim": 2, "input_dim": 3, "input_shape": [3]}]}
+    model = model_from_config(config, custom_layers={"MyDense": MyDense})
+    assert isinstance(model.layers[0], MyDense)
+    with pytest.raises(ValueError, match="Invalid layer: 'MyDense'"):
+        model_from_config(config)
