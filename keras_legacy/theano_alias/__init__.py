@@ -52,19 +52,20 @@ def function(inputs, outputs=None, mode=None, updates=None, givens=None,
     """
     if isinstance(updates, dict):
         updates = list(updates.items())
+    kwargs = {"no_default_updates": no_default_updates} if no_default_updates else {}
     return pytensor.function(
         inputs,
         outputs,
         mode=_mode(mode),
         updates=updates,
         givens=givens,
-        no_default_updates=no_default_updates,
         accept_inplace=accept_inplace,
         name=name,
         rebuild_strict=rebuild_strict,
         allow_input_downcast=allow_input_downcast,
         profile=profile,
         on_unused_input=on_unused_input,
+        **kwargs,
     )
 
 

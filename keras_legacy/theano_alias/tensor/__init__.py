@@ -44,10 +44,10 @@ def patternbroadcast(x, broadcastable):
         )
     add = [i for i, b in enumerate(broadcastable) if b]
     drop = [i for i, b in enumerate(broadcastable) if not b]
+    if drop:  # first: the reshape in unbroadcast infers static lengths from the other axes
+        x = _K.unbroadcast(x, *drop)
     if add:
         x = _pt.specify_broadcastable(x, *add)
-    if drop:
-        x = _K.unbroadcast(x, *drop)
     return x
 
 

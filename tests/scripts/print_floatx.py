@@ -1,0 +1,2 @@
+import theano
+print(theano.config.floatX)
