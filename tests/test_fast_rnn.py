@@ -1,0 +1,307 @@
+"""The fused LSTM/GRU Ops (``backend/rnn_ops.py``) equal the reference ``scan`` path.
+
+Checks, with few compiled functions (module-scoped):
+
+* golden: LSTM and GRU with ``fast_path=True`` reproduce every
+  ``recurrent_<Layer>_<case>.npz`` (outputs, loss, all parameter gradients,
+  ``grad_X``) to 1e-10, and the compiled graph holds the fused Ops, no Scan;
+* reference: with non-default activations, a mask with pre-, mid- and
+  post-padding and ``truncate_gradient=3``, the fused path equals the plain
+  scan path (``fast_path=False``) of the same layer, values and gradients;
+* the NumPy ``perform`` of the Ops (other backends) equals their C code;
+* float32 (``floatX=float32``) against the golden float64 data to 1e-5;
+* an independent NumPy LSTM step for the forward values;
+* BLAS: the C backend links the pip OpenBLAS and really loads it.
+"""
+
+from __future__ import annotations
+
+import pathlib
+
+import numpy as np
+import pytensor
+import pytensor.tensor as T
+import pytest
+from pytensor.compile.mode import Mode
+from pytensor.graph.basic import io_toposort
+
+from keras_legacy import backend as K
+from keras_legacy.backend import rnn_ops
+from keras_legacy.backend.blas import blas_report
+from keras_legacy.layers import recurrent
+from keras_legacy.layers.core import MaskedLayer
+
+GOLDEN = pathlib.Path(__file__).resolve().parents[1].parent / "shared" / "golden"
+MASKED = ["prepad", "postpad", "midzero"]
+FUSED = {"LSTM": (rnn_ops.LSTMForward, rnn_ops.LSTMGrad), "GRU": (rnn_ops.GRUForward, rnn_ops.GRUGrad)}
+
+
+class Given(MaskedLayer):
+    """A previous layer whose output and mask are given tensors."""
+
+    def __init__(self, output, mask):
+        super().__init__()
+        self._output, self._mask = output, mask
+
+    def get_output(self, train=False):
+        return self._output
+
+    def get_output_mask(self, train=False):
+        return self._mask
+
+
+def load(name, case):
+    with np.load(GOLDEN / f"recurrent_{name}_{case}.npz", allow_pickle=False) as d:
+        return {k: d[k] for k in d.files}
+
+
+def build(name, weights, X, M, fast, **kw):
+    layer = getattr(recurrent, name)(3, 4, **kw)
+    layer.fast_path = fast
+    layer.set_weights(weights)
+    layer.set_previous(Given(X, M))
+    return layer, layer.get_output()
+
+
+def op_names(f):
+    return [type(node.op).__name__ for node in f.maker.fgraph.toposort()]
+
+
+# --- golden ----------------------------------------------------------------------
+
+@pytest.fixture(scope="module", params=["LSTM", "GRU"])
+def golden_run(request):
+    """One compiled function per layer: all five golden cases at once."""
+    name = request.param
+    nomask = load(name, "nomask")
+    cases = {c: load(name, c) for c in MASKED}
+    trunc = load(name, "trunc")
+    names = list(nomask["param_names"])
+    weights = [nomask[f"params_{k}"] for k in range(len(names))]
+    X, M, Xn = T.tensor3("X"), T.matrix("M"), T.tensor3("Xn")
+    R = T.tensor4("R")
+    seq, out = build(name, weights, X, M, True, return_sequences=True)
+    _, last = build(name, weights, Xn, None, True, return_sequences=False)
+    seq_n, out_n = build(name, weights, Xn, None, True, return_sequences=True)
+    tr, out_t = build(name, weights, Xn, None, True, return_sequences=True, truncate_gradient=2)
+    n = nomask["X"].shape[0]
+    outputs = [out, out_n, last, out_t]
+    for k in range(len(MASKED)):  # one loss per masked case (its rows of the batch)
+        loss = (out[k * n:(k + 1) * n] * R[k]).sum()
+        outputs += [loss] + T.grad(loss, [getattr(seq, p) for p in names] + [X])
+    for layer, o in ((seq_n, out_n), (tr, out_t)):
+        loss = (o * R[3]).sum()
+        outputs += [loss] + T.grad(loss, [getattr(layer, p) for p in names] + [Xn])
+    f = K.function([X, M, Xn, R], outputs)
+    Xall = np.concatenate([cases[c]["X"] for c in MASKED])
+    Mall = np.concatenate([cases[c]["mask"] for c in MASKED])
+    Rall = np.stack([cases[c]["R"] for c in MASKED] + [nomask["R"]])
+    res = f(Xall, Mall, nomask["X"], Rall)
+    return name, f, res, nomask, cases, trunc, len(names)
+
+
+def close(a, b, tol=1e-10):
+    np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
+
+
+def test_golden_graph_is_fused(golden_run):
+    name, f, *_ = golden_run
+    ops = op_names(f)
+    fwd, bwd = FUSED[name]
+    assert fwd.__name__ in ops and bwd.__name__ in ops
+    assert not any("Scan" in o for o in ops)
+
+
+def test_golden_values_and_gradients(golden_run):
+    name, f, res, nomask, cases, trunc, n_params = golden_run
+    out, out_n, last, out_t = res[:4]
+    n = nomask["X"].shape[0]
+    close(out_n, nomask["out_seq"])
+    close(last, nomask["out_last"])
+    close(out_t, trunc["out_seq"])
+    pos = 4
+    for k, c in enumerate(MASKED):
+        close(out[k * n:(k + 1) * n], cases[c]["out_seq"])
+        close(res[pos], cases[c]["loss"])
+        for j in range(n_params):
+            close(res[pos + 1 + j], cases[c][f"grad_{j}"])
+        close(res[pos + 1 + n_params][k * n:(k + 1) * n], cases[c]["grad_X"])
+        pos += n_params + 2
+    for ref in (nomask, trunc):
+        close(res[pos], ref["loss"])
+        for j in range(n_params):
+            close(res[pos + 1 + j], ref[f"grad_{j}"])
+        close(res[pos + 1 + n_params], ref["grad_X"])
+        pos += n_params + 2
+
+
+# --- fused == scan reference, other activations, masks + truncation -------------------
+
+ACTS = {"LSTM": dict(activation="sigmoid", inner_activation="tanh"),
+        "GRU": dict(activation="tanh", inner_activation="sigmoid")}
+
+
+def _random_case(rng, n=4, steps=7):
+    X = rng.normal(size=(n, steps, 3))
+    mask = np.ones((n, steps))
+    mask[0, :2] = 0    # pre-padding
+    mask[1, 3] = 0     # a masked step in the middle
+    mask[2, -2:] = 0   # post-padding
+    X *= mask[:, :, None]
+    return X, mask, rng.normal(size=(n, steps, 4))
+
+
+@pytest.fixture(scope="module", params=["LSTM", "GRU"])
+def reference_run(request):
+    name = request.param
+    rng = np.random.RandomState(7)
+    proto = getattr(recurrent, name)(3, 4)
+    weights = [rng.normal(scale=0.6, size=p.get_value().shape) for p in proto.params]
+    X, M, R = T.tensor3("X"), T.matrix("M"), T.tensor3("R")
+    grads, outs, layers = [], [], []
+    for fast in (True, False):
+        layer, out = build(name, weights, X, M, fast, return_sequences=True, truncate_gradient=3,
+                           **ACTS[name])
+        loss = (out * R).sum()
+        outs.append(out)
+        layers.append(layer)
+        grads.append(T.grad(loss, layer.params + [X]))
+    f = K.function([X, M, R], outs + grads[0] + grads[1])
+    data = _random_case(rng)
+    return name, f, f(*data), len(weights) + 1, weights, data
+
+
+def test_reference_graph_has_both_paths(reference_run):
+    name, f, *_ = reference_run
+    ops = op_names(f)
+    assert FUSED[name][0].__name__ in ops and FUSED[name][1].__name__ in ops
+    assert any("Scan" in o for o in ops)
+
+
+def test_fused_equals_scan_with_mask_and_truncation(reference_run):
+    name, f, res, k, weights, data = reference_run
+    close(res[0], res[1])
+    fast, ref = res[2:2 + k], res[2 + k:]
+    for a, b in zip(fast, ref):
+        close(a, b)
+    # The truncation is real: the first steps get no gradient, the last ones do.
+    gX = fast[-1]
+    assert np.all(gX[:, :4] == 0) and np.abs(gX[:, 4:]).min() > 0
+
+
+# --- perform (NumPy, other backends) == C code -----------------------------------------
+
+@pytest.mark.parametrize("name", ["LSTM", "GRU"])
+def test_perform_equals_c_code(name):
+    rng = np.random.RandomState(3)
+    n_gates = 4 if name == "LSTM" else 3
+    H, steps, n = 5, 6, 3
+    xp_v = rng.normal(size=(steps, n, n_gates * H))
+    U_v = rng.normal(scale=0.5, size=(H, n_gates * H))
+    m_v = (rng.uniform(size=(steps, n)) > 0.3).astype("int8")
+    dh_v = rng.normal(size=(steps, n, H))
+    xp, U, m, dh = T.tensor3(), T.matrix(), T.matrix(dtype="int8"), T.tensor3()
+    seq = (rnn_ops.lstm_sequence if name == "LSTM" else rnn_ops.gru_sequence)(
+        xp, m, U, "tanh", "hard_sigmoid", truncate=4)
+    outs = [seq] + T.grad((seq * dh).sum(), [xp, U])
+    py = pytensor.function([xp, m, U, dh], outs, mode=Mode(linker="py", optimizer="fast_compile"))
+    c = K.function([xp, m, U, dh], outs)
+    assert any(isinstance(nd.op, rnn_ops._RNNBase) for nd in py.maker.fgraph.toposort())
+    for a, b in zip(py(xp_v, m_v, U_v, dh_v), c(xp_v, m_v, U_v, dh_v)):
+        close(a, b, 1e-12)
+
+
+# --- an independent NumPy LSTM (forward) ---------------------------------------------
+
+def test_lstm_forward_matches_numpy_transcription():
+    d = load("LSTM", "midzero")
+    w = dict(zip(d["param_names"], (d[f"params_{k}"] for k in range(len(d["param_names"])))))
+    hs = lambda x: np.clip(0.2 * x + 0.5, 0, 1)  # noqa: E731
+    X, mask = d["X"], d["mask"]
+    n, steps, _ = X.shape
+    h, c = np.zeros((n, 4)), np.zeros((n, 4))
+    expected = []
+    for t in range(steps):
+        m = (mask[:, t - 1] if t else np.zeros(n))[:, None]
+        hm, cm = m * h, m * c
+        x = X[:, t]
+        i = hs(x @ w["W_i"] + w["b_i"] + hm @ w["U_i"])
+        f = hs(x @ w["W_f"] + w["b_f"] + hm @ w["U_f"])
+        c = f * cm + i * np.tanh(x @ w["W_c"] + w["b_c"] + hm @ w["U_c"])
+        o = hs(x @ w["W_o"] + w["b_o"] + hm @ w["U_o"])
+        h = o * np.tanh(c)
+        expected.append(h)
+    Xv, Mv = T.tensor3(), T.matrix()
+    _, out = build("LSTM", [d[f"params_{k}"] for k in range(12)], Xv, Mv, True,
+                   return_sequences=True)
+    got = pytensor.function([Xv, Mv], out, mode=Mode(linker="py", optimizer="fast_compile"))(X, mask)
+    close(got, np.stack(expected, axis=1), 1e-12)
+
+
+# --- float32 -------------------------------------------------------------------------
+
+def test_float32_matches_golden():
+    outs, refs, ins = [], [], []
+    with pytensor.config.change_flags(floatX="float32"):
+        for name in ("LSTM", "GRU"):
+            d = load(name, "nomask")
+            names = list(d["param_names"])
+            X = T.tensor3(name + "X", dtype="float32")
+            layer, out = build(name, [d[f"params_{k}"].astype("float32") for k in range(len(names))],
+                               X, None, True, return_sequences=True)
+            assert out.dtype == "float32"
+            loss = (out * d["R"].astype("float32")).sum()
+            outs += [out] + T.grad(loss, [getattr(layer, p) for p in names] + [X])
+            refs += [d["out_seq"]] + [d[f"grad_{k}"] for k in range(len(names))] + [d["grad_X"]]
+            ins.append((X, d["X"].astype("float32")))
+        f = K.function([v for v, _ in ins], outs)
+    assert "LSTMForward" in op_names(f) and "GRUForward" in op_names(f)
+    for got, ref in zip(f(*[a for _, a in ins]), refs):
+        assert got.dtype == np.float32
+        np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-5)
+
+
+# --- switches, fallbacks, errors ---------------------------------------------------------
+
+def _fused_in_graph(out):
+    return any(isinstance(node.op, rnn_ops._RNNBase) for node in io_toposort([], [out]))
+
+
+def test_unsupported_activation_falls_back_to_scan():
+    X = T.tensor3()
+    lstm = recurrent.LSTM(3, 4, activation="relu")
+    lstm.fast_path = True
+    lstm.set_previous(Given(X, None))
+    assert not _fused_in_graph(lstm.get_output())
+    gru = recurrent.GRU(3, 4)
+    gru.fast_path = True
+    gru.set_previous(Given(X, None))
+    assert _fused_in_graph(gru.get_output())
+    gru.fast_path = False
+    assert not _fused_in_graph(gru.get_output())
+
+
+def test_default_switch_follows_the_c_compiler():
+    assert recurrent.Recurrent.fast_path == "auto"
+    assert rnn_ops.enabled("auto") == bool(pytensor.config.cxx)
+    assert rnn_ops.enabled(False) is False
+
+
+def test_bad_activation_name_is_a_value_error():
+    with pytest.raises(ValueError, match="support activations"):
+        rnn_ops.LSTMForward("softmax", "tanh")
+
+
+# --- BLAS ----------------------------------------------------------------------------
+
+def test_c_backend_links_and_loads_the_pip_openblas():
+    report = blas_report()
+    if report["source"] != "scipy-openblas32":
+        pytest.skip(f"BLAS chosen elsewhere: {report['source']}")
+    a = T.matrix()
+    f = K.function([a], [T.dot(a, a)])
+    assert any("Dot22" in o or "Gemm" in o for o in op_names(f))
+    v = np.arange(9.0).reshape(3, 3)
+    close(f(v)[0], v @ v)
+    report = blas_report()
+    assert report["loaded"] and report["corename"]
