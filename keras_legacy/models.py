@@ -184,7 +184,8 @@ def model_from_config(config, custom_layers=None):
 
     The Keras release that wrote the config is sniffed from its keys
     (``keras_legacy.utils.version_sniff``): 0.1.x configs rebuild with the
-    0.1.3 (input-first) layers, 0.2.0 configs with ``keras_legacy.v020``'s.
+    0.1.3 (input-first) layers, 0.2.0 configs with ``keras_legacy.v020``'s,
+    0.3.x configs with those and ``keras_legacy.v03``'s recurrent layers.
     ``custom_layers`` maps extra layer names to classes.
     """
     from keras_legacy import optimizers
@@ -194,15 +195,8 @@ def model_from_config(config, custom_layers=None):
     if not isinstance(config, dict) or config.get("name") not in ("Sequential", "Graph"):
         got = config.get("name") if isinstance(config, dict) else type(config).__name__
         raise ValueError(f"model_from_config: expected a 'Sequential' or 'Graph' config, got {got!r}.")
-    guess = sniff_version(config)
-    if guess.version == V03X:
-        raise ValueError(
-            "model_from_config: this config was written by Keras 0.3.x "
-            f"({'; '.join(guess.reasons()) or 'its keys'}); keras_legacy rebuilds 0.1.x and "
-            "0.2.0 configs only. Rebuild the model in code with keras_legacy.v020 layers and "
-            "load its weights (the 0.3.x HDF5 layout and parameter order are the 0.2.0 ones)."
-        )
-    style = "0.2.0" if guess.version == V020 else "0.1.3"
+    version = sniff_version(config).version
+    style = {V020: "0.2.0", V03X: "0.3.x"}.get(version, "0.1.3")
     model = container_from_config(config, sequential_class=Sequential, graph_class=Graph,
                                   style=style, custom_layers=custom_layers)
     if config.get("optimizer") is not None:

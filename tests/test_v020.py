@@ -107,13 +107,6 @@ def test_jzs_pmat_is_a_param_in_0_2_0():
     assert len(layer.params) == 8
 
 
-def test_0_3_configs_are_refused_by_name():
-    config = {"name": "Sequential", "layers": [
-        {"name": "LSTM", "output_dim": 3, "input_dim": 2, "go_backwards": False, "stateful": False}]}
-    with pytest.raises(ValueError, match="0.3.x"):
-        model_from_config(config)
-
-
 def test_custom_layers_extend_the_registry():
     class MyDense(core.Dense):
         pass

@@ -45,7 +45,32 @@ _LAYER_SOURCES_020 = {
     "keras_legacy.v020.layers.noise": ("GaussianNoise", "GaussianDropout"),
 }
 
-STYLES = ("0.1.3", "0.2.0")
+#: the 0.3.x style adds its recurrent layers (carry masking, go_backwards, stateful).
+_LAYER_SOURCES_03 = {
+    "keras_legacy.v03.layers.recurrent": ("SimpleRNN", "GRU", "LSTM"),
+}
+
+STYLES = ("0.1.3", "0.2.0", "0.3.x")
+
+#: keys every 0.3.x layer config carries that the 0.2.0 constructors do not take
+_KEYS_03_IGNORED = ("cache_enabled", "custom_name", "name_suffix")
+
+
+def _from_03_config(name, config):
+    """Map a 0.3.x layer config onto the 0.2.0/0.3 constructors (in place)."""
+    for key in _KEYS_03_IGNORED:
+        config.pop(key, None)
+    if config.pop("trainable", True) is not True:
+        raise ValueError(f"{name}: trainable=False (Keras 0.3.x) is not supported when loading.")
+    dim_ordering = config.pop("dim_ordering", "th")
+    if dim_ordering != "th":
+        raise ValueError(f"{name}: dim_ordering={dim_ordering!r} is not supported (only 'th').")
+    batch_input_shape = config.pop("batch_input_shape", None)
+    if batch_input_shape is not None:
+        if name in _LAYER_SOURCES_03["keras_legacy.v03.layers.recurrent"]:
+            config["batch_input_shape"] = batch_input_shape  # a stateful layer needs the batch size
+        else:
+            config["input_shape"] = list(batch_input_shape[1:])
 
 _REGULARIZER_KEYS = ("W_regularizer", "b_regularizer", "activity_regularizer")
 _CONSTRAINT_KEYS = ("W_constraint", "b_constraint")
@@ -60,8 +85,10 @@ def layer_registry(style="0.1.3", custom_layers=None):
     if style not in STYLES:
         raise ValueError(f"Unknown layer style {style!r}. Expected one of: {', '.join(STYLES)}.")
     sources = dict(_LAYER_SOURCES)
-    if style == "0.2.0":
+    if style in ("0.2.0", "0.3.x"):
         sources.update(_LAYER_SOURCES_020)
+    if style == "0.3.x":
+        sources.update(_LAYER_SOURCES_03)
     registry = {}
     for module_name, names in sources.items():
         try:
@@ -144,6 +171,8 @@ def container_from_config(config, sequential_class=None, graph_class=None, style
         valid = ", ".join(sorted(set(registry) | {"Sequential", "Graph"}))
         raise ValueError(f"Invalid layer: {name!r}. Expected one of: {valid}.")
     cls = registry[name]
+    if style == "0.3.x":
+        _from_03_config(name, config)
 
     if name == "Merge":
         layers = [child(c) for c in config.pop("layers")]
