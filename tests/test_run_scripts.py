@@ -274,3 +274,15 @@ def test_theano_scan_and_shared_updates(theano):
     a, b = mask(), mask()
     assert set(np.unique(a)) <= {0.0, 1.0} and not np.array_equal(a, b)
     assert abs(a.mean() - 0.25) < 0.05
+
+
+def test_keras_020_script():
+    if importlib.util.find_spec("keras_legacy.v020.layers.recurrent") is None:
+        pytest.skip("keras_legacy.v020 does not exist yet")
+    result = _run(["-m", "keras_legacy.run", "--keras", "0.2.0", str(SCRIPTS / "keras020_shapes.py")],
+                  timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    module, shapes = result.stdout.splitlines()
+    assert module == "keras_legacy.v020.layers.recurrent"
+    # LSTM(4) on input_dim 3: W (3,4), U (4,4), b (4,) for i, c, f, o; then Dense(2) on 4 inputs
+    assert shapes.split() == ["3x4", "4x4", "4"] * 4 + ["4x2", "2"]
