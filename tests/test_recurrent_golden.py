@@ -12,6 +12,11 @@ relative.  Compile budget: ONE compiled function per layer (C backend through
   through ``Masking(0.)``; one loss per case (``R`` zeroed outside the case's
   rows), so each case gets its own parameter gradients;
 * ``trunc``: ``truncate_gradient=2`` instances on the ``nomask`` input.
+
+LSTM and GRU have two implementations (``Recurrent.fast_path``): the fused C Ops
+of ``backend/rnn_ops.py`` (the default where a C compiler is configured) and the
+plain ``scan`` step; both are checked (``LSTM:scan``/``GRU:scan`` force
+``fast_path=False``), so these two layers cost two compiled functions.
 """
 
 from __future__ import annotations
@@ -22,12 +27,15 @@ import pathlib
 import numpy as np
 import pytensor.tensor as T
 import pytest
+from pytensor.scan.op import Scan
 
 from keras_legacy import backend as K
 from keras_legacy.layers import recurrent
 from keras_legacy.layers.core import Masking, MaskedLayer
 
 LAYERS = ["LSTM", "GRU", "SimpleRNN", "SimpleDeepRNN", "JZS1", "JZS2", "JZS3"]
+# ``<layer>:scan``: the same layer with ``fast_path=False`` (the plain scan step).
+VARIANTS = LAYERS[:2] + ["LSTM:scan", "GRU:scan"] + LAYERS[2:]
 MASKED_CASES = ["prepad", "postpad", "midzero"]
 CASES = ["nomask"] + MASKED_CASES + ["trunc"]
 RTOL, ATOL = 1e-10, 1e-12
@@ -78,8 +86,11 @@ def param_attr(layer, golden_name):
     return getattr(layer, golden_name)
 
 
-def make_layer(name, data, **kwargs):
+def make_layer(variant, data, **kwargs):
+    name, _, path = variant.partition(":")
     layer = getattr(recurrent, name)(3, 4, **kwargs)
+    if path == "scan":
+        layer.fast_path = False
     n = len(data["param_names"])
     layer.set_weights([data[f"params_{k}"] for k in range(n)])
     if "Pmat" in data:
@@ -87,8 +98,9 @@ def make_layer(name, data, **kwargs):
     return layer
 
 
-def run_layer(golden, name):
-    """Compile one function for every case of ``name``; return ``{case: {key: value}}``."""
+def run_layer(golden, variant):
+    """Compile one function for every case of ``variant``; return ``{case: {key: value}}``."""
+    name = variant.partition(":")[0]
     data = {case: load_case(golden, name, case) for case in CASES}
     n = len(data["nomask"]["param_names"])
     nb = data["nomask"]["X"].shape[0]
@@ -98,8 +110,8 @@ def run_layer(golden, name):
     R = T.tensor3("R")
     direct = {}
     for case, kwargs in (("nomask", {}), ("trunc", {"truncate_gradient": 2})):
-        seq = make_layer(name, data[case], return_sequences=True, **kwargs)
-        last = make_layer(name, data[case], return_sequences=False, **kwargs)
+        seq = make_layer(variant, data[case], return_sequences=True, **kwargs)
+        last = make_layer(variant, data[case], return_sequences=False, **kwargs)
         seq.input = X
         last.input = X
         direct[case] = (seq, last)
@@ -111,8 +123,8 @@ def run_layer(golden, name):
     masking.input = XM
     inp = masking.get_output()
     fixed = FixedInput(inp, masking.get_output_mask())
-    mseq = make_layer(name, data["prepad"], return_sequences=True)
-    mlast = make_layer(name, data["prepad"], return_sequences=False)
+    mseq = make_layer(variant, data["prepad"], return_sequences=True)
+    mlast = make_layer(variant, data["prepad"], return_sequences=False)
     mseq.set_previous(fixed)
     mlast.set_previous(fixed)
 
@@ -152,12 +164,14 @@ def run_layer(golden, name):
     mask_val = K.function([XM], masking.get_output_mask())(XM_val)
     for i, case in enumerate(MASKED_CASES):
         results[case]["mask"] = mask_val[i * nb:(i + 1) * nb]
-    return {"data": data, "results": results, "layers": layers}
+    n_scans = sum(isinstance(node.op, Scan) for node in f.maker.fgraph.apply_nodes)
+    return {"data": data, "results": results, "layers": layers, "variant": variant,
+            "n_scans": n_scans}
 
 
-@pytest.fixture(scope="module", params=LAYERS)
+@pytest.fixture(scope="module", params=VARIANTS)
 def compiled(request):
-    return request.param, run_layer(GOLDEN, request.param)
+    return request.param.partition(":")[0], run_layer(GOLDEN, request.param)
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -203,6 +217,13 @@ def test_truncated_gradient_differs_from_full(compiled):
     assert differ, f"{name}: golden trunc gradients equal the full ones"
     for k in differ:
         assert not np.allclose(got_trunc[f"grad_{k}"], want_full[f"grad_{k}"])
+
+
+def test_implementation_under_test(compiled):
+    """The ``:scan`` variants (and the layers without a fused Op) really run ``scan``."""
+    name, run = compiled
+    if run["variant"].endswith(":scan") or name not in ("LSTM", "GRU"):
+        assert run["n_scans"] > 0
 
 
 def test_param_names_and_order(compiled):

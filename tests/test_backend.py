@@ -1,0 +1,227 @@
+"""The PyTensor compatibility module: compile modes, scan structure, the T.nnet stand-ins."""
+
+from __future__ import annotations
+
+import pathlib
+
+import numpy as np
+import pytensor
+import pytensor.tensor as T
+import pytest
+from pytensor.link.vm import VMLinker
+from pytensor.scan.op import Scan
+
+from keras_legacy import backend as K
+from keras_legacy.layers import recurrent
+
+GOLDEN = pathlib.Path(__file__).resolve().parents[1].parent / "shared" / "golden"
+
+
+def load(name):
+    with np.load(GOLDEN / name, allow_pickle=False) as d:
+        return {k: d[k] for k in d.files}
+
+
+def golden_layer(cls_name, data, fast_path="auto", **kwargs):
+    layer = getattr(recurrent, cls_name)(3, 4, **kwargs)
+    layer.fast_path = fast_path
+    layer.set_weights([data[f"params_{k}"] for k in range(len(data["param_names"]))])
+    return layer
+
+
+def scan_nodes(f):
+    return [n for n in f.maker.fgraph.apply_nodes if isinstance(n.op, Scan)]
+
+
+def check_golden(values, data, n_params, rtol=1e-10, atol=1e-12):
+    out_seq, loss, *grads = values
+    np.testing.assert_allclose(out_seq, data["out_seq"], rtol=rtol, atol=atol)
+    np.testing.assert_allclose(loss, data["loss"], rtol=rtol, atol=atol)
+    for k in range(n_params):
+        np.testing.assert_allclose(grads[k], data[f"grad_{k}"], rtol=rtol, atol=atol,
+                                   err_msg=f"grad_{k}")
+    np.testing.assert_allclose(grads[n_params], data["grad_X"], rtol=rtol, atol=atol)
+
+
+@pytest.fixture(scope="module", params=[False, "auto"], ids=["scan", "default"])
+def lstm_graph(request):
+    """An LSTM on the golden nomask data: the plain scan step, and the default path
+    (the fused Ops of ``backend/rnn_ops.py`` where a C compiler is configured)."""
+    data = load("recurrent_LSTM_nomask.npz")
+    layer = golden_layer("LSTM", data, fast_path=request.param, return_sequences=True)
+    X, R = T.tensor3("X"), T.tensor3("R")
+    layer.input = X
+    seq = layer.get_output()
+    loss = T.sum(seq * R)
+    outputs = [seq, loss] + K.grad(loss, layer.params + [X])
+    return {"data": data, "layer": layer, "X": X, "R": R, "seq": seq, "outputs": outputs,
+            "scan_path": request.param is False,
+            "f_fwd": K.function([X], seq), "f_full": K.function([X, R], outputs)}
+
+
+needs_cxx = pytest.mark.skipif(not pytensor.config.cxx, reason="no C++ compiler: no C backend")
+
+
+@needs_cxx
+def test_default_mode_is_the_c_vm(lstm_graph):
+    assert K.DEFAULT_MODE_NAME == "CVM"
+    for f in (lstm_graph["f_fwd"], lstm_graph["f_full"]):
+        linker = f.maker.linker
+        assert isinstance(linker, VMLinker)
+        assert linker.use_cloop and linker.c_thunks
+        assert type(f.vm).__name__ == "CVM"
+
+
+def test_forward_graph_has_one_scan(lstm_graph):
+    if not lstm_graph["scan_path"]:
+        pytest.skip("the fused path has no scan")
+    assert len(scan_nodes(lstm_graph["f_fwd"])) == 1
+
+
+def test_forward_and_grad_graph_scans(lstm_graph):
+    """Forward + gradient: the forward scan and one backward scan, no more."""
+    if not lstm_graph["scan_path"]:
+        pytest.skip("the fused path has no scan")
+    nodes = scan_nodes(lstm_graph["f_full"])
+    assert len(nodes) == 2, [str(n.op) for n in nodes]
+
+
+def test_c_result_matches_golden(lstm_graph):
+    values = lstm_graph["f_full"](lstm_graph["data"]["X"], lstm_graph["data"]["R"])
+    check_golden(values, lstm_graph["data"], 12)
+
+
+def test_fast_compile_equals_c(lstm_graph):
+    g = lstm_graph
+    f_fast = K.function([g["X"], g["R"]], g["outputs"], mode="FAST_COMPILE")
+    assert not isinstance(f_fast.maker.linker, VMLinker) or not f_fast.maker.linker.c_thunks
+    fast = f_fast(g["data"]["X"], g["data"]["R"])
+    c = g["f_full"](g["data"]["X"], g["data"]["R"])
+    for a, b in zip(fast, c):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+    check_golden(fast, g["data"], 12)
+
+
+def test_stacked_layers_one_scan_each():
+    X = T.tensor3("X")
+    first = recurrent.GRU(3, 4, return_sequences=True)
+    first.fast_path = False
+    second = recurrent.SimpleRNN(4, 2)
+    first.input = X
+    second.set_previous(first)
+    f = K.function([X], second.get_output())
+    assert len(scan_nodes(f)) == 2
+    assert f(np.ones((2, 3, 3))).shape == (2, 2)
+
+
+def test_truncated_forward_graph_has_one_scan():
+    data = load("recurrent_LSTM_trunc.npz")
+    layer = golden_layer("LSTM", data, fast_path=False, return_sequences=True,
+                         truncate_gradient=2)
+    X = T.tensor3("X")
+    layer.input = X
+    f = K.function([X], layer.get_output())
+    assert len(scan_nodes(f)) == 1
+    np.testing.assert_allclose(f(data["X"]), data["out_seq"], rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.slow
+def test_plain_pytensor_function_default_mode_gru_trunc():
+    """PyTensor's own default mode (Numba in 3.x) runs the truncated GRU and its gradient.
+
+    The scan path (``fast_path=False``): its truncation by ``zero_grad`` gates is
+    what must work in every mode.
+    """
+    data = load("recurrent_GRU_trunc.npz")
+    layer = golden_layer("GRU", data, fast_path=False, return_sequences=True,
+                         truncate_gradient=2)
+    X, R = T.tensor3("X"), T.tensor3("R")
+    layer.input = X
+    seq = layer.get_output()
+    loss = T.sum(seq * R)
+    f = pytensor.function([X, R], [seq, loss] + pytensor.grad(loss, layer.params + [X]))
+    # numba__fastmath (PyTensor's default) may reassociate sums: a few ulps.
+    check_golden(f(data["X"], data["R"]), data, 9, rtol=1e-9, atol=1e-12)
+
+
+# --- the removed T.nnet functions and Theano's round ------------------------------
+
+@pytest.fixture(scope="module")
+def nnet_fn():
+    """One compiled function for all the element-wise stand-ins (float64)."""
+    x, p, t = T.vector("x"), T.matrix("p"), T.matrix("t")
+    idx = T.ivector("idx")
+    b_out, b_tgt = T.vector("bo"), T.vector("bt")
+    outs = [
+        K.hard_sigmoid(x), T.grad(T.sum(K.hard_sigmoid(x)), x),
+        K.relu(x), T.grad(T.sum(K.relu(x)), x), K.relu(x, alpha=0.1),
+        K.round_half_away(x),
+        K.categorical_crossentropy(p, t), K.categorical_crossentropy(p, idx),
+        K.binary_crossentropy(b_out, b_tgt),
+        K.softmax(p),
+    ]
+    return K.function([x, p, t, idx, b_out, b_tgt], outs)
+
+
+def test_nnet_standins_against_numpy(nnet_fn):
+    rng = np.random.RandomState(0)
+    x = np.array([-3.0, -2.5, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.5, 3.0, 0.7, -0.3, 2.49])
+    logits = rng.normal(size=(4, 5))
+    p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    idx = np.array([0, 3, 4, 1], dtype=np.int32)
+    t = np.eye(5)[idx]
+    bo = rng.uniform(0.05, 0.95, size=6)
+    bt = (rng.uniform(size=6) > 0.5).astype(np.float64)
+    (hs, ghs, relu, grelu, leaky, rnd, cce, cce_idx, bce, sm) = nnet_fn(x, p, t, idx, bo, bt)
+
+    np.testing.assert_allclose(hs, np.clip(0.2 * x + 0.5, 0.0, 1.0), rtol=1e-15)
+    # spec 2.1: inputs [-3,-2.5,-1,0,1,2.5,3] give [0,0,0.3,0.5,0.7,1,1]
+    np.testing.assert_allclose(hs[[0, 1, 2, 4, 6, 8, 9]], [0, 0, 0.3, 0.5, 0.7, 1, 1],
+                               rtol=1e-15, atol=1e-16)
+    inside = np.abs(x) < 2.5
+    np.testing.assert_array_equal(ghs[inside], 0.2)
+    np.testing.assert_array_equal(ghs[np.abs(x) > 2.5], 0.0)
+
+    np.testing.assert_array_equal(relu, 0.5 * (x + np.abs(x)))
+    np.testing.assert_array_equal(grelu[x > 0], 1.0)
+    np.testing.assert_array_equal(grelu[x < 0], 0.0)
+    assert grelu[x == 0] == 0.5  # Theano's relu gradient at 0
+    np.testing.assert_allclose(leaky, np.where(x > 0, x, 0.1 * x), rtol=1e-15, atol=1e-16)
+
+    np.testing.assert_array_equal(rnd[:10], [-3, -3, -1, -1, 0, 1, 1, 2, 3, 3])
+    np.testing.assert_array_equal(rnd, np.sign(x) * np.floor(np.abs(x) + 0.5))
+
+    want_cce = -np.sum(t * np.log(p), axis=1)
+    np.testing.assert_allclose(cce, want_cce, rtol=1e-14)
+    np.testing.assert_allclose(cce_idx, -np.log(p[np.arange(4), idx]), rtol=1e-14)
+    np.testing.assert_allclose(bce, -(bt * np.log(bo) + (1 - bt) * np.log(1 - bo)), rtol=1e-14)
+    want_sm = np.exp(p - p.max(axis=1, keepdims=True))
+    np.testing.assert_allclose(sm, want_sm / want_sm.sum(axis=1, keepdims=True), rtol=1e-14)
+
+
+def test_hard_sigmoid_keeps_float32():
+    x = T.vector("x", dtype="float32")
+    assert K.hard_sigmoid(x).dtype == "float32"
+    assert K.relu(x).dtype == "float32"
+    assert K.round_half_away(x).dtype == "float32"
+
+
+def test_unbroadcast():
+    m = T.alloc(np.float64(0.0), T.iscalar("n"), 1)
+    assert m.type.shape[1] == 1
+    u = K.unbroadcast(m, 1)
+    assert u.type.shape[1] is None and u.ndim == 2
+    x = T.matrix("x", shape=(None, 1))
+    ux = K.unbroadcast(x, -1)
+    assert ux.type.shape == (None, None)
+    assert K.unbroadcast(T.matrix("y"), 0, 1).type.shape == (None, None)
+    f = K.function([x], ux)
+    val = np.arange(3.0).reshape(3, 1)
+    np.testing.assert_array_equal(f(val), val)
+
+
+def test_get_mode_errors():
+    with pytest.raises(ValueError, match="Unknown theano_mode"):
+        K.get_mode("NO_SUCH_MODE")
+    with pytest.raises(TypeError, match="theano_mode must be"):
+        K.get_mode(3)
