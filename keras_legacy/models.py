@@ -648,10 +648,9 @@ class Graph(Model, containers.Graph):
             if not 0 < validation_split < 1:
                 raise ValueError(f"validation_split must be in (0, 1), got {validation_split}.")
             split_at = int(len(ins[0]) * (1 - validation_split))
-            ins, val_ins = slice_X(ins, 0, split_at), slice_X(ins, split_at)
-            n_x = len(self.input_order)
-            n_y = len(self.output_order)
-            val_ins[n_x + n_y:] = [np.ones_like(w) for w in val_ins[n_x + n_y:]]
+            # the validation part keeps its sample weights; class weights apply to training only
+            val_ins = slice_X(self._ins(data, "fit", sample_weight=sample_weight), split_at)
+            ins = slice_X(ins, 0, split_at)
         val_f = self._function("test") if val_ins is not None else None
         return self._fit(self._function("train"), ins, out_labels=["loss"], batch_size=batch_size,
                          nb_epoch=nb_epoch, verbose=verbose, callbacks=callbacks, val_f=val_f,
