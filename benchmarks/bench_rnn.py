@@ -1,0 +1,242 @@
+"""LSTM/GRU layer speed: keras_legacy (fused C Ops) vs PyTorch nn.LSTM/nn.GRU, CPU, float32.
+
+Run (see README.md): ``PYTHONPATH=. python benchmarks/bench_rnn.py [--threads 1 2] [--quick]``.
+
+Before timing, every case asserts the compiled graph's structure (the C
+linker, the fused forward/gradient Ops, no Scan) and its results against the
+NumPy reference implementation of the same Ops (``perform``).  Times are the
+minimum over rounds of the mean of a few calls (ms per batch).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+
+SHAPES = [(64, 100, 128, 256), (32, 200, 64, 64)]  # batch, steps, input, hidden
+
+
+def _min_time(fn, rounds=5, reps=3):
+    fn()
+    best = float("inf")
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        for _ in range(reps):
+            fn()
+        best = min(best, (time.perf_counter() - t0) / reps)
+    return best * 1e3
+
+
+def gemm_flops(kind, batch, steps, inp, hidden, train):
+    gates = 4 if kind == "LSTM" else 3
+    fwd = 2.0 * steps * batch * gates * hidden * (inp + hidden)
+    return fwd * (3 if train else 1)
+
+
+def sgemm_peak(K, T):
+    """Measured single-process sgemm GFLOP/s through PyTensor's C backend (Dot22)."""
+    import pytensor
+
+    a = T.matrix(dtype="float32")
+    f = K.function([a], [T.dot(a, a)])
+    v = np.random.rand(1024, 1024).astype("float32")
+    ms = _min_time(lambda: f(v), rounds=5, reps=5)
+    del pytensor
+    return 2 * 1024**3 / (ms * 1e-3) / 1e9
+
+
+def build_ours(kind, batch, steps, inp, hidden, train):
+    import pytensor
+    import pytensor.tensor as T
+    from pytensor.compile.mode import Mode
+
+    from keras_legacy import backend as K
+    from keras_legacy.backend import rnn_ops
+    from keras_legacy.layers import recurrent
+
+    rng = np.random.RandomState(0)
+    layer = getattr(recurrent, kind)(inp, hidden, activation="tanh", inner_activation="sigmoid",
+                                     return_sequences=True)
+    layer.fast_path = True
+    X = T.tensor3(dtype="float32")
+    layer.input = X
+    out = layer.get_output()
+    R = rng.normal(size=(batch, steps, hidden)).astype("float32")
+    outs = T.grad((out * R).sum(), layer.params + [X]) if train else [out]
+    t0 = time.perf_counter()
+    f = K.function([X], outs)
+    compile_s = time.perf_counter() - t0
+    # structure: C linker, the fused Ops, no Scan
+    assert type(f.maker.linker).__name__.startswith("VMLinker") or "C" in type(f.maker.linker).__name__
+    ops = [type(nd.op).__name__ for nd in f.maker.fgraph.toposort()]
+    want = {"LSTM": "LSTM", "GRU": "GRU"}[kind]
+    assert f"{want}Forward" in ops and (not train or f"{want}Grad" in ops), ops
+    assert not any("Scan" in o for o in ops), ops
+    assert not any(isinstance(nd.op, rnn_ops._RNNBase) and False for nd in f.maker.fgraph.toposort())
+    x = rng.normal(size=(batch, steps, inp)).astype("float32")
+    # correctness: the NumPy reference of the same graph (perform), float32 1e-4
+    ref = pytensor.function([X], outs, mode=Mode(linker="py", optimizer="fast_compile"))
+    for a, b in zip(f(x), ref(x)):
+        scale = max(1.0, float(np.abs(b).max()))
+        assert np.abs(a - b).max() <= 1e-4 * scale, (kind, np.abs(a - b).max(), scale)
+    return (lambda: f(x)), compile_s
+
+
+def build_torch(kind, batch, steps, inp, hidden, train):
+    import torch
+
+    torch.manual_seed(0)
+    mod = (torch.nn.LSTM if kind == "LSTM" else torch.nn.GRU)(inp, hidden, batch_first=True)
+    x = torch.randn(batch, steps, inp, requires_grad=train)
+    R = torch.randn(batch, steps, hidden)
+    if train:
+        def step():
+            mod.zero_grad(set_to_none=True)
+            x.grad = None
+            out, _ = mod(x)
+            (out * R).sum().backward()
+    else:
+        def step():
+            with torch.no_grad():
+                mod(x)
+    return step
+
+
+def compile_times():
+    """Cold and warm compile of a model (Embedding(mask_zero) -> LSTM -> Dense, RMSprop)."""
+    cache = tempfile.mkdtemp(prefix="kl_bench_cache_")
+    env = dict(os.environ, PYTENSOR_FLAGS=f"base_compiledir={cache}")
+    res = {}
+    for label in ("cold", "warm"):
+        out = subprocess.run([sys.executable, __file__, "--compile-child"], env=env,
+                             capture_output=True, text=True)
+        line = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
+        if out.returncode != 0 or not line:
+            res[label] = {"error": (out.stderr or out.stdout).strip().splitlines()[-1:]}
+        else:
+            res[label] = json.loads(line[-1])
+    return res
+
+
+def compile_child():
+    """Child process: time compile() of the model and one epoch of training."""
+    from keras_legacy.layers.core import Dense
+    from keras_legacy.layers.embeddings import Embedding
+    from keras_legacy.layers.recurrent import LSTM
+    from keras_legacy.models import Sequential
+
+    model = Sequential()
+    model.add(Embedding(1000, 64, mask_zero=True))
+    model.add(LSTM(64, 64))
+    model.add(Dense(64, 1, activation="sigmoid"))
+    rng = np.random.RandomState(0)
+    X = rng.randint(1, 1000, size=(1024, 80))
+    X[:, :20] = 0  # pre-padding
+    y = rng.randint(0, 2, size=(1024, 1))
+    # compile() plus the first training batch: compilation may be lazy.
+    t0 = time.perf_counter()
+    model.compile(loss="binary_crossentropy", optimizer="rmsprop")
+    model.train_on_batch(X[:32], y[:32])
+    compile_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    model.fit(X, y, batch_size=32, nb_epoch=1, verbose=0)
+    epoch_s = time.perf_counter() - t0
+    print(json.dumps({"compile_s": compile_s, "samples_per_s": len(X) / epoch_s}))
+
+
+def torch_model_rate():
+    import torch
+
+    class Net(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.emb = torch.nn.Embedding(1000, 64, padding_idx=0)
+            self.lstm = torch.nn.LSTM(64, 64, batch_first=True)
+            self.out = torch.nn.Linear(64, 1)
+
+        def forward(self, x):
+            h, _ = self.lstm(self.emb(x))
+            return torch.sigmoid(self.out(h[:, -1]))
+
+    rng = np.random.RandomState(0)
+    X = torch.tensor(rng.randint(1, 1000, size=(1024, 80)))
+    X[:, :20] = 0
+    y = torch.tensor(rng.randint(0, 2, size=(1024, 1)), dtype=torch.float32)
+    net = Net()
+    opt = torch.optim.RMSprop(net.parameters(), lr=0.001, alpha=0.9, eps=1e-6)
+    t0 = time.perf_counter()
+    for i in range(0, 1024, 32):
+        opt.zero_grad()
+        loss = torch.nn.functional.binary_cross_entropy(net(X[i:i + 32]), y[i:i + 32])
+        loss.backward()
+        opt.step()
+    return 1024 / (time.perf_counter() - t0)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--threads", type=int, nargs="+", default=[1])
+    ap.add_argument("--quick", action="store_true", help="the small shape only, fewer rounds")
+    ap.add_argument("--compile-child", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--no-compile", action="store_true", help="skip the model compile/epoch benchmark")
+    args = ap.parse_args()
+    if args.compile_child:
+        compile_child()
+        return
+    import pytensor
+    import pytensor.tensor as T
+
+    pytensor.config.floatX = "float32"
+    from keras_legacy import backend as K
+    from keras_legacy.backend.blas import blas_report, set_num_threads
+
+    try:
+        import torch
+    except ImportError:
+        torch = None
+    peak = sgemm_peak(K, T)
+    rep = blas_report()
+    print(f"PyTensor {pytensor.__version__}, mode {K.DEFAULT_MODE_NAME}, BLAS {rep['source']} "
+          f"({rep['library']}), loaded={rep['loaded']}, OpenBLAS kernel {rep['corename']} "
+          f"(OPENBLAS_CORETYPE={rep['coretype_env']}); torch {torch.__version__ if torch else 'absent'}")
+    print(f"measured sgemm peak (1024^3, {rep['threads']} thread(s)): {peak:.1f} GFLOP/s")
+    shapes = SHAPES[1:] if args.quick else SHAPES
+    hdr = "| layer | batch,steps,in,hidden | pass | threads | ours ms | torch ms | ratio | GFLOP/s | of peak | compile s |"
+    print(hdr)
+    print("|" + "---|" * (hdr.count("|") - 1))
+    for threads in args.threads:
+        set_num_threads(threads)
+        if torch:
+            torch.set_num_threads(threads)
+        for kind in ("LSTM", "GRU"):
+            for shape in shapes:
+                for train in (False, True):
+                    ours, cs = build_ours(kind, *shape, train)
+                    rounds = 3 if args.quick else 7
+                    ms = _min_time(ours, rounds=rounds)
+                    tms = _min_time(build_torch(kind, *shape, train), rounds=rounds) if torch else float("nan")
+                    gf = gemm_flops(kind, *shape, train) / (ms * 1e-3) / 1e9
+                    print(f"| {kind} | {','.join(map(str, shape))} | {'train' if train else 'forward'} | "
+                          f"{threads} | {ms:.2f} | {tms:.2f} | {ms / tms:.2f} | {gf:.1f} | "
+                          f"{gf / peak:.0%} | {cs:.1f} |", flush=True)
+        set_num_threads(1)
+    if not args.no_compile:
+        res = compile_times()
+        print(f"model Embedding(mask_zero)->LSTM->Dense, RMSprop: compile cold {res.get('cold')}, "
+              f"warm {res.get('warm')}")
+        if torch:
+            torch.set_num_threads(1)
+            print(f"PyTorch same model: {torch_model_rate():.0f} samples/s (1 thread)")
+
+
+if __name__ == "__main__":
+    main()
