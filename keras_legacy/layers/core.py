@@ -74,6 +74,9 @@ class Layer:
                 "with return_sequences=True after one). Use a mask-aware layer "
                 "(TimeDistributedDense, Activation, Dropout, a recurrent layer) instead."
             )
+        from keras_legacy.utils.validation import check_connection
+
+        check_connection(layer, self)  # rank and feature size, when both sides know them
         self.previous = layer
 
     @property

@@ -1,0 +1,152 @@
+"""Static output ranks and feature sizes of 0.x layers, without building any graph.
+
+0.1.3 layers have no ``output_shape``; what a layer outputs is read here from
+its class and constructor arguments (``output_dim``, ``return_sequences``,
+``dims``...).  Each function answers ``None`` when it cannot tell (a
+``Flatten`` output size, a custom layer): callers then skip the check rather
+than guess.  0.2.0 layers (``keras_legacy.v020``) answer through their own
+``output_shape``.
+"""
+
+from __future__ import annotations
+
+#: layers whose output has the rank and the last axis of their input
+PASS_THROUGH = frozenset({
+    "Layer", "Activation", "Dropout", "GaussianNoise", "GaussianDropout", "Masking",
+    "LeakyReLU", "PReLU", "ParametricSoftplus", "ThresholdedLinear", "ThresholdedReLu",
+    "BatchNormalization", "ActivityRegularization",
+})
+
+#: layers whose output is 2-D ``(nb_samples, output_dim)``
+_OUT_2D = frozenset({"Dense", "MaxoutDense"})
+#: layers whose output is 3-D ``(nb_samples, timesteps, output_dim)``
+_OUT_3D = frozenset({"TimeDistributedDense", "Embedding", "RepeatVector"})
+#: layers whose ``output_dim`` is the size of the last output axis
+_OUTPUT_DIM = frozenset({
+    "Dense", "MaxoutDense", "TimeDistributedDense", "Embedding",
+    "SimpleRNN", "SimpleDeepRNN", "GRU", "LSTM", "JZS1", "JZS2", "JZS3",
+})
+#: layers whose ``input_dim`` is the size of the last input axis (floats in)
+_INPUT_DIM = frozenset({
+    "Dense", "MaxoutDense", "TimeDistributedDense",
+    "SimpleRNN", "SimpleDeepRNN", "GRU", "LSTM", "JZS1", "JZS2", "JZS3",
+})
+
+
+def _name(layer):
+    return type(layer).__name__
+
+
+def is_lazy(layer):
+    """A 0.2.0-style layer (shape inference and its own ndim checks)."""
+    return hasattr(type(layer), "_init_lazy")
+
+
+def _is_recurrent(layer):
+    return hasattr(layer, "return_sequences") and getattr(layer, "input_ndim", None) == 3
+
+
+def _static_shape(layer):
+    """The 0.2.0 ``output_shape`` when the layer has one and it is known, else None."""
+    if not is_lazy(layer) and not hasattr(type(layer), "output_shape"):
+        return None
+    try:
+        shape = layer.output_shape
+    except Exception:  # an unbuilt 0.2.0 layer, or a container that cannot tell
+        return None
+    return tuple(shape) if isinstance(shape, (list, tuple)) else None
+
+
+def _previous(layer):
+    return getattr(layer, "previous", None)
+
+
+def _containers():
+    from keras_legacy.layers import containers
+
+    return containers
+
+
+def output_ndim(layer):
+    """The rank of ``layer``'s output (the batch axis included), or None."""
+    shape = _static_shape(layer)
+    if shape is not None:
+        return len(shape)
+    containers = _containers()
+    name = _name(layer)
+    if isinstance(layer, containers.Sequential):
+        return output_ndim(layer.layers[-1]) if layer.layers else None
+    if isinstance(layer, containers.Graph):
+        return output_ndim(layer.outputs[layer.output_order[0]]) if len(layer.output_order) == 1 else None
+    if name == "Merge":
+        ndims = {output_ndim(sub) for sub in layer.layers}
+        return ndims.pop() if len(ndims) == 1 else None
+    if _is_recurrent(layer):
+        return 3 if layer.return_sequences else 2
+    if name in _OUT_2D or name == "Flatten":
+        return 2
+    if name in _OUT_3D:
+        return 3
+    if name in ("Reshape", "Permute"):
+        return len(layer.dims) + 1
+    if name in PASS_THROUGH:
+        previous = _previous(layer)
+        if previous is not None:
+            return output_ndim(previous)
+        var = layer.__dict__.get("input")
+        return getattr(var, "ndim", None)
+    return None
+
+
+def output_dim(layer):
+    """The size of the last axis of ``layer``'s output, or None."""
+    shape = _static_shape(layer)
+    if shape is not None:
+        return shape[-1] if shape else None
+    containers = _containers()
+    name = _name(layer)
+    if isinstance(layer, containers.Sequential):
+        return output_dim(layer.layers[-1]) if layer.layers else None
+    if isinstance(layer, containers.Graph):
+        return output_dim(layer.outputs[layer.output_order[0]]) if len(layer.output_order) == 1 else None
+    if name == "Merge":
+        dims = [output_dim(sub) for sub in layer.layers]
+        if any(d is None for d in dims):
+            return None
+        return sum(dims) if layer.mode == "concat" else dims[0]
+    if name in _OUTPUT_DIM:
+        return getattr(layer, "output_dim", None)
+    if name in PASS_THROUGH or name == "RepeatVector":
+        previous = _previous(layer)
+        return output_dim(previous) if previous is not None else None
+    return None
+
+
+def takes_indices(layer):
+    """Whether the layer's own input is an integer index tensor (Embedding, WordContextProduct)."""
+    var = layer.__dict__.get("input")
+    return str(getattr(var, "dtype", "")).startswith("int")
+
+
+def expected_input_dim(layer):
+    """The size of the last input axis the layer was built for (float inputs), or None."""
+    if is_lazy(layer) or takes_indices(layer):
+        return None
+    if _name(layer) in _INPUT_DIM:
+        return getattr(layer, "input_dim", None)
+    shape = getattr(layer, "input_shape", None)  # 0.1.3 BatchNormalization/PReLU: the feature shape
+    if isinstance(shape, (list, tuple)) and shape and isinstance(shape[-1], int):
+        return shape[-1]
+    return None
+
+
+def describe(layer):
+    """``Dense(input_dim=4, output_dim=3)``-style short description for messages."""
+    parts = []
+    for attr in ("input_dim", "output_dim"):
+        value = getattr(layer, attr, None)
+        if isinstance(value, int):
+            parts.append(f"{attr}={value}")
+    if _is_recurrent(layer):
+        parts.append(f"return_sequences={layer.return_sequences}")
+    return f"{_name(layer)}({', '.join(parts)})"
