@@ -25,7 +25,7 @@ import yaml
 
 from keras_legacy import backend as K
 from keras_legacy.layers import containers
-from keras_legacy.utils import io_utils
+from keras_legacy.utils import io_utils, layer_shapes, validation
 
 __all__ = [
     "standardize_y", "batch_shuffle", "make_batches", "standardize_X", "slice_X",
@@ -171,22 +171,54 @@ class _ConfigDumper(yaml.SafeDumper):
 _ConfigDumper.add_representer(tuple, lambda dumper, data: dumper.represent_list(list(data)))
 
 
-def model_from_yaml(yaml_string, custom_layers=None):
-    return model_from_config(yaml.load(yaml_string, Loader=_ConfigLoader), custom_layers)
+def _custom(custom_layers, custom_objects, where):
+    """Merge ``custom_layers`` (0.1.x/0.2.0 name) and ``custom_objects`` (0.3.x name)."""
+    merged = {}
+    for arg, value in (("custom_layers", custom_layers), ("custom_objects", custom_objects)):
+        if value is None:
+            continue
+        if not isinstance(value, dict):
+            raise TypeError(f"{where}: {arg} must be a dict {{name: class or function}}, got {type(value).__name__}.")
+        for name, obj in value.items():
+            if name in merged and merged[name] is not obj:
+                raise ValueError(f"{where}: {name!r} is given different objects in custom_layers and custom_objects.")
+            merged[name] = obj
+    return merged or None
 
 
-def model_from_json(json_string, custom_layers=None):
-    return model_from_config(json.loads(json_string), custom_layers)
+def model_from_yaml(yaml_string, custom_layers=None, custom_objects=None):
+    """Rebuild a model from ``to_yaml()`` output; only plain YAML (and ``!!python/tuple``) is read."""
+    try:
+        config = yaml.load(yaml_string, Loader=_ConfigLoader)
+    except yaml.YAMLError as exc:
+        raise ValueError(
+            "model_from_yaml: the text is not a plain Keras 0.x YAML config; keras_legacy reads YAML with a "
+            "safe loader that knows only the !!python/tuple tag and never runs code from a config. "
+            f"({exc})"
+        ) from None
+    return model_from_config(config, _custom(custom_layers, custom_objects, "model_from_yaml"))
 
 
-def model_from_config(config, custom_layers=None):
+def model_from_json(json_string, custom_layers=None, custom_objects=None):
+    """Rebuild a model from ``to_json()`` output (``custom_objects`` is the 0.3.x name of ``custom_layers``)."""
+    try:
+        config = json.loads(json_string)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"model_from_json: the text is not valid JSON ({exc}).") from None
+    return model_from_config(config, _custom(custom_layers, custom_objects, "model_from_json"))
+
+
+def model_from_config(config, custom_layers=None, custom_objects=None):
     """Rebuild a model from ``get_config()``; compile it when the config has an optimizer.
 
     The Keras release that wrote the config is sniffed from its keys
     (``keras_legacy.utils.version_sniff``): 0.1.x configs rebuild with the
     0.1.3 (input-first) layers, 0.2.0 configs with ``keras_legacy.v020``'s,
     0.3.x configs with those and ``keras_legacy.v03``'s recurrent layers.
-    ``custom_layers`` maps extra layer names to classes.
+    ``custom_layers`` (or ``custom_objects``, the 0.3.x name) maps extra
+    names to layer classes, and to functions used by name in the config
+    (``activation``, ``init``, the loss...).  Nothing else is looked up: a
+    config never names code to import.
     """
     from keras_legacy import optimizers
     from keras_legacy.utils.layer_utils import container_from_config
@@ -195,19 +227,28 @@ def model_from_config(config, custom_layers=None):
     if not isinstance(config, dict) or config.get("name") not in ("Sequential", "Graph"):
         got = config.get("name") if isinstance(config, dict) else type(config).__name__
         raise ValueError(f"model_from_config: expected a 'Sequential' or 'Graph' config, got {got!r}.")
+    custom_layers = _custom(custom_layers, custom_objects, "model_from_config")
     version = sniff_version(config).version
     style = {V020: "0.2.0", V03X: "0.3.x"}.get(version, "0.1.3")
     model = container_from_config(config, sequential_class=Sequential, graph_class=Graph,
                                   style=style, custom_layers=custom_layers)
     if config.get("optimizer") is not None:
         params = dict(config["optimizer"])
+        if not isinstance(params.get("name"), str):
+            raise ValueError(f"model_from_config: the optimizer config has no 'name': {config['optimizer']!r}.")
         optimizer = optimizers.get(params.pop("name"), params)
+        loss = config.get("loss")
+        custom = custom_layers or {}
+        if isinstance(loss, dict):
+            loss = {k: custom.get(v, v) if isinstance(v, str) else v for k, v in loss.items()}
+        elif isinstance(loss, str):
+            loss = custom.get(loss, loss)
         if config["name"] == "Sequential":
-            model.compile(optimizer=optimizer, loss=config.get("loss"),
+            model.compile(optimizer=optimizer, loss=loss,
                           class_mode=config.get("class_mode", "categorical"),
                           theano_mode=config.get("theano_mode"))
         else:
-            model.compile(optimizer=optimizer, loss=config.get("loss"), theano_mode=config.get("theano_mode"))
+            model.compile(optimizer=optimizer, loss=loss, theano_mode=config.get("theano_mode"))
     return model
 
 
@@ -244,6 +285,8 @@ class Model:
             train_loss = r(train_loss)
         updates = list(self.optimizer.get_updates(self.params, self.constraints, train_loss))
         updates += self._layer_updates()
+        # everything a training step changes: restored by fit when the loss stops being finite
+        self._train_state = [u[0] for u in updates]
         return train_loss, updates
 
     def _layer_updates(self):
@@ -278,6 +321,7 @@ class Model:
         })
         callback_list.on_train_begin()
         self.stop_training = False
+        guard = _LastGoodState(getattr(self, "_train_state", None) or self.params)
         for epoch in range(nb_epoch):
             callback_list.on_epoch_begin(epoch)
             if shuffle == "batch":
@@ -298,7 +342,19 @@ class Model:
                     ) from exc
                 batch_logs = {"batch": batch_index, "size": len(batch_ids)}
                 callback_list.on_batch_begin(batch_index, batch_logs)
+                guard.before_batch()
                 outs = f(*ins_batch)
+                loss = float(outs[0])
+                if not np.isfinite(loss):
+                    restored = guard.restore()
+                    raise validation.NonFiniteLossError(
+                        f"fit: the training loss became {loss} at epoch {epoch} (0-based; epoch {epoch + 1} of "
+                        f"{nb_epoch}), batch {batch_index} (samples {start}..{end - 1} of the shuffled order). "
+                        f"Training stopped; the model holds {restored}. Lower the learning rate, clip "
+                        "gradients (clipnorm=/clipvalue=), or check the targets and the loss.",
+                        epoch=epoch, batch=batch_index, loss=loss, history=history,
+                    )
+                guard.good()
                 for label, value in zip(out_labels, outs):
                     batch_logs[label] = float(value)
                 callback_list.on_batch_end(batch_index, batch_logs)
@@ -380,6 +436,52 @@ class Model:
         return json.dumps(self.get_config(), default=_json_default)
 
 
+class _LastGoodState:
+    """The training state (weights, optimizer accumulators, running statistics) of the last good step.
+
+    Two snapshots roll batch by batch, copied into preallocated buffers (one
+    memcpy of the state per batch): the state before the current batch and
+    the state before the previous one.  The train function reports the loss of
+    the weights *before* its update, so when batch ``b`` reports a non-finite
+    loss the weights it started from (made by batch ``b - 1``'s update) are
+    already bad; the last weights known to give a finite loss are those from
+    before batch ``b - 1``, and ``restore`` puts them back.  On the first batch
+    of ``fit`` it restores the initial state.
+    """
+
+    def __init__(self, variables):
+        self.variables = list(variables)
+        self.current = None   # the state before the running batch
+        self.previous = None  # the state before the last batch whose loss was finite
+
+    def _copy(self, into):
+        values = [v.get_value(borrow=True) for v in self.variables]
+        if into is None:
+            return [np.array(x, copy=True) for x in values]
+        for buf, x in zip(into, values):
+            np.copyto(buf, x)
+        return into
+
+    def before_batch(self):
+        self.current = self._copy(self.current)
+
+    def good(self):
+        if self.previous is None:
+            self.previous = [np.array(x, copy=True) for x in self.current]
+        else:  # swap buffers: the state before this (good) batch becomes the previous one
+            self.previous, self.current = self.current, self.previous
+
+    def restore(self):
+        """Put back the last good state; return a description of it for the message."""
+        if self.previous is None:
+            state, what = self.current, "the weights it had before fit started"
+        else:
+            state, what = self.previous, "the weights from before the previous batch (its loss was finite)"
+        for v, x in zip(self.variables, state):
+            v.set_value(np.array(x, copy=True))
+        return what
+
+
 def _target_like(output, name):
     """A fresh symbolic input with the dtype and rank of ``output``."""
     return T.TensorType(dtype=output.dtype, shape=(None,) * output.ndim)(name)
@@ -418,6 +520,7 @@ class Sequential(Model, containers.Sequential):
         y_train = self.get_output(train=True)
         y_test = self.get_output(train=False)
         y = _target_like(y_test, "y")
+        self._output_ndims = [y_test.ndim]
         weights = _weights_like(y_test, "sample_weight")
         mask = self.layers[-1].get_output_mask()
         train_loss = objective(y, y_train, weights, mask)
@@ -465,23 +568,40 @@ class Sequential(Model, containers.Sequential):
     def _update_sources(self):
         return self.layers
 
-    def _ins(self, X, y, class_weight=None, sample_weight=None):
+    def _check_X(self, X, where):
+        """The input list, checked against the first layer(s) (rank, features, indices, values)."""
         X = standardize_X(X)
+        inputs = _as_list(self.get_input(train=False))
+        X = validation.check_inputs(X, validation.sequential_input_specs(self, inputs), where)
+        names = ["X"] if len(X) == 1 else [f"X[{k}]" for k in range(len(X))]
+        validation.check_same_length(X, names, where)
+        return X
+
+    def _ins(self, X, y, class_weight=None, sample_weight=None, where="fit"):
+        where = f"{type(self).__name__}.{where}"
+        X = self._check_X(X, where)
+        if y is None:
+            raise TypeError(f"{where}: y (the targets) is None; pass a NumPy array with one row per sample.")
         y = standardize_y(y)
+        ndims = getattr(self, "_output_ndims", [None])
+        spec = validation.OutputSpec("y", ndims[0], layer_shapes.output_dim(self.layers[-1]))
+        y = validation.check_target(y, spec, where)
+        validation.check_same_length(X + [y], ["X" if len(X) == 1 else f"X[{k}]" for k in range(len(X))] + ["y"],
+                                     where)
         w = standardize_weights(y, class_weight=class_weight, sample_weight=sample_weight)
         return X + [y, w]
 
     def train_on_batch(self, X, y, accuracy=False, class_weight=None, sample_weight=None):
         """One update on ``(X, y)``; returns the loss (and accuracy) before the update."""
-        loss, acc = self._function("train")(*self._ins(X, y, class_weight, sample_weight))
+        loss, acc = self._function("train")(*self._ins(X, y, class_weight, sample_weight, where="train_on_batch"))
         return [loss[()], acc[()]] if accuracy else loss[()]
 
     def test_on_batch(self, X, y, accuracy=False, sample_weight=None):
-        loss, acc = self._function("test")(*self._ins(X, y, sample_weight=sample_weight))
+        loss, acc = self._function("test")(*self._ins(X, y, sample_weight=sample_weight, where="test_on_batch"))
         return [loss[()], acc[()]] if accuracy else loss[()]
 
     def predict_on_batch(self, X):
-        return self._function("predict")(*standardize_X(X))[0]
+        return self._function("predict")(*self._check_X(X, "Sequential.predict_on_batch"))[0]
 
     def fit(self, X, y, batch_size=128, nb_epoch=100, verbose=1, callbacks=(), validation_split=0.0,
             validation_data=None, shuffle=True, show_accuracy=False, class_weight=None, sample_weight=None):
@@ -499,7 +619,7 @@ class Sequential(Model, containers.Sequential):
                     "validation_data must be (X, y) or (X, y, sample_weight), "
                     f"got a sequence of {len(validation_data)} items."
                 )
-            val_ins = self._ins(X_val, y_val, sample_weight=sample_weight_val)
+            val_ins = self._ins(X_val, y_val, sample_weight=sample_weight_val, where="fit (validation_data)")
         elif validation_split:
             if not 0 < validation_split < 1:
                 raise ValueError(f"validation_split must be in (0, 1), got {validation_split}.")
@@ -520,7 +640,8 @@ class Sequential(Model, containers.Sequential):
                          val_ins=val_ins, shuffle=shuffle, metrics=["loss", "acc", "val_loss", "val_acc"])
 
     def predict(self, X, batch_size=128, verbose=0):
-        return self._predict_loop(self._function("predict"), standardize_X(X), batch_size, verbose)[0]
+        X = self._check_X(X, "Sequential.predict")
+        return self._predict_loop(self._function("predict"), X, batch_size, verbose)[0]
 
     def predict_proba(self, X, batch_size=128, verbose=1):
         preds = self.predict(X, batch_size, verbose)
@@ -535,7 +656,7 @@ class Sequential(Model, containers.Sequential):
         return (proba > 0.5).astype("int32")
 
     def evaluate(self, X, y, batch_size=128, show_accuracy=False, verbose=1, sample_weight=None):
-        outs = self._test_loop(self._function("test"), self._ins(X, y, sample_weight=sample_weight),
+        outs = self._test_loop(self._function("test"), self._ins(X, y, sample_weight=sample_weight, where="evaluate"),
                                batch_size, verbose)
         return outs if show_accuracy else outs[0]
 
@@ -544,12 +665,17 @@ class Sequential(Model, containers.Sequential):
         io_utils.save_sequential_weights(filepath, [layer.get_weights() for layer in self.layers], overwrite)
 
     def load_weights(self, filepath):
-        """Read a 0.x HDF5 file; everything is checked before any weight is set."""
+        """Read a 0.x HDF5 file; all or nothing: everything is checked before any weight is set."""
         found = io_utils.load_sequential_weights(filepath)
-        expected = [[np.shape(w) for w in layer.get_weights()] for layer in self.layers]
-        io_utils.check_sequential_weights(found, expected)
-        for layer, weights in zip(self.layers, found):
-            layer.set_weights(weights)
+        before = [layer.get_weights() for layer in self.layers]
+        io_utils.check_sequential_weights(found, [[np.shape(w) for w in ws] for ws in before])
+        try:
+            for layer, weights in zip(self.layers, found):
+                layer.set_weights(weights)
+        except BaseException:
+            for layer, weights in zip(self.layers, before):
+                layer.set_weights(weights)
+            raise
 
 
 class Graph(Model, containers.Graph):
@@ -568,7 +694,8 @@ class Graph(Model, containers.Graph):
         self.optimizer = optimizers.get(optimizer)
         self.loss = loss
         self.theano_mode = theano_mode
-        ys, ys_test, weights = [], [], []
+        ys, ys_test, weights, output_ndims = [], [], [], []
+        self._output_ndims = output_ndims
         train_loss = 0.0
         test_loss = 0.0
         for name in self.output_order:
@@ -577,6 +704,7 @@ class Graph(Model, containers.Graph):
             y_train = output.get_output(True)
             y_test = output.get_output(False)
             y = _target_like(y_test, name)
+            output_ndims.append(y_test.ndim)
             w = _weights_like(y_test, f"{name}_sample_weight")
             mask = output.get_output_mask()
             train_loss = train_loss + objective(y, y_train, w, mask)
@@ -619,11 +747,28 @@ class Graph(Model, containers.Graph):
             raise ValueError(f"Graph.{what}: the data dict lacks {missing}; it needs {list(names)}.")
         return [data[n] for n in names]
 
+    def _check_X(self, data, what):
+        where = f"Graph.{what}"
+        if not isinstance(data, dict):
+            raise TypeError(
+                f"{where}: expected a dict {{input/output name: array}} with keys "
+                f"{self.input_order + self.output_order}, got {type(data).__name__}."
+            )
+        X = validation.check_inputs(self._data(data, self.input_order, what), validation.graph_input_specs(self),
+                                    where)
+        validation.check_same_length(X, [repr(n) for n in self.input_order], where)
+        return X
+
     def _ins(self, data, what, class_weight=None, sample_weight=None):
         class_weight = class_weight or {}
         sample_weight = sample_weight or {}
-        X = self._data(data, self.input_order, what)
-        y = [standardize_y(v) for v in self._data(data, self.output_order, what)]
+        X = self._check_X(data, what)
+        ndims = getattr(self, "_output_ndims", None) or [None] * len(self.output_order)
+        y = [validation.check_target(standardize_y(v),
+                                     validation.OutputSpec(repr(name), ndim, layer_shapes.output_dim(self.outputs[name])),
+                                     f"Graph.{what}")
+             for name, ndim, v in zip(self.output_order, ndims, self._data(data, self.output_order, what))]
+        validation.check_same_length(X + y, [repr(n) for n in self.input_order + self.output_order], f"Graph.{what}")
         w = [standardize_weights(y_k, sample_weight=sample_weight.get(name), class_weight=class_weight.get(name))
              for name, y_k in zip(self.output_order, y)]
         return X + y + w
@@ -635,7 +780,7 @@ class Graph(Model, containers.Graph):
         return self._function("test")(*self._ins(data, "test_on_batch", sample_weight=sample_weight))[0][()]
 
     def predict_on_batch(self, data):
-        outs = self._function("predict")(*self._data(data, self.input_order, "predict_on_batch"))
+        outs = self._function("predict")(*self._check_X(data, "predict_on_batch"))
         return dict(zip(self.output_order, outs))
 
     def fit(self, data, batch_size=128, nb_epoch=100, verbose=1, callbacks=(), validation_split=0.0,
@@ -661,7 +806,7 @@ class Graph(Model, containers.Graph):
         return self._test_loop(self._function("test"), ins, batch_size, verbose)
 
     def predict(self, data, batch_size=128, verbose=0):
-        X = self._data(data, self.input_order, "predict")
+        X = self._check_X(data, "predict")
         outs = self._predict_loop(self._function("predict"), X, batch_size, verbose)
         return dict(zip(self.output_order, outs))
 

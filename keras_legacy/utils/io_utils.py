@@ -32,8 +32,30 @@ class WeightsFileExistsError(FileExistsError, ValueError):
     """``save_weights(path, overwrite=False)`` found ``path`` already there."""
 
 
+class WeightsFileError(ValueError):
+    """A weight file that does not fit the model or is not a Keras 0.x weight file."""
+
+
+class DamagedWeightsFileError(WeightsFileError, OSError):
+    """A weight file that cannot be read: truncated, not HDF5, or with unreadable data."""
+
+
+class WeightsFileNotFoundError(FileNotFoundError, ValueError):
+    """``load_weights(path)`` with no file at ``path``."""
+
+
+_HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+
+
 def _check_target(filepath, overwrite):
     filepath = os.fspath(filepath)
+    directory = os.path.dirname(os.path.abspath(filepath))
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(
+            f"save_weights: the folder {directory!r} of {filepath!r} does not exist; create it first."
+        )
+    if os.path.isdir(filepath):
+        raise IsADirectoryError(f"save_weights: {filepath!r} is a folder; give a file name (e.g. 'weights.h5').")
     if os.path.exists(filepath) and not overwrite:
         raise WeightsFileExistsError(
             f"save_weights: {filepath!r} already exists and overwrite=False. "
@@ -49,11 +71,37 @@ def _write_atomically(filepath, fill):
     try:
         with h5py.File(tmp, "w") as f:
             fill(f)
+        _fsync_path(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a saved file gets the usual mode
         os.replace(tmp, filepath)
+        _fsync_path(directory, directory=True)
     except BaseException:
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _fsync_path(path, directory=False):
+    """Flush ``path`` to disk, so the rename never exposes a file whose data is not written yet."""
+    try:
+        fd = os.open(path, os.O_RDONLY | (getattr(os, "O_DIRECTORY", 0) if directory else 0))
+    except OSError:
+        if directory:  # some platforms cannot open folders; the file itself was synced
+            return
+        raise
+    try:
+        os.fsync(fd)
+    except OSError:
+        if not directory:
+            raise
+    finally:
+        os.close(fd)
 
 
 def _write_params(group, weights):
@@ -80,67 +128,128 @@ def save_graph_weights(filepath, weights, overwrite=False):
     _write_atomically(filepath, lambda f: _write_params(f.create_group("graph"), weights))
 
 
+def _count_attr(node, key, where):
+    """The non-negative integer attribute ``key`` (``nb_layers``/``nb_params``)."""
+    value = node.attrs[key]
+    try:
+        count = int(np.asarray(value).item())
+    except (TypeError, ValueError):
+        count = None
+    if count is None or count < 0 or np.asarray(value).size != 1 or count != np.asarray(value).item():
+        raise WeightsFileError(
+            f"load_weights: {where} has {key}={value!r}; expected a non-negative integer. "
+            "The file is damaged or was not written by Keras 0.x."
+        )
+    return count
+
+
 def _read_params(group, where):
     if "nb_params" not in group.attrs:
-        raise ValueError(f"load_weights: {where} has no 'nb_params' attribute; not a Keras 0.x weight file.")
-    nb_params = int(group.attrs["nb_params"])
+        raise WeightsFileError(f"load_weights: {where} has no 'nb_params' attribute; not a Keras 0.x weight file.")
+    nb_params = _count_attr(group, "nb_params", where)
     weights = []
     for n in range(nb_params):
         key = f"param_{n}"
         if key not in group:
-            raise ValueError(f"load_weights: {where} says nb_params={nb_params} but has no dataset {key!r}.")
-        weights.append(group[key][()])
+            raise WeightsFileError(f"load_weights: {where} says nb_params={nb_params} but has no dataset {key!r}.")
+        dataset = group[key]
+        if not isinstance(dataset, h5py.Dataset):
+            raise WeightsFileError(f"load_weights: {where}/{key} is a {type(dataset).__name__}, expected a dataset.")
+        if dataset.dtype.kind not in "fiub":
+            raise WeightsFileError(
+                f"load_weights: {where}/{key} holds {dataset.dtype} data, expected numbers (float arrays)."
+            )
+        try:
+            weights.append(dataset[()])
+        except (OSError, RuntimeError, KeyError) as exc:
+            raise DamagedWeightsFileError(
+                f"load_weights: {where}/{key} cannot be read ({exc}); the file is damaged (truncated?). "
+                "Save it again or restore a good copy; the model's weights are unchanged."
+            ) from None
     return weights
 
 
 def _open(filepath):
     filepath = os.fspath(filepath)
     if not os.path.isfile(filepath):
-        raise ValueError(f"load_weights: no such file {filepath!r}.")
-    return h5py.File(filepath, "r")
+        raise WeightsFileNotFoundError(f"load_weights: no such file {filepath!r}.")
+    try:
+        return h5py.File(filepath, "r")
+    except OSError as exc:
+        with open(filepath, "rb") as raw:
+            head = raw.read(8)
+        size = os.path.getsize(filepath)
+        if not head.startswith(_HDF5_SIGNATURE):
+            what = "is empty" if size == 0 else f"is not an HDF5 file (it starts with {head!r})"
+        else:
+            what = f"is a damaged HDF5 file ({size} bytes; truncated by an interrupted copy or download?)"
+        raise DamagedWeightsFileError(
+            f"load_weights: {filepath!r} {what}. Keras 0.x weights are HDF5 files written by save_weights; "
+            f"restore or re-download the file. The model's weights are unchanged. (h5py: {exc})"
+        ) from None
+
+
+def _guarded(filepath, read):
+    """Run ``read(f)`` on the open file; low-level read failures become ``DamagedWeightsFileError``."""
+    with _open(filepath) as f:
+        try:
+            return read(f)
+        except WeightsFileError:
+            raise
+        except (OSError, RuntimeError, KeyError) as exc:
+            raise DamagedWeightsFileError(
+                f"load_weights: {os.fspath(filepath)!r} cannot be read ({exc}); the file is damaged. "
+                "The model's weights are unchanged."
+            ) from None
 
 
 def load_sequential_weights(filepath):
     """Read a Sequential file: a list, per layer, of lists of arrays."""
-    with _open(filepath) as f:
-        if "nb_layers" not in f.attrs:
-            hint = " (it holds a 'graph' group: load it into a Graph model)" if "graph" in f else ""
-            raise ValueError(
-                f"load_weights: {os.fspath(filepath)!r} has no root attribute 'nb_layers'; "
-                f"not a Keras 0.x Sequential weight file{hint}."
-            )
-        nb_layers = int(f.attrs["nb_layers"])
-        layers = []
-        for k in range(nb_layers):
-            key = f"layer_{k}"
-            if key not in f:
-                raise ValueError(f"load_weights: the file says nb_layers={nb_layers} but has no group {key!r}.")
-            layers.append(_read_params(f[key], f"group {key!r}"))
-        return layers
+    return _guarded(filepath, lambda f: _read_sequential(f, filepath))
+
+
+def _read_sequential(f, filepath):
+    if "nb_layers" not in f.attrs:
+        hint = " (it holds a 'graph' group: load it into a Graph model)" if "graph" in f else ""
+        raise WeightsFileError(
+            f"load_weights: {os.fspath(filepath)!r} has no root attribute 'nb_layers'; "
+            f"not a Keras 0.x Sequential weight file{hint}."
+        )
+    nb_layers = _count_attr(f, "nb_layers", "the root group")
+    layers = []
+    for k in range(nb_layers):
+        key = f"layer_{k}"
+        if key not in f or not isinstance(f[key], h5py.Group):
+            raise WeightsFileError(f"load_weights: the file says nb_layers={nb_layers} but has no group {key!r}.")
+        layers.append(_read_params(f[key], f"group {key!r}"))
+    return layers
 
 
 def load_graph_weights(filepath):
     """Read a Graph file: the flat list of arrays of the ``graph`` group."""
-    with _open(filepath) as f:
-        if "graph" not in f:
-            hint = " (it has 'nb_layers': load it into a Sequential model)" if "nb_layers" in f.attrs else ""
-            raise ValueError(
-                f"load_weights: {os.fspath(filepath)!r} has no 'graph' group; "
-                f"not a Keras 0.x Graph weight file{hint}."
-            )
-        return _read_params(f["graph"], "group 'graph'")
+    return _guarded(filepath, lambda f: _read_graph(f, filepath))
+
+
+def _read_graph(f, filepath):
+    if "graph" not in f or not isinstance(f["graph"], h5py.Group):
+        hint = " (it has 'nb_layers': load it into a Sequential model)" if "nb_layers" in f.attrs else ""
+        raise WeightsFileError(
+            f"load_weights: {os.fspath(filepath)!r} has no 'graph' group; "
+            f"not a Keras 0.x Graph weight file{hint}."
+        )
+    return _read_params(f["graph"], "group 'graph'")
 
 
 def check_weights(found, expected_shapes, where):
     """Raise ValueError unless ``found`` arrays match ``expected_shapes`` in count and shape."""
     if len(found) != len(expected_shapes):
-        raise ValueError(
+        raise WeightsFileError(
             f"load_weights: {where} holds {len(found)} arrays but the model expects "
             f"{len(expected_shapes)} (shapes {[tuple(s) for s in expected_shapes]})."
         )
     for n, (w, shape) in enumerate(zip(found, expected_shapes)):
         if tuple(np.shape(w)) != tuple(shape):
-            raise ValueError(
+            raise WeightsFileError(
                 f"load_weights: {where}, param_{n} has shape {tuple(np.shape(w))}, "
                 f"the model expects {tuple(shape)}."
             )
@@ -149,7 +258,7 @@ def check_weights(found, expected_shapes, where):
 def check_sequential_weights(found, expected):
     """Validate a whole Sequential file (``found``) against ``expected`` per-layer shape lists."""
     if len(found) != len(expected):
-        raise ValueError(
+        raise WeightsFileError(
             f"load_weights: the file holds {len(found)} layers (nb_layers) but the model has "
             f"{len(expected)} layers."
         )

@@ -73,6 +73,8 @@ def _from_03_config(name, config):
             config["input_shape"] = list(batch_input_shape[1:])
 
 _REGULARIZER_KEYS = ("W_regularizer", "b_regularizer", "activity_regularizer")
+#: config keys naming a function; a name found in ``custom_layers`` (custom objects) is replaced by it
+_FUNCTION_KEYS = ("activation", "inner_activation", "init", "inner_init")
 _CONSTRAINT_KEYS = ("W_constraint", "b_constraint")
 
 
@@ -182,6 +184,11 @@ def container_from_config(config, sequential_class=None, graph_class=None, style
         decoder = child(config.pop("decoder_config"))
         return cls(encoder=encoder, decoder=decoder, **config)
 
+    for key in _FUNCTION_KEYS:
+        value = config.get(key)
+        if isinstance(value, str) and custom_layers and callable(custom_layers.get(value)) \
+                and not isinstance(custom_layers[value], type):
+            config[key] = custom_layers[value]
     for key in _REGULARIZER_KEYS:
         if key in config:
             config[key] = _nested(config[key], "keras_legacy.regularizers", "regularizer")
