@@ -593,20 +593,25 @@ class Sequential(Model, containers.Sequential):
 
     def train_on_batch(self, X, y, accuracy=False, class_weight=None, sample_weight=None):
         """One update on ``(X, y)``; returns the loss (and accuracy) before the update."""
-        loss, acc = self._function("train")(*self._ins(X, y, class_weight, sample_weight, where="train_on_batch"))
+        ins = self._ins(X, y, class_weight, sample_weight, where="train_on_batch")  # checked before compiling
+        loss, acc = self._function("train")(*ins)
         return [loss[()], acc[()]] if accuracy else loss[()]
 
     def test_on_batch(self, X, y, accuracy=False, sample_weight=None):
-        loss, acc = self._function("test")(*self._ins(X, y, sample_weight=sample_weight, where="test_on_batch"))
+        ins = self._ins(X, y, sample_weight=sample_weight, where="test_on_batch")
+        loss, acc = self._function("test")(*ins)
         return [loss[()], acc[()]] if accuracy else loss[()]
 
     def predict_on_batch(self, X):
-        return self._function("predict")(*self._check_X(X, "Sequential.predict_on_batch"))[0]
+        X = self._check_X(X, "Sequential.predict_on_batch")
+        return self._function("predict")(*X)[0]
 
     def fit(self, X, y, batch_size=128, nb_epoch=100, verbose=1, callbacks=(), validation_split=0.0,
             validation_data=None, shuffle=True, show_accuracy=False, class_weight=None, sample_weight=None):
         X = standardize_X(X)
         y = standardize_y(y)
+        if validation_split:  # before splitting, so the message speaks of the arrays as given
+            validation.check_same_length(X + [y], [f"X[{k}]" for k in range(len(X))] + ["y"], "Sequential.fit")
         val_f = val_ins = None
         if validation_data is not None:
             if len(validation_data) == 2:
@@ -631,9 +636,9 @@ class Sequential(Model, containers.Sequential):
             X, X_val = slice_X(X, 0, split_at), slice_X(X, split_at)
             y, y_val = slice_X(y, 0, split_at), slice_X(y, split_at)
             val_ins = self._ins(X_val, y_val, sample_weight=sample_weight_val)
+        ins = self._ins(X, y, class_weight=class_weight, sample_weight=sample_weight)
         if val_ins is not None:
             val_f = self._function("test")
-        ins = self._ins(X, y, class_weight=class_weight, sample_weight=sample_weight)
         out_labels = ["loss", "acc"] if show_accuracy else ["loss"]
         return self._fit(self._function("train"), ins, out_labels=out_labels, batch_size=batch_size,
                          nb_epoch=nb_epoch, verbose=verbose, callbacks=callbacks, val_f=val_f,
@@ -656,8 +661,8 @@ class Sequential(Model, containers.Sequential):
         return (proba > 0.5).astype("int32")
 
     def evaluate(self, X, y, batch_size=128, show_accuracy=False, verbose=1, sample_weight=None):
-        outs = self._test_loop(self._function("test"), self._ins(X, y, sample_weight=sample_weight, where="evaluate"),
-                               batch_size, verbose)
+        ins = self._ins(X, y, sample_weight=sample_weight, where="evaluate")
+        outs = self._test_loop(self._function("test"), ins, batch_size, verbose)
         return outs if show_accuracy else outs[0]
 
     def save_weights(self, filepath, overwrite=False):
@@ -774,13 +779,16 @@ class Graph(Model, containers.Graph):
         return X + y + w
 
     def train_on_batch(self, data, class_weight=None, sample_weight=None):
-        return self._function("train")(*self._ins(data, "train_on_batch", class_weight, sample_weight))[0][()]
+        ins = self._ins(data, "train_on_batch", class_weight, sample_weight)
+        return self._function("train")(*ins)[0][()]
 
     def test_on_batch(self, data, sample_weight=None):
-        return self._function("test")(*self._ins(data, "test_on_batch", sample_weight=sample_weight))[0][()]
+        ins = self._ins(data, "test_on_batch", sample_weight=sample_weight)
+        return self._function("test")(*ins)[0][()]
 
     def predict_on_batch(self, data):
-        outs = self._function("predict")(*self._check_X(data, "predict_on_batch"))
+        X = self._check_X(data, "predict_on_batch")
+        outs = self._function("predict")(*X)
         return dict(zip(self.output_order, outs))
 
     def fit(self, data, batch_size=128, nb_epoch=100, verbose=1, callbacks=(), validation_split=0.0,

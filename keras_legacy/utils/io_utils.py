@@ -137,7 +137,7 @@ def _count_attr(node, key, where):
         count = None
     if count is None or count < 0 or np.asarray(value).size != 1 or count != np.asarray(value).item():
         raise WeightsFileError(
-            f"load_weights: {where} has {key}={value!r}; expected a non-negative integer. "
+            f"load_weights: {where} has {key}={np.asarray(value).tolist()!r}; expected a non-negative integer. "
             "The file is damaged or was not written by Keras 0.x."
         )
     return count

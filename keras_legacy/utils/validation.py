@@ -165,7 +165,7 @@ def _check_values(x, what, where, dtype_kind_hint=""):
         if not finite.all():
             bad = tuple(int(i) for i in np.argwhere(~finite)[0])
             raise ValueError(
-                f"{where}: {what} contains NaN or inf (first at index {bad}: {x[bad]!r}; "
+                f"{where}: {what} contains NaN or inf (first at index {bad}: {x[bad].item()!r}; "
                 f"{int(np.size(finite) - np.count_nonzero(finite))} values in all). "
                 "Clean or impute the data before training or predicting."
             )
@@ -203,7 +203,7 @@ def _check_indices(x, spec, what, where):
     if x.dtype.kind == "f" and not np.array_equal(x, np.floor(x)):
         bad = tuple(int(i) for i in np.argwhere(x != np.floor(x))[0])
         raise TypeError(
-            f"{where}: {what} holds non-integer values (e.g. {x[bad]!r} at {bad}) but {spec.layer} takes "
+            f"{where}: {what} holds non-integer values (e.g. {x[bad].item()!r} at {bad}) but {spec.layer} takes "
             "integer word indices. Pass an int array (e.g. from keras_legacy.preprocessing.sequence."
             "pad_sequences), not float features."
         )
