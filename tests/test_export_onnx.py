@@ -184,5 +184,5 @@ def test_unsupported_things_are_refused():
         to_onnx(_sequential(Activation("tanh")))
     with pytest.raises(TypeError, match="expected a Sequential model"):
         to_onnx(object())
-    with pytest.raises(ValueError, match="needs a 3-D"):
+    with pytest.raises(ValueError, match="LSTM takes a 3-D input"):  # now refused when the layers are connected
         to_onnx(_sequential(Dense(2, 3), LSTM(3, 2)))
