@@ -81,7 +81,8 @@ def build_ours(kind, batch, steps, inp, hidden, train):
     want = {"LSTM": "LSTM", "GRU": "GRU"}[kind]
     assert f"{want}Forward" in ops and (not train or f"{want}Grad" in ops), ops
     assert not any("Scan" in o for o in ops), ops
-    assert not any(isinstance(nd.op, rnn_ops._RNNBase) and False for nd in f.maker.fgraph.toposort())
+    fwd_ops = [nd.op for nd in f.maker.fgraph.toposort() if isinstance(nd.op, rnn_ops._ForwardBase)]
+    assert [op.save_gates for op in fwd_ops] == [train], fwd_ops  # forward alone saves no gates
     x = rng.normal(size=(batch, steps, inp)).astype("float32")
     # correctness: the NumPy reference of the same graph (perform), float32 1e-4
     ref = pytensor.function([X], outs, mode=Mode(linker="py", optimizer="fast_compile"))

@@ -305,3 +305,55 @@ def test_c_backend_links_and_loads_the_pip_openblas():
     close(f(v)[0], v @ v)
     report = blas_report()
     assert report["loaded"] and report["corename"]
+
+
+# --- forward-only graphs, no-BLAS builds -------------------------------------------------
+
+def _fused_ops(f):
+    return [nd.op for nd in f.maker.fgraph.toposort() if isinstance(nd.op, rnn_ops._RNNBase)]
+
+
+@pytest.mark.parametrize("name", ["LSTM", "GRU"])
+def test_forward_only_graph_skips_saved_gates_with_same_values(name):
+    """Without a gradient the forward Op runs with ``save_gates=False``; with one it saves."""
+    rng = np.random.RandomState(5)
+    n_gates = 4 if name == "LSTM" else 3
+    H, steps, n = 4, 5, 3
+    xp_v = rng.normal(size=(steps, n, n_gates * H))
+    U_v = rng.normal(scale=0.5, size=(H, n_gates * H))
+    m_v = (rng.uniform(size=(steps, n)) > 0.3).astype("int8")
+    xp, U, m = T.tensor3(), T.matrix(), T.matrix(dtype="int8")
+    seq = (rnn_ops.lstm_sequence if name == "LSTM" else rnn_ops.gru_sequence)(xp, m, U, "tanh", "sigmoid")
+    fwd = K.function([xp, m, U], [seq])
+    both = K.function([xp, m, U], [seq, T.grad(seq.sum(), U)])
+    (op_fwd,) = [op for op in _fused_ops(fwd)]
+    assert op_fwd.save_gates is False
+    assert [op.save_gates for op in _fused_ops(both) if hasattr(op, "save_gates")] == [True]
+    ref = pytensor.function([xp, m, U], seq, mode=Mode(linker="py", optimizer="fast_compile"))(xp_v, m_v, U_v)
+    close(fwd(xp_v, m_v, U_v)[0], ref, 1e-12)
+    close(both(xp_v, m_v, U_v)[0], ref, 1e-12)
+    with pytest.raises(NotImplementedError, match="no gradient"):
+        T.grad(type(op_fwd)("tanh", "sigmoid", save_gates=False)(xp, m, U)[0].sum(), U)
+
+
+def test_without_blas_the_ops_compile_their_own_products():
+    """``blas__ldflags`` empty (no BLAS extra): the C code links without [sd]gemm_
+    and gives the NumPy reference's values and gradients."""
+    rng = np.random.RandomState(6)
+    H, steps, n = 3, 4, 2
+    xp, U, m = T.tensor3(), T.matrix(), T.matrix(dtype="int8")
+    m_v = np.array([[0, 1], [1, 1], [1, 0], [1, 1]], "int8")
+    for build_seq, g in ((rnn_ops.lstm_sequence, 4), (rnn_ops.gru_sequence, 3)):
+        seq = build_seq(xp, m, U, "tanh", "hard_sigmoid", truncate=3)
+        outs = [seq] + T.grad((seq * seq).sum(), [xp, U])
+        xp_v = rng.normal(size=(steps, n, g * H))
+        U_v = rng.normal(scale=0.5, size=(H, g * H))
+        py = pytensor.function([xp, m, U], outs, mode=Mode(linker="py", optimizer="fast_compile"))
+        with pytensor.config.change_flags(blas__ldflags=""):
+            assert not rnn_ops.has_blas()
+            f = K.function([xp, m, U], outs)
+            node = next(nd for nd in f.maker.fgraph.toposort() if isinstance(nd.op, rnn_ops._RNNBase))
+            assert "gemm_noblas" in node.op.c_support_code_apply(node, "nm")
+            got = f(xp_v, m_v, U_v)
+        for a, b in zip(py(xp_v, m_v, U_v), got):
+            close(a, b, 1e-12)

@@ -29,7 +29,9 @@ import pytensor
 import pytensor.tensor as T
 from pytensor.gradient import DisconnectedType
 from pytensor.graph.basic import Apply
+from pytensor.graph.rewriting.basic import node_rewriter
 from pytensor.link.c.op import COp
+from pytensor.tensor.rewriting.basic import register_specialize
 
 try:  # PyTensor >= 3.1
     from pytensor.tensor.blas.c_code.blas_headers import blas_header_text
@@ -40,7 +42,7 @@ from pytensor.tensor.blas import ldflags
 #: Activations the fused kernels implement, by registry name.
 SUPPORTED = ("tanh", "sigmoid", "hard_sigmoid", "linear")
 
-_C_VERSION = 8
+_C_VERSION = 9
 
 
 # --- NumPy reference of the kernels (``perform``) ------------------------------
@@ -88,7 +90,9 @@ _C_DACT = {
 _C_EXPF = r"""
 static inline float kl_expf_NM(float x) {
   x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
-  float k = floorf(x * 1.44269504088896341f + 0.5f);
+  /* floor(y) as a truncation of y + 128 > 0: floorf would block vectorisation
+     (it may raise 'inexact'); k off by one near an integer only widens |r| a little. */
+  float k = (float)((int)(x * 1.44269504088896341f + 128.5f) - 128);
   float r = x - k * 0.693359375f;
   r = r - k * -2.12194440e-4f;
   float p = 1.0f / 5040.0f;
@@ -112,11 +116,50 @@ static inline float kl_tanhf_NM(float x) {
 """
 
 
+# Without a BLAS (``blas__ldflags`` empty) the Ops use these loops instead of
+# ``[sd]gemm_`` (same Fortran calling convention, column-major, the two
+# transposition cases the kernels use); PyTensor's NumPy-based stand-in does
+# not link in this setting.
+_C_NOBLAS_GEMM = r"""
+#define KL_DEFINE_GEMM(NAME, R)                                                        \
+static void NAME(const char* ta, const char* tb, const int* M, const int* N,           \
+        const int* K, const R* alpha, const R* A, const int* lda, const R* B,          \
+        const int* ldb, const R* beta, R* C, const int* ldc) {                         \
+  (void)tb;                                                                            \
+  for (int j = 0; j < *N; ++j) {                                                       \
+    R* __restrict cj = C + (size_t)j * *ldc;                                           \
+    const R* __restrict bj = B + (size_t)j * *ldb;                                     \
+    if (*beta == 0) memset(cj, 0, sizeof(R) * *M);                                     \
+    else if (*beta != 1) for (int i = 0; i < *M; ++i) cj[i] *= *beta;                  \
+    if (*ta == 'N') {                                                                  \
+      for (int l = 0; l < *K; ++l) {                                                   \
+        const R* __restrict al = A + (size_t)l * *lda; R s = *alpha * bj[l];           \
+        for (int i = 0; i < *M; ++i) cj[i] += al[i] * s;                               \
+      }                                                                                \
+    } else {                                                                           \
+      for (int i = 0; i < *M; ++i) {                                                   \
+        const R* __restrict ai = A + (size_t)i * *lda; R s = 0;                        \
+        for (int l = 0; l < *K; ++l) s += ai[l] * bj[l];                               \
+        cj[i] += *alpha * s;                                                           \
+      }                                                                                \
+    }                                                                                  \
+  }                                                                                    \
+}
+KL_DEFINE_GEMM(kl_sgemm_noblas, float)
+KL_DEFINE_GEMM(kl_dgemm_noblas, double)
+"""
+
+
+def has_blas():
+    """Whether PyTensor's C backend links a BLAS (``blas__ldflags`` set)."""
+    return bool(pytensor.config.blas__ldflags)
+
+
 def _c_helpers(dtype, act, inner, nm):
     ctype = {"float32": "float", "float64": "double"}[dtype]
-
-    lines = [f"typedef {ctype} rnn_t_{nm};",
-             f"#define RNN_GEMM_{nm} {'s' if dtype == 'float32' else 'd'}gemm_"]
+    prec = "s" if dtype == "float32" else "d"
+    gemm = f"{prec}gemm_" if has_blas() else f"kl_{prec}gemm_noblas"
+    lines = [f"typedef {ctype} rnn_t_{nm};", f"#define RNN_GEMM_{nm} {gemm}"]
     if dtype == "float32":
         # float32: a branch-free exp (Cody-Waite reduction, degree-7 polynomial,
         # < 2 ulp) that gcc vectorises; tanh and sigmoid are built on it.
@@ -140,32 +183,50 @@ def _c_helpers(dtype, act, inner, nm):
 
 
 _LSTM_FWD = r"""
+/* Rows of the state entering step t: h[t-1] itself when no row is masked,
+   else a copy into hm with the masked rows zeroed. */
+static const rnn_t_%(nm)s* masked_prev_%(nm)s(int n, int H, const npy_int8* m,
+        const rnn_t_%(nm)s* hprev, rnn_t_%(nm)s* hm) {
+  int all = 1;
+  for (int b = 0; b < n; ++b) all &= (m[b] != 0);
+  if (all) return hprev;
+  for (int b = 0; b < n; ++b) {
+    if (m[b]) memcpy(hm + (size_t)b * H, hprev + (size_t)b * H, sizeof(rnn_t_%(nm)s) * H);
+    else memset(hm + (size_t)b * H, 0, sizeof(rnn_t_%(nm)s) * H);
+  }
+  return hm;
+}
+
+/* save != 0: c and G get every step (for the gradient); save == 0 (forward
+   only): c and G are unused, the cell state lives in cbuf (2 rows of n*H) and
+   the gates of one row in gs (5H). */
 static void lstm_fwd_%(nm)s(int Tn, int n, int H, const rnn_t_%(nm)s* xp, const npy_int8* mask,
-        const rnn_t_%(nm)s* U, rnn_t_%(nm)s* h, rnn_t_%(nm)s* c, rnn_t_%(nm)s* G,
-        rnn_t_%(nm)s* hm, rnn_t_%(nm)s* A) {
+        const rnn_t_%(nm)s* U, rnn_t_%(nm)s* h, rnn_t_%(nm)s* c, rnn_t_%(nm)s* G, int save,
+        rnn_t_%(nm)s* hm, rnn_t_%(nm)s* A, rnn_t_%(nm)s* cbuf, rnn_t_%(nm)s* gs) {
   typedef rnn_t_%(nm)s R;
-  int H4 = 4 * H; const int H5 = 5 * H; char NN = 'N'; R one = 1;
+  int H4 = 4 * H; const int H5 = 5 * H; char NN = 'N'; R one = 1, zero = 0;
+  memset(A, 0, sizeof(R) * (size_t)n * H4);
   for (int t = 0; t < Tn; ++t) {
     const npy_int8* m = mask + (size_t)t * n;
     const R* hprev = t ? h + (size_t)(t - 1) * n * H : NULL;
-    const R* cprev = t ? c + (size_t)(t - 1) * n * H : NULL;
-    memcpy(A, xp + (size_t)t * n * H4, sizeof(R) * (size_t)n * H4);
+    R* cstep = save ? c + (size_t)t * n * H : cbuf + (size_t)(t & 1) * n * H;
+    const R* cprev = !t ? NULL : (save ? c + (size_t)(t - 1) * n * H : cbuf + (size_t)((t - 1) & 1) * n * H);
+    const R* xt = xp + (size_t)t * n * H4;
     if (hprev) {
-      for (int b = 0; b < n; ++b) {
-        if (m[b]) memcpy(hm + (size_t)b * H, hprev + (size_t)b * H, sizeof(R) * H);
-        else memset(hm + (size_t)b * H, 0, sizeof(R) * H);
-      }
-      RNN_GEMM_%(nm)s(&NN, &NN, &H4, &n, &H, &one, U, &H4, hm, &H, &one, A, &H4);
+      const R* hs = masked_prev_%(nm)s(n, H, m, hprev, hm);
+      RNN_GEMM_%(nm)s(&NN, &NN, &H4, &n, &H, &one, U, &H4, hs, &H, &zero, A, &H4);
     }
     for (int b = 0; b < n; ++b) {
-      const R* a = A + (size_t)b * H4;
-      R* g = G + ((size_t)t * n + b) * H5;
-      R* ct = c + ((size_t)t * n + b) * H;
-      R* ht = h + ((size_t)t * n + b) * H;
-      inner_%(nm)s(a, g, 3 * H);
-      act_%(nm)s(a + 3 * H, g + 3 * H, H);
+      const R* __restrict a = A + (size_t)b * H4;
+      const R* __restrict xa = xt + (size_t)b * H4;
+      R* __restrict g = save ? G + ((size_t)t * n + b) * H5 : gs;
+      R* __restrict ct = cstep + (size_t)b * H;
+      R* __restrict ht = h + ((size_t)t * n + b) * H;
+      for (int k = 0; k < H4; ++k) g[k] = xa[k] + a[k];
+      inner_%(nm)s(g, g, 3 * H);
+      act_%(nm)s(g + 3 * H, g + 3 * H, H);
       if (cprev && m[b]) {
-        const R* cp = cprev + (size_t)b * H;
+        const R* __restrict cp = cprev + (size_t)b * H;
         for (int j = 0; j < H; ++j) ct[j] = g[H + j] * cp[j] + g[j] * g[3 * H + j];
       } else {
         for (int j = 0; j < H; ++j) ct[j] = g[H + j] * (R)0 + g[j] * g[3 * H + j];
@@ -176,34 +237,47 @@ static void lstm_fwd_%(nm)s(int Tn, int n, int H, const rnn_t_%(nm)s* xp, const 
   }
 }
 
+/* One row of the backward step (kept out of line: gcc vectorises it here,
+   not when inlined in the loop nest). */
+__attribute__((noinline)) static void lstm_bwd_row_%(nm)s(int H, const rnn_t_%(nm)s* __restrict g,
+        const rnn_t_%(nm)s* __restrict dht, rnn_t_%(nm)s* __restrict da,
+        const rnn_t_%(nm)s* __restrict dhb, rnn_t_%(nm)s* __restrict dcb,
+        const rnn_t_%(nm)s* __restrict cp) {
+  typedef rnn_t_%(nm)s R;
+  for (int j = 0; j < H; ++j) {
+    R i = g[j], f = g[H + j], o = g[2 * H + j], gg = g[3 * H + j], tc = g[4 * H + j];
+    R dhj = dht[j] + dhb[j];
+    R dc = dcb[j] + dhj * o * dact_%(nm)s(tc);
+    R cm = cp[j];
+    da[j] = dc * gg * dinner_%(nm)s(i);
+    da[H + j] = dc * cm * dinner_%(nm)s(f);
+    da[2 * H + j] = dhj * tc * dinner_%(nm)s(o);
+    da[3 * H + j] = dc * i * dact_%(nm)s(gg);
+    dcb[j] = dc * f;
+  }
+}
+
 static void lstm_bwd_%(nm)s(int Tn, int n, int H, int stop, const npy_int8* mask,
         const rnn_t_%(nm)s* U, const rnn_t_%(nm)s* c, const rnn_t_%(nm)s* G,
-        const rnn_t_%(nm)s* dh, rnn_t_%(nm)s* dA, rnn_t_%(nm)s* dhn, rnn_t_%(nm)s* dcn) {
+        const rnn_t_%(nm)s* dh, rnn_t_%(nm)s* dA, rnn_t_%(nm)s* dhn, rnn_t_%(nm)s* dcn,
+        rnn_t_%(nm)s* zrow) {
   typedef rnn_t_%(nm)s R;
   int H4 = 4 * H; const int H5 = 5 * H; char TT = 'T', NN = 'N'; R one = 1, zero = 0;
-  memset(dA, 0, sizeof(R) * (size_t)Tn * n * H4);
+  if (stop > 0) memset(dA, 0, sizeof(R) * (size_t)stop * n * H4);
   memset(dhn, 0, sizeof(R) * (size_t)n * H);
   memset(dcn, 0, sizeof(R) * (size_t)n * H);
+  memset(zrow, 0, sizeof(R) * H);
   for (int t = Tn - 1; t >= stop; --t) {
     const npy_int8* m = mask + (size_t)t * n;
     for (int b = 0; b < n; ++b) {
-      const R* g = G + ((size_t)t * n + b) * H5;
-      const R* dht = dh + ((size_t)t * n + b) * H;
-      R* da = dA + ((size_t)t * n + b) * H4;
-      R* dhb = dhn + (size_t)b * H;
-      R* dcb = dcn + (size_t)b * H;
-      const R* cp = (t > 0 && m[b]) ? c + ((size_t)(t - 1) * n + b) * H : NULL;
-      for (int j = 0; j < H; ++j) {
-        R i = g[j], f = g[H + j], o = g[2 * H + j], gg = g[3 * H + j], tc = g[4 * H + j];
-        R dhj = dht[j] + dhb[j];
-        R dc = dcb[j] + dhj * o * dact_%(nm)s(tc);
-        R cm = cp ? cp[j] : (R)0;
-        da[j] = dc * gg * dinner_%(nm)s(i);
-        da[H + j] = dc * cm * dinner_%(nm)s(f);
-        da[2 * H + j] = dhj * tc * dinner_%(nm)s(o);
-        da[3 * H + j] = dc * i * dact_%(nm)s(gg);
-        dcb[j] = m[b] ? dc * f : (R)0;
-      }
+      const R* __restrict g = G + ((size_t)t * n + b) * H5;
+      const R* __restrict dht = dh + ((size_t)t * n + b) * H;
+      R* __restrict da = dA + ((size_t)t * n + b) * H4;
+      const R* __restrict dhb = dhn + (size_t)b * H;
+      R* __restrict dcb = dcn + (size_t)b * H;
+      const R* __restrict cp = (t > 0 && m[b]) ? c + ((size_t)(t - 1) * n + b) * H : zrow;
+      lstm_bwd_row_%(nm)s(H, g, dht, da, dhb, dcb, cp);
+      if (!m[b]) memset(dcb, 0, sizeof(R) * H);
     }
     if (t > stop) {
       /* dh~ = dA_t . U^T, then masked: the state entering step t. */
@@ -217,79 +291,117 @@ static void lstm_bwd_%(nm)s(int Tn, int n, int H, int stop, const npy_int8* mask
 """
 
 _GRU_FWD = r"""
+static const rnn_t_%(nm)s* masked_prev_%(nm)s(int n, int H, const npy_int8* m,
+        const rnn_t_%(nm)s* hprev, rnn_t_%(nm)s* hm) {
+  int all = 1;
+  for (int b = 0; b < n; ++b) all &= (m[b] != 0);
+  if (all) return hprev;
+  for (int b = 0; b < n; ++b) {
+    if (m[b]) memcpy(hm + (size_t)b * H, hprev + (size_t)b * H, sizeof(rnn_t_%(nm)s) * H);
+    else memset(hm + (size_t)b * H, 0, sizeof(rnn_t_%(nm)s) * H);
+  }
+  return hm;
+}
+
+/* save == 0 (forward only): G is unused, the gates of one step live in gs (n*3H). */
 static void gru_fwd_%(nm)s(int Tn, int n, int H, const rnn_t_%(nm)s* xp, const npy_int8* mask,
-        const rnn_t_%(nm)s* U, rnn_t_%(nm)s* h, rnn_t_%(nm)s* G,
-        rnn_t_%(nm)s* hm, rnn_t_%(nm)s* rh, rnn_t_%(nm)s* A) {
+        const rnn_t_%(nm)s* U, rnn_t_%(nm)s* h, rnn_t_%(nm)s* G, int save,
+        rnn_t_%(nm)s* hm, rnn_t_%(nm)s* rh, rnn_t_%(nm)s* A, rnn_t_%(nm)s* gs) {
   typedef rnn_t_%(nm)s R;
-  int H3 = 3 * H, H2 = 2 * H; char NN = 'N'; R one = 1;
+  int H3 = 3 * H, H2 = 2 * H; char NN = 'N'; R one = 1, zero = 0;
+  memset(A, 0, sizeof(R) * (size_t)n * H3);
+  memset(hm, 0, sizeof(R) * (size_t)n * H);
   for (int t = 0; t < Tn; ++t) {
     const npy_int8* m = mask + (size_t)t * n;
     const R* hprev = t ? h + (size_t)(t - 1) * n * H : NULL;
-    memcpy(A, xp + (size_t)t * n * H3, sizeof(R) * (size_t)n * H3);
+    const R* xt = xp + (size_t)t * n * H3;
+    R* Gt = save ? G + (size_t)t * n * H3 : gs;
+    const R* hs = hprev ? masked_prev_%(nm)s(n, H, m, hprev, hm) : hm;
+    if (hprev) RNN_GEMM_%(nm)s(&NN, &NN, &H2, &n, &H, &one, U, &H3, hs, &H, &zero, A, &H3);
     for (int b = 0; b < n; ++b) {
-      if (hprev && m[b]) memcpy(hm + (size_t)b * H, hprev + (size_t)b * H, sizeof(R) * H);
-      else memset(hm + (size_t)b * H, 0, sizeof(R) * H);
-    }
-    if (hprev) RNN_GEMM_%(nm)s(&NN, &NN, &H2, &n, &H, &one, U, &H3, hm, &H, &one, A, &H3);
-    for (int b = 0; b < n; ++b) {
-      R* g = G + ((size_t)t * n + b) * H3;
-      inner_%(nm)s(A + (size_t)b * H3, g, H2);
-      const R* hb = hm + (size_t)b * H;
-      R* rb = rh + (size_t)b * H;
+      R* __restrict g = Gt + (size_t)b * H3;
+      const R* __restrict a = A + (size_t)b * H3;
+      const R* __restrict xa = xt + (size_t)b * H3;
+      for (int k = 0; k < H2; ++k) g[k] = xa[k] + a[k];
+      inner_%(nm)s(g, g, H2);
+      const R* __restrict hb = hs + (size_t)b * H;
+      R* __restrict rb = rh + (size_t)b * H;
       for (int j = 0; j < H; ++j) rb[j] = g[H + j] * hb[j];
     }
-    if (hprev) RNN_GEMM_%(nm)s(&NN, &NN, &H, &n, &H, &one, U + H2, &H3, rh, &H, &one, A + H2, &H3);
+    if (hprev) RNN_GEMM_%(nm)s(&NN, &NN, &H, &n, &H, &one, U + H2, &H3, rh, &H, &zero, A + H2, &H3);
     for (int b = 0; b < n; ++b) {
-      R* g = G + ((size_t)t * n + b) * H3;
-      act_%(nm)s(A + (size_t)b * H3 + H2, g + H2, H);
-      const R* hb = hm + (size_t)b * H;
-      R* ht = h + ((size_t)t * n + b) * H;
+      R* __restrict g = Gt + (size_t)b * H3;
+      const R* __restrict a = A + (size_t)b * H3 + H2;
+      const R* __restrict xa = xt + (size_t)b * H3 + H2;
+      for (int j = 0; j < H; ++j) g[H2 + j] = xa[j] + a[j];
+      act_%(nm)s(g + H2, g + H2, H);
+      const R* __restrict hb = hs + (size_t)b * H;
+      R* __restrict ht = h + ((size_t)t * n + b) * H;
       for (int j = 0; j < H; ++j) ht[j] = g[j] * hb[j] + ((R)1 - g[j]) * g[H2 + j];
     }
+  }
+}
+
+__attribute__((noinline)) static void gru_bwd_row1_%(nm)s(int H, const rnn_t_%(nm)s* __restrict g,
+        const rnn_t_%(nm)s* __restrict hp, const rnn_t_%(nm)s* __restrict dht,
+        rnn_t_%(nm)s* __restrict da, rnn_t_%(nm)s* __restrict dmb, const rnn_t_%(nm)s* __restrict dnb) {
+  typedef rnn_t_%(nm)s R;
+  const int H2 = 2 * H;
+  for (int j = 0; j < H; ++j) {
+    R z = g[j], hh = g[H2 + j], hmj = hp[j];
+    R dhj = dht[j] + dnb[j];
+    da[j] = dhj * (hmj - hh) * dinner_%(nm)s(z);
+    da[H2 + j] = dhj * ((R)1 - z) * dact_%(nm)s(hh);
+    dmb[j] = dhj * z;
+  }
+}
+
+__attribute__((noinline)) static void gru_bwd_row2_%(nm)s(int H, const rnn_t_%(nm)s* __restrict g,
+        const rnn_t_%(nm)s* __restrict hp, const rnn_t_%(nm)s* __restrict db,
+        rnn_t_%(nm)s* __restrict da, rnn_t_%(nm)s* __restrict dmb) {
+  typedef rnn_t_%(nm)s R;
+  for (int j = 0; j < H; ++j) {
+    R hmj = hp[j];
+    da[H + j] = db[j] * hmj * dinner_%(nm)s(g[H + j]);
+    dmb[j] += db[j] * g[H + j];
   }
 }
 
 static void gru_bwd_%(nm)s(int Tn, int n, int H, int stop, const npy_int8* mask,
         const rnn_t_%(nm)s* U, const rnn_t_%(nm)s* h, const rnn_t_%(nm)s* G,
         const rnn_t_%(nm)s* dh, rnn_t_%(nm)s* dA, rnn_t_%(nm)s* dhn, rnn_t_%(nm)s* dhm,
-        rnn_t_%(nm)s* drh) {
+        rnn_t_%(nm)s* drh, rnn_t_%(nm)s* zrow) {
   typedef rnn_t_%(nm)s R;
   int H3 = 3 * H, H2 = 2 * H; char TT = 'T', NN = 'N'; R one = 1, zero = 0;
-  memset(dA, 0, sizeof(R) * (size_t)Tn * n * H3);
+  if (stop > 0) memset(dA, 0, sizeof(R) * (size_t)stop * n * H3);
   memset(dhn, 0, sizeof(R) * (size_t)n * H);
+  memset(zrow, 0, sizeof(R) * H);
   for (int t = Tn - 1; t >= stop; --t) {
     const npy_int8* m = mask + (size_t)t * n;
     R* dAt = dA + (size_t)t * n * H3;
     for (int b = 0; b < n; ++b) {
-      const R* g = G + ((size_t)t * n + b) * H3;
-      const R* hp = (t > 0 && m[b]) ? h + ((size_t)(t - 1) * n + b) * H : NULL;
-      const R* dht = dh + ((size_t)t * n + b) * H;
-      R* da = dAt + (size_t)b * H3;
-      R* dmb = dhm + (size_t)b * H;
-      const R* dnb = dhn + (size_t)b * H;
-      for (int j = 0; j < H; ++j) {
-        R z = g[j], hh = g[H2 + j], hmj = hp ? hp[j] : (R)0;
-        R dhj = dht[j] + dnb[j];
-        da[j] = dhj * (hmj - hh) * dinner_%(nm)s(z);
-        da[H2 + j] = dhj * ((R)1 - z) * dact_%(nm)s(hh);
-        dmb[j] = dhj * z;
-      }
+      const R* __restrict g = G + ((size_t)t * n + b) * H3;
+      const R* __restrict hp = (t > 0 && m[b]) ? h + ((size_t)(t - 1) * n + b) * H : zrow;
+      const R* __restrict dht = dh + ((size_t)t * n + b) * H;
+      R* __restrict da = dAt + (size_t)b * H3;
+      R* __restrict dmb = dhm + (size_t)b * H;
+      const R* __restrict dnb = dhn + (size_t)b * H;
+      gru_bwd_row1_%(nm)s(H, g, hp, dht, da, dmb, dnb);
     }
     /* r only acts through r * h~, and h~ = 0 at t = 0: its gradient is 0 there. */
-    if (t == 0) continue;
+    if (t == 0) {
+      for (int b = 0; b < n; ++b) memset(dAt + (size_t)b * H3 + H, 0, sizeof(R) * H);
+      continue;
+    }
     /* d(r * h~) = dA_h . U_h^T */
     RNN_GEMM_%(nm)s(&TT, &NN, &H, &n, &H, &one, U + H2, &H3, dAt + H2, &H3, &zero, drh, &H);
     for (int b = 0; b < n; ++b) {
-      const R* g = G + ((size_t)t * n + b) * H3;
-      const R* hp = m[b] ? h + ((size_t)(t - 1) * n + b) * H : NULL;
-      const R* db = drh + (size_t)b * H;
-      R* da = dAt + (size_t)b * H3;
-      R* dmb = dhm + (size_t)b * H;
-      for (int j = 0; j < H; ++j) {
-        R hmj = hp ? hp[j] : (R)0;
-        da[H + j] = db[j] * hmj * dinner_%(nm)s(g[H + j]);
-        dmb[j] += db[j] * g[H + j];
-      }
+      const R* __restrict g = G + ((size_t)t * n + b) * H3;
+      const R* __restrict hp = m[b] ? h + ((size_t)(t - 1) * n + b) * H : zrow;
+      const R* __restrict db = drh + (size_t)b * H;
+      R* __restrict da = dAt + (size_t)b * H3;
+      R* __restrict dmb = dhm + (size_t)b * H;
+      gru_bwd_row2_%(nm)s(H, g, hp, db, da, dmb);
     }
     if (t > stop) {
       RNN_GEMM_%(nm)s(&TT, &NN, &H, &n, &H2, &one, U, &H3, dAt, &H3, &one, dhm, &H);
@@ -319,7 +431,9 @@ class _RNNBase(COp):
         return ldflags()
 
     def c_compile_args(self, **kwargs):
-        return ldflags(libs=False, flags=True)
+        # -fno-trapping-math lets gcc vectorise the gate loops (clamps and
+        # float->int conversions become branch-free); results are unchanged.
+        return ldflags(libs=False, flags=True) + ["-fno-trapping-math"]
 
     def c_lib_dirs(self, **kwargs):
         return ldflags(libs=False, libs_dir=True)
@@ -331,7 +445,7 @@ class _RNNBase(COp):
         return ["<string.h>", "<math.h>"]
 
     def c_support_code(self, **kwargs):
-        return blas_header_text()
+        return blas_header_text() if has_blas() else _C_NOBLAS_GEMM
 
     def c_support_code_apply(self, node, name):
         dtype = node.outputs[0].dtype
@@ -359,6 +473,24 @@ class _RNNBase(COp):
         """
 
 
+class _ForwardBase(_RNNBase):
+    """A forward Op; ``save_gates=False`` (set by the rewrite ``forward_only``
+    when nothing reads the saved states) skips storing them: those outputs are
+    then empty ``(0, n, .)`` arrays and the Op has no gradient."""
+
+    __props__ = ("act", "inner", "truncate", "save_gates")
+
+    def __init__(self, act, inner, truncate=-1, save_gates=True):
+        super().__init__(act, inner, truncate)
+        self.save_gates = bool(save_gates)
+
+    def _check_saved(self):
+        if not self.save_gates:
+            raise NotImplementedError(
+                f"{type(self).__name__}(save_gates=False) has no gradient; take the gradient "
+                "before compiling (the forward_only rewrite only applies where nothing needs it)")
+
+
 def _typenum(dtype):
     return {"float32": "NPY_FLOAT32", "float64": "NPY_FLOAT64"}[dtype]
 
@@ -376,7 +508,7 @@ def _check_inputs(xp, mask, U, n_gates):
     return xp, mask, U
 
 
-class LSTMForward(_RNNBase):
+class LSTMForward(_ForwardBase):
     """``(xp, mask, U) -> (h, c, G)``: xp ``(T, n, 4H)`` packed ``[i, f, o, c]``
     pre-activations without the recurrent term, mask ``(T, n)`` int8 (the mask
     the step at ``t`` applies to the previous state), U ``(H, 4H)``.  ``G`` holds
@@ -413,6 +545,8 @@ class LSTMForward(_RNNBase):
             hp = o * tc
             h[t], c[t] = hp, cp
             G[t] = np.concatenate([gates, g, tc], axis=1)
+        if not self.save_gates:
+            c, G = c[:0], G[:0]
         outputs[0][0], outputs[1][0], outputs[2][0] = h, c, G
 
     def c_code(self, node, name, inp, out, sub):
@@ -432,22 +566,26 @@ class LSTMForward(_RNNBase):
                          "U (H, 4H); got H=%d, xp last dim %d", H, (int)PyArray_DIMS({xp}_c)[2]);
             {release} {fail}
         }}
+        int Ts = {int(self.save_gates)} ? Tn : 0;
         {self._c_alloc(h, 3, ["Tn", "n", "H"], tn, release, fail)}
-        {self._c_alloc(c, 3, ["Tn", "n", "H"], tn, release, fail)}
-        {self._c_alloc(G, 3, ["Tn", "n", "5 * H"], tn, release, fail)}
+        {self._c_alloc(c, 3, ["Ts", "n", "H"], tn, release, fail)}
+        {self._c_alloc(G, 3, ["Ts", "n", "5 * H"], tn, release, fail)}
         {{
-            rnn_t_{name}* scratch = (rnn_t_{name}*)malloc(sizeof(rnn_t_{name}) * ((size_t)n * H * 5 + 1));
+            /* hm (n*H), A (n*4H), cbuf (2*n*H), gs (5H) */
+            rnn_t_{name}* scratch = (rnn_t_{name}*)malloc(sizeof(rnn_t_{name}) * ((size_t)n * H * 7 + 5 * (size_t)H + 1));
             if (!scratch) {{ PyErr_NoMemory(); {release} {fail} }}
             lstm_fwd_{name}(Tn, n, H, (const rnn_t_{name}*)PyArray_DATA({xp}_c),
                 (const npy_int8*)PyArray_DATA({mask}_c), (const rnn_t_{name}*)PyArray_DATA({U}_c),
                 (rnn_t_{name}*)PyArray_DATA({h}), (rnn_t_{name}*)PyArray_DATA({c}),
-                (rnn_t_{name}*)PyArray_DATA({G}), scratch, scratch + (size_t)n * H);
+                (rnn_t_{name}*)PyArray_DATA({G}), {int(self.save_gates)}, scratch,
+                scratch + (size_t)n * H, scratch + (size_t)n * H * 5, scratch + (size_t)n * H * 7);
             free(scratch);
         }}
         {release}
         }}"""
 
     def L_op(self, inputs, outputs, output_grads):
+        self._check_saved()
         xp, mask, U = inputs
         h, c, G = outputs
         gh, gc, gG = output_grads
@@ -519,19 +657,20 @@ class LSTMGrad(_RNNBase):
         int stop = {self.truncate} > 0 ? (Tn - {self.truncate} > 0 ? Tn - {self.truncate} : 0) : 0;
         {self._c_alloc(dA, 3, ["Tn", "n", "4 * H"], tn, release, fail)}
         {{
-            rnn_t_{name}* scratch = (rnn_t_{name}*)malloc(sizeof(rnn_t_{name}) * ((size_t)n * H * 2 + 1));
+            rnn_t_{name}* scratch = (rnn_t_{name}*)malloc(sizeof(rnn_t_{name}) * ((size_t)n * H * 2 + H + 1));
             if (!scratch) {{ PyErr_NoMemory(); {release} {fail} }}
             lstm_bwd_{name}(Tn, n, H, stop, (const npy_int8*)PyArray_DATA({mask}_c),
                 (const rnn_t_{name}*)PyArray_DATA({U}_c), (const rnn_t_{name}*)PyArray_DATA({c}_c),
                 (const rnn_t_{name}*)PyArray_DATA({G}_c), (const rnn_t_{name}*)PyArray_DATA({dh}_c),
-                (rnn_t_{name}*)PyArray_DATA({dA}), scratch, scratch + (size_t)n * H);
+                (rnn_t_{name}*)PyArray_DATA({dA}), scratch, scratch + (size_t)n * H,
+                scratch + (size_t)n * H * 2);
             free(scratch);
         }}
         {release}
         }}"""
 
 
-class GRUForward(_RNNBase):
+class GRUForward(_ForwardBase):
     """``(xp, mask, U) -> (h, G)``: xp ``(T, n, 3H)`` packed ``[z, r, h]``, U
     ``(H, 3H)``; ``G`` holds ``[z, r, act(.)]`` per step."""
 
@@ -560,6 +699,8 @@ class GRUForward(_RNNBase):
             hp = z * hm + (1 - z) * hh
             h[t] = hp
             G[t] = np.concatenate([zr, hh], axis=1)
+        if not self.save_gates:
+            G = G[:0]
         outputs[0][0], outputs[1][0] = h, G
 
     def c_code(self, node, name, inp, out, sub):
@@ -579,21 +720,25 @@ class GRUForward(_RNNBase):
                          "U (H, 3H); got H=%d, xp last dim %d", H, (int)PyArray_DIMS({xp}_c)[2]);
             {release} {fail}
         }}
+        int Ts = {int(self.save_gates)} ? Tn : 0;
         {self._c_alloc(h, 3, ["Tn", "n", "H"], tn, release, fail)}
-        {self._c_alloc(G, 3, ["Tn", "n", "3 * H"], tn, release, fail)}
+        {self._c_alloc(G, 3, ["Ts", "n", "3 * H"], tn, release, fail)}
         {{
-            rnn_t_{name}* scratch = (rnn_t_{name}*)malloc(sizeof(rnn_t_{name}) * ((size_t)n * H * 5 + 1));
+            /* hm (n*H), rh (n*H), A (n*3H), gs (n*3H) */
+            rnn_t_{name}* scratch = (rnn_t_{name}*)malloc(sizeof(rnn_t_{name}) * ((size_t)n * H * 8 + 1));
             if (!scratch) {{ PyErr_NoMemory(); {release} {fail} }}
             gru_fwd_{name}(Tn, n, H, (const rnn_t_{name}*)PyArray_DATA({xp}_c),
                 (const npy_int8*)PyArray_DATA({mask}_c), (const rnn_t_{name}*)PyArray_DATA({U}_c),
                 (rnn_t_{name}*)PyArray_DATA({h}), (rnn_t_{name}*)PyArray_DATA({G}),
-                scratch, scratch + (size_t)n * H, scratch + (size_t)n * H * 2);
+                {int(self.save_gates)}, scratch, scratch + (size_t)n * H, scratch + (size_t)n * H * 2,
+                scratch + (size_t)n * H * 5);
             free(scratch);
         }}
         {release}
         }}"""
 
     def L_op(self, inputs, outputs, output_grads):
+        self._check_saved()
         xp, mask, U = inputs
         h, G = outputs
         gh, gG = output_grads
@@ -652,17 +797,32 @@ class GRUGrad(_RNNBase):
         int stop = {self.truncate} > 0 ? (Tn - {self.truncate} > 0 ? Tn - {self.truncate} : 0) : 0;
         {self._c_alloc(dA, 3, ["Tn", "n", "3 * H"], tn, release, fail)}
         {{
-            rnn_t_{name}* scratch = (rnn_t_{name}*)malloc(sizeof(rnn_t_{name}) * ((size_t)n * H * 3 + 1));
+            rnn_t_{name}* scratch = (rnn_t_{name}*)malloc(sizeof(rnn_t_{name}) * ((size_t)n * H * 3 + H + 1));
             if (!scratch) {{ PyErr_NoMemory(); {release} {fail} }}
             gru_bwd_{name}(Tn, n, H, stop, (const npy_int8*)PyArray_DATA({mask}_c),
                 (const rnn_t_{name}*)PyArray_DATA({U}_c), (const rnn_t_{name}*)PyArray_DATA({h}_c),
                 (const rnn_t_{name}*)PyArray_DATA({G}_c), (const rnn_t_{name}*)PyArray_DATA({dh}_c),
                 (rnn_t_{name}*)PyArray_DATA({dA}), scratch, scratch + (size_t)n * H,
-                scratch + (size_t)n * H * 2);
+                scratch + (size_t)n * H * 2, scratch + (size_t)n * H * 3);
             free(scratch);
         }}
         {release}
         }}"""
+
+
+# --- rewrite: forward-only graphs do not save the gates -------------------------
+
+@node_rewriter([LSTMForward, GRUForward])
+def forward_only(fgraph, node):
+    """Swap in ``save_gates=False`` when no one reads the saved states / gates."""
+    op = node.op
+    if not op.save_gates or any(fgraph.clients.get(v) for v in node.outputs[1:]):
+        return None
+    new = type(op)(op.act, op.inner, op.truncate, save_gates=False)(*node.inputs)
+    return list(new)
+
+
+register_specialize(forward_only, "fast_run")
 
 
 # --- graph builders ------------------------------------------------------------
