@@ -231,6 +231,14 @@ def test_param_names_and_order(compiled):
     want = run["data"]["nomask"]
     names = [str(s) for s in want["param_names"]]
     assert names == EXPECTED_PARAM_NAMES[name]
+    # One set of weights (and Pmat) for every case of a layer (golden README), which the
+    # concatenated masked cases rely on.
+    for case in CASES[1:]:
+        other = run["data"][case]
+        assert [str(s) for s in other["param_names"]] == names
+        for key in [f"params_{k}" for k in range(len(names))] + ["Pmat"]:
+            if key in want:
+                np.testing.assert_array_equal(other[key], want[key], err_msg=f"{case} {key}")
     for key, layer in run["layers"].items():
         assert len(layer.params) == len(names), (name, key)
         for k, pn in enumerate(names):

@@ -154,13 +154,6 @@ def test_layer_matches_reference(variant, dtype, problem):
     np.testing.assert_allclose(seq_pad[:, pad:], out_seq, rtol=rtol, atol=atol)
 
 
-def test_property_functions_are_shared():
-    """The property test compiled one function per (layer, dtype), not one per example."""
-    if not _FORWARD:
-        pytest.skip("run together with test_layer_matches_reference")
-    assert set(_FORWARD) <= {(v, d) for v in VARIANTS for d in TOL}
-
-
 # --- reference vs golden (no compile): the reference itself is trustworthy -------
 
 @pytest.mark.parametrize("name", LAYERS)
