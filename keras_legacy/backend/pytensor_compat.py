@@ -184,7 +184,7 @@ def _plain_scan(fn, sequences, outputs_info, non_sequences, n_steps, truncate_gr
             fn,
             sequences=sequences,
             outputs_info=outputs_info,
-            non_sequences=list(non_sequences or []),
+            non_sequences=_as_list(non_sequences),
             n_steps=n_steps,
             truncate_gradient=truncate_gradient,
             go_backwards=go_backwards,

@@ -77,14 +77,6 @@ def shared(value, name=None, strict=False, allow_downcast=None, borrow=False, br
     return pytensor.shared(value, name=name, strict=strict, allow_downcast=allow_downcast, **kwargs)
 
 
-def _as_list(x):
-    if x is None:
-        return []
-    if isinstance(x, (list, tuple)):
-        return list(x)
-    return [x]
-
-
 def scan(fn, sequences=None, outputs_info=None, non_sequences=None, n_steps=None,
          truncate_gradient=-1, go_backwards=False, mode=None, name=None, profile=False,
          allow_gc=None, strict=False):
@@ -97,7 +89,7 @@ def scan(fn, sequences=None, outputs_info=None, non_sequences=None, n_steps=None
         fn,
         sequences=sequences,
         outputs_info=outputs_info,
-        non_sequences=_as_list(non_sequences),
+        non_sequences=non_sequences,
         n_steps=n_steps,
         truncate_gradient=truncate_gradient,
         go_backwards=go_backwards,
