@@ -15,6 +15,8 @@ running statistics) are applied with the optimizer's.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import pprint
 import warnings
@@ -495,9 +497,24 @@ def _as_list(x):
     return list(x) if isinstance(x, (list, tuple)) else [x]
 
 
+def _graphs_for_theano_mode(compile_fn):
+    """Run ``compile`` inside ``K.graph_mode(theano_mode)``: the layers build their
+    graphs for the backend the functions will be compiled with."""
+    signature = inspect.signature(compile_fn)
+
+    @functools.wraps(compile_fn)
+    def compile(self, *args, **kwargs):
+        theano_mode = signature.bind(self, *args, **kwargs).arguments.get("theano_mode")
+        with K.graph_mode(theano_mode):
+            return compile_fn(self, *args, **kwargs)
+
+    return compile
+
+
 class Sequential(Model, containers.Sequential):
     """A stack of layers with the 0.1.3 training API."""
 
+    @_graphs_for_theano_mode
     def compile(self, optimizer, loss, class_mode="categorical", theano_mode=None, *, masked_mean=False):
         """Set the optimizer and loss; functions compile on first use (``mode=theano_mode``).
 
@@ -686,6 +703,7 @@ class Sequential(Model, containers.Sequential):
 class Graph(Model, containers.Graph):
     """A graph of layers with named inputs and outputs and the 0.1.3 training API."""
 
+    @_graphs_for_theano_mode
     def compile(self, optimizer, loss, theano_mode=None, *, masked_mean=False):
         """``loss`` maps each output name to an objective; the total loss is their sum."""
         from keras_legacy import objectives, optimizers

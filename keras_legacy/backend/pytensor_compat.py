@@ -21,6 +21,8 @@ The layers themselves use ``pytensor.tensor`` directly, like the original used
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import warnings
 
 import numpy as np
@@ -69,6 +71,35 @@ def get_mode(theano_mode=None) -> Mode:
     raise TypeError(
         f"theano_mode must be None, a mode name or a pytensor Mode, got {type(theano_mode).__name__}."
     )
+
+
+_GRAPH_MODE = contextvars.ContextVar("keras_legacy_graph_mode", default=None)
+
+
+@contextlib.contextmanager
+def graph_mode(theano_mode):
+    """Build layer graphs for the compile mode ``theano_mode`` (``model.compile`` uses it).
+
+    Layers may pick graph forms that suit a backend: LSTM/GRU use fused C Ops
+    only for the C backend (a ``"JAX"`` or ``"NUMBA"`` compile gets ``scan``).
+    """
+    token = _GRAPH_MODE.set(get_mode(theano_mode))
+    try:
+        yield
+    finally:
+        _GRAPH_MODE.reset(token)
+
+
+def graphs_for_c_backend() -> bool:
+    """Whether graphs built now will be compiled by the C backend (C thunks).
+
+    Outside ``graph_mode`` the answer is for keras_legacy's default mode.
+    """
+    if not pytensor.config.cxx:
+        return False
+    mode = _GRAPH_MODE.get() or get_mode(None)
+    linker = mode.linker
+    return getattr(linker, "c_thunks", False) or type(linker).__name__ == "CLinker"
 
 
 def function(inputs, outputs, updates=None, mode=None, givens=None, name=None):

@@ -840,11 +840,15 @@ def gru_sequence(xp, mask, U, act="sigmoid", inner="hard_sigmoid", truncate=-1):
 def enabled(switch):
     """Whether a layer's ``fast_path`` switch selects the fused Ops.
 
-    ``"auto"`` means: when a C compiler is configured (the C backend is the
-    default mode); ``True``/``False`` force it.
+    ``"auto"`` means: when the graph is built for the C backend (a C compiler
+    is configured and the mode of ``K.graph_mode`` -- set by
+    ``model.compile(theano_mode=...)`` -- or, outside it, keras_legacy's
+    default mode has C thunks); ``True``/``False`` force it.
     """
     if switch == "auto":
-        return bool(pytensor.config.cxx)
+        from keras_legacy import backend as K
+
+        return K.graphs_for_c_backend()
     return bool(switch)
 
 
