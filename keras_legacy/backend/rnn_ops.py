@@ -42,7 +42,7 @@ from pytensor.tensor.blas import ldflags
 #: Activations the fused kernels implement, by registry name.
 SUPPORTED = ("tanh", "sigmoid", "hard_sigmoid", "linear")
 
-_C_VERSION = 9
+_C_VERSION = 10
 
 
 # --- NumPy reference of the kernels (``perform``) ------------------------------
@@ -200,8 +200,8 @@ static const rnn_t_%(nm)s* masked_prev_%(nm)s(int n, int H, const npy_int8* m,
 /* save != 0: c and G get every step (for the gradient); save == 0 (forward
    only): c and G are unused, the cell state lives in cbuf (2 rows of n*H) and
    the gates of one row in gs (5H). */
-static void lstm_fwd_%(nm)s(int Tn, int n, int H, const rnn_t_%(nm)s* xp, const npy_int8* mask,
-        const rnn_t_%(nm)s* U, rnn_t_%(nm)s* h, rnn_t_%(nm)s* c, rnn_t_%(nm)s* G, int save,
+static void lstm_fwd_%(nm)s(int Tn, int n, int H, const rnn_t_%(nm)s* xp,
+        const rnn_t_%(nm)s* bias, const npy_int8* mask, const rnn_t_%(nm)s* U, rnn_t_%(nm)s* h, rnn_t_%(nm)s* c, rnn_t_%(nm)s* G, int save,
         rnn_t_%(nm)s* hm, rnn_t_%(nm)s* A, rnn_t_%(nm)s* cbuf, rnn_t_%(nm)s* gs) {
   typedef rnn_t_%(nm)s R;
   int H4 = 4 * H; const int H5 = 5 * H; char NN = 'N'; R one = 1, zero = 0;
@@ -222,7 +222,13 @@ static void lstm_fwd_%(nm)s(int Tn, int n, int H, const rnn_t_%(nm)s* xp, const 
       R* __restrict g = save ? G + ((size_t)t * n + b) * H5 : gs;
       R* __restrict ct = cstep + (size_t)b * H;
       R* __restrict ht = h + ((size_t)t * n + b) * H;
-      for (int k = 0; k < H4; ++k) g[k] = xa[k] + a[k];
+      /* the original's order: (x.W + b) + h~.U */
+      if (bias) {
+        const R* __restrict bb = bias;
+        for (int k = 0; k < H4; ++k) g[k] = (xa[k] + bb[k]) + a[k];
+      } else {
+        for (int k = 0; k < H4; ++k) g[k] = xa[k] + a[k];
+      }
       inner_%(nm)s(g, g, 3 * H);
       act_%(nm)s(g + 3 * H, g + 3 * H, H);
       if (cprev && m[b]) {
@@ -304,8 +310,8 @@ static const rnn_t_%(nm)s* masked_prev_%(nm)s(int n, int H, const npy_int8* m,
 }
 
 /* save == 0 (forward only): G is unused, the gates of one step live in gs (n*3H). */
-static void gru_fwd_%(nm)s(int Tn, int n, int H, const rnn_t_%(nm)s* xp, const npy_int8* mask,
-        const rnn_t_%(nm)s* U, rnn_t_%(nm)s* h, rnn_t_%(nm)s* G, int save,
+static void gru_fwd_%(nm)s(int Tn, int n, int H, const rnn_t_%(nm)s* xp,
+        const rnn_t_%(nm)s* bias, const npy_int8* mask, const rnn_t_%(nm)s* U, rnn_t_%(nm)s* h, rnn_t_%(nm)s* G, int save,
         rnn_t_%(nm)s* hm, rnn_t_%(nm)s* rh, rnn_t_%(nm)s* A, rnn_t_%(nm)s* gs) {
   typedef rnn_t_%(nm)s R;
   int H3 = 3 * H, H2 = 2 * H; char NN = 'N'; R one = 1, zero = 0;
@@ -322,7 +328,12 @@ static void gru_fwd_%(nm)s(int Tn, int n, int H, const rnn_t_%(nm)s* xp, const n
       R* __restrict g = Gt + (size_t)b * H3;
       const R* __restrict a = A + (size_t)b * H3;
       const R* __restrict xa = xt + (size_t)b * H3;
-      for (int k = 0; k < H2; ++k) g[k] = xa[k] + a[k];
+      if (bias) {
+        const R* __restrict bb = bias;
+        for (int k = 0; k < H2; ++k) g[k] = (xa[k] + bb[k]) + a[k];
+      } else {
+        for (int k = 0; k < H2; ++k) g[k] = xa[k] + a[k];
+      }
       inner_%(nm)s(g, g, H2);
       const R* __restrict hb = hs + (size_t)b * H;
       R* __restrict rb = rh + (size_t)b * H;
@@ -333,7 +344,12 @@ static void gru_fwd_%(nm)s(int Tn, int n, int H, const rnn_t_%(nm)s* xp, const n
       R* __restrict g = Gt + (size_t)b * H3;
       const R* __restrict a = A + (size_t)b * H3 + H2;
       const R* __restrict xa = xt + (size_t)b * H3 + H2;
-      for (int j = 0; j < H; ++j) g[H2 + j] = xa[j] + a[j];
+      if (bias) {
+        const R* __restrict bb = bias + H2;
+        for (int j = 0; j < H; ++j) g[H2 + j] = (xa[j] + bb[j]) + a[j];
+      } else {
+        for (int j = 0; j < H; ++j) g[H2 + j] = xa[j] + a[j];
+      }
       act_%(nm)s(g + H2, g + H2, H);
       const R* __restrict hb = hs + (size_t)b * H;
       R* __restrict ht = h + ((size_t)t * n + b) * H;
@@ -495,7 +511,8 @@ def _typenum(dtype):
     return {"float32": "NPY_FLOAT32", "float64": "NPY_FLOAT64"}[dtype]
 
 
-def _check_inputs(xp, mask, U, n_gates):
+def _check_inputs(xp, mask, U, b, n_gates):
+    """The Op's inputs ``[xp, mask, U]`` plus ``b`` when a bias is given."""
     xp = T.as_tensor_variable(xp)
     U = T.as_tensor_variable(U)
     mask = T.as_tensor_variable(mask)
@@ -505,7 +522,26 @@ def _check_inputs(xp, mask, U, n_gates):
         raise TypeError(f"xp and U must share a float dtype, got {xp.dtype} and {U.dtype}")
     if mask.dtype != "int8":
         mask = T.cast(mask, "int8")
-    return xp, mask, U
+    if b is None:
+        return [xp, mask, U]
+    b = T.as_tensor_variable(b)
+    if b.ndim != 1 or b.dtype != xp.dtype:
+        raise TypeError(f"expected the bias b as a vector (G*H,) of dtype {xp.dtype}, "
+                        f"got ndim={b.ndim} dtype={b.dtype}")
+    return [xp, mask, U, b]
+
+
+def _c_bias(inp, name, gates, release, fail):
+    """C: the bias pointer (NULL without one) and its length check; inputs ``[xp, mask, U, (b)]``."""
+    if len(inp) < 4:
+        return f"const rnn_t_{name}* bias = NULL;"
+    b = inp[3]
+    return (f"""const rnn_t_{name}* bias = (const rnn_t_{name}*)PyArray_DATA({b}_c);
+        if (PyArray_DIMS({b}_c)[0] != {gates} * H) {{
+            PyErr_Format(PyExc_ValueError, "fused RNN: expected a bias of length {gates}*H = %d, got %d",
+                         {gates} * H, (int)PyArray_DIMS({b}_c)[0]);
+            {release} {fail}
+        }}""")
 
 
 class LSTMForward(_ForwardBase):
@@ -516,16 +552,19 @@ class LSTMForward(_ForwardBase):
 
     _kernels = _LSTM_FWD
 
-    def make_node(self, xp, mask, U):
-        xp, mask, U = _check_inputs(xp, mask, U, 4)
-        seq = T.tensor3(dtype=xp.dtype)
-        return Apply(self, [xp, mask, U], [seq.type(), seq.type(), seq.type()])
+    def make_node(self, xp, mask, U, b=None):
+        inputs = _check_inputs(xp, mask, U, b, 4)
+        seq = T.tensor3(dtype=inputs[0].dtype)
+        return Apply(self, inputs, [seq.type(), seq.type(), seq.type()])
 
     def connection_pattern(self, node):
-        return [[True, True, True], [False, False, False], [True, True, True]]
+        return [[True, True, True], [False, False, False], [True, True, True]] + [
+            [True, True, True]] * (len(node.inputs) - 3)
 
     def perform(self, node, inputs, outputs):
-        xp, mask, U = inputs
+        xp, mask, U = inputs[:3]
+        if len(inputs) > 3:
+            xp = xp + inputs[3]
         n_steps, n, _ = xp.shape
         H = U.shape[0]
         h = np.empty((n_steps, n, H), xp.dtype)
@@ -550,14 +589,15 @@ class LSTMForward(_ForwardBase):
         outputs[0][0], outputs[1][0], outputs[2][0] = h, c, G
 
     def c_code(self, node, name, inp, out, sub):
-        xp, mask, U = inp
+        xp, mask, U = inp[:3]
         h, c, G = out
         fail = sub["fail"]
         tn = _typenum(node.outputs[0].dtype)
-        decl, release = self._c_prelude([xp, mask, U], fail)
+        decl, release = self._c_prelude(list(inp), fail)
+        bias = _c_bias(inp, name, 4, release, fail)
         return f"""{{
         {decl}
-        if (!{xp}_c || !{mask}_c || !{U}_c) {{ {release} {fail} }}
+        if ({" || ".join(f"!{v}_c" for v in inp)}) {{ {release} {fail} }}
         int Tn = PyArray_DIMS({xp}_c)[0], n = PyArray_DIMS({xp}_c)[1];
         int H = PyArray_DIMS({U}_c)[0];
         if (PyArray_DIMS({xp}_c)[2] != 4 * H || PyArray_DIMS({U}_c)[1] != 4 * H
@@ -566,6 +606,7 @@ class LSTMForward(_ForwardBase):
                          "U (H, 4H); got H=%d, xp last dim %d", H, (int)PyArray_DIMS({xp}_c)[2]);
             {release} {fail}
         }}
+        {bias}
         int Ts = {int(self.save_gates)} ? Tn : 0;
         {self._c_alloc(h, 3, ["Tn", "n", "H"], tn, release, fail)}
         {self._c_alloc(c, 3, ["Ts", "n", "H"], tn, release, fail)}
@@ -574,7 +615,7 @@ class LSTMForward(_ForwardBase):
             /* hm (n*H), A (n*4H), cbuf (2*n*H), gs (5H) */
             rnn_t_{name}* scratch = (rnn_t_{name}*)malloc(sizeof(rnn_t_{name}) * ((size_t)n * H * 7 + 5 * (size_t)H + 1));
             if (!scratch) {{ PyErr_NoMemory(); {release} {fail} }}
-            lstm_fwd_{name}(Tn, n, H, (const rnn_t_{name}*)PyArray_DATA({xp}_c),
+            lstm_fwd_{name}(Tn, n, H, (const rnn_t_{name}*)PyArray_DATA({xp}_c), bias,
                 (const npy_int8*)PyArray_DATA({mask}_c), (const rnn_t_{name}*)PyArray_DATA({U}_c),
                 (rnn_t_{name}*)PyArray_DATA({h}), (rnn_t_{name}*)PyArray_DATA({c}),
                 (rnn_t_{name}*)PyArray_DATA({G}), {int(self.save_gates)}, scratch,
@@ -586,7 +627,7 @@ class LSTMForward(_ForwardBase):
 
     def L_op(self, inputs, outputs, output_grads):
         self._check_saved()
-        xp, mask, U = inputs
+        xp, mask, U = inputs[:3]
         h, c, G = outputs
         gh, gc, gG = output_grads
         for g in (gc, gG):
@@ -595,9 +636,14 @@ class LSTMForward(_ForwardBase):
         if isinstance(gh.type, DisconnectedType):
             gh = T.zeros_like(h)
         dA = LSTMGrad(self.act, self.inner, self.truncate)(mask, U, c, G, gh)
-        return [dA, DisconnectedType()(), _weight_grad(h, mask, dA)]
+        return [dA, DisconnectedType()(), _weight_grad(h, mask, dA)] + _bias_grad(inputs, dA)
 
     pullback = L_op  # PyTensor >= 3.3 name of L_op
+
+
+def _bias_grad(inputs, dA):
+    """``[sum_{t,n} dA]`` when the Op has a bias input, else ``[]``."""
+    return [T.sum(dA, axis=(0, 1))] if len(inputs) > 3 else []
 
 
 def _prev_masked(h, mask):
@@ -676,16 +722,18 @@ class GRUForward(_ForwardBase):
 
     _kernels = _GRU_FWD
 
-    def make_node(self, xp, mask, U):
-        xp, mask, U = _check_inputs(xp, mask, U, 3)
-        seq = T.tensor3(dtype=xp.dtype)
-        return Apply(self, [xp, mask, U], [seq.type(), seq.type()])
+    def make_node(self, xp, mask, U, b=None):
+        inputs = _check_inputs(xp, mask, U, b, 3)
+        seq = T.tensor3(dtype=inputs[0].dtype)
+        return Apply(self, inputs, [seq.type(), seq.type()])
 
     def connection_pattern(self, node):
-        return [[True, True], [False, False], [True, True]]
+        return [[True, True], [False, False], [True, True]] + [[True, True]] * (len(node.inputs) - 3)
 
     def perform(self, node, inputs, outputs):
-        xp, mask, U = inputs
+        xp, mask, U = inputs[:3]
+        if len(inputs) > 3:
+            xp = xp + inputs[3]
         n_steps, n, _ = xp.shape
         H = U.shape[0]
         h = np.empty((n_steps, n, H), xp.dtype)
@@ -704,14 +752,15 @@ class GRUForward(_ForwardBase):
         outputs[0][0], outputs[1][0] = h, G
 
     def c_code(self, node, name, inp, out, sub):
-        xp, mask, U = inp
+        xp, mask, U = inp[:3]
         h, G = out
         fail = sub["fail"]
         tn = _typenum(node.outputs[0].dtype)
-        decl, release = self._c_prelude([xp, mask, U], fail)
+        decl, release = self._c_prelude(list(inp), fail)
+        bias = _c_bias(inp, name, 3, release, fail)
         return f"""{{
         {decl}
-        if (!{xp}_c || !{mask}_c || !{U}_c) {{ {release} {fail} }}
+        if ({" || ".join(f"!{v}_c" for v in inp)}) {{ {release} {fail} }}
         int Tn = PyArray_DIMS({xp}_c)[0], n = PyArray_DIMS({xp}_c)[1];
         int H = PyArray_DIMS({U}_c)[0];
         if (PyArray_DIMS({xp}_c)[2] != 3 * H || PyArray_DIMS({U}_c)[1] != 3 * H
@@ -720,6 +769,7 @@ class GRUForward(_ForwardBase):
                          "U (H, 3H); got H=%d, xp last dim %d", H, (int)PyArray_DIMS({xp}_c)[2]);
             {release} {fail}
         }}
+        {bias}
         int Ts = {int(self.save_gates)} ? Tn : 0;
         {self._c_alloc(h, 3, ["Tn", "n", "H"], tn, release, fail)}
         {self._c_alloc(G, 3, ["Ts", "n", "3 * H"], tn, release, fail)}
@@ -727,7 +777,7 @@ class GRUForward(_ForwardBase):
             /* hm (n*H), rh (n*H), A (n*3H), gs (n*3H) */
             rnn_t_{name}* scratch = (rnn_t_{name}*)malloc(sizeof(rnn_t_{name}) * ((size_t)n * H * 8 + 1));
             if (!scratch) {{ PyErr_NoMemory(); {release} {fail} }}
-            gru_fwd_{name}(Tn, n, H, (const rnn_t_{name}*)PyArray_DATA({xp}_c),
+            gru_fwd_{name}(Tn, n, H, (const rnn_t_{name}*)PyArray_DATA({xp}_c), bias,
                 (const npy_int8*)PyArray_DATA({mask}_c), (const rnn_t_{name}*)PyArray_DATA({U}_c),
                 (rnn_t_{name}*)PyArray_DATA({h}), (rnn_t_{name}*)PyArray_DATA({G}),
                 {int(self.save_gates)}, scratch, scratch + (size_t)n * H, scratch + (size_t)n * H * 2,
@@ -739,7 +789,7 @@ class GRUForward(_ForwardBase):
 
     def L_op(self, inputs, outputs, output_grads):
         self._check_saved()
-        xp, mask, U = inputs
+        xp, mask, U = inputs[:3]
         h, G = outputs
         gh, gG = output_grads
         if not isinstance(gG.type, DisconnectedType):
@@ -751,7 +801,7 @@ class GRUForward(_ForwardBase):
         r = G[:, :, H: 2 * H]
         dU_zr = _weight_grad(h, mask, dA[:, :, : 2 * H])
         dU_h = _weight_grad(h, mask, dA[:, :, 2 * H:], scale=r)
-        return [dA, DisconnectedType()(), T.concatenate([dU_zr, dU_h], axis=1)]
+        return [dA, DisconnectedType()(), T.concatenate([dU_zr, dU_h], axis=1)] + _bias_grad(inputs, dA)
 
     pullback = L_op  # PyTensor >= 3.3 name of L_op
 
@@ -827,14 +877,16 @@ register_specialize(forward_only, "fast_run")
 
 # --- graph builders ------------------------------------------------------------
 
-def lstm_sequence(xp, mask, U, act="tanh", inner="hard_sigmoid", truncate=-1):
-    """Hidden states ``(T, n, H)`` of the fused LSTM (see ``LSTMForward``)."""
-    return LSTMForward(act, inner, truncate)(xp, mask, U)[0]
+def lstm_sequence(xp, mask, U, act="tanh", inner="hard_sigmoid", truncate=-1, b=None):
+    """Hidden states ``(T, n, H)`` of the fused LSTM (see ``LSTMForward``);
+    with ``b``, the pre-activations are ``(xp + b) + h~.U`` (added in the gate loop)."""
+    return LSTMForward(act, inner, truncate)(xp, mask, U, b)[0]
 
 
-def gru_sequence(xp, mask, U, act="sigmoid", inner="hard_sigmoid", truncate=-1):
-    """Hidden states ``(T, n, H)`` of the fused GRU (see ``GRUForward``)."""
-    return GRUForward(act, inner, truncate)(xp, mask, U)[0]
+def gru_sequence(xp, mask, U, act="sigmoid", inner="hard_sigmoid", truncate=-1, b=None):
+    """Hidden states ``(T, n, H)`` of the fused GRU (see ``GRUForward``); ``b`` as
+    for ``lstm_sequence``."""
+    return GRUForward(act, inner, truncate)(xp, mask, U, b)[0]
 
 
 def enabled(switch):
@@ -872,9 +924,11 @@ def fast_output(layer, X, padded_mask):
     W = T.concatenate([getattr(layer, f"W_{g}") for g in gates], axis=1)
     b = T.concatenate([getattr(layer, f"b_{g}") for g in gates], axis=0)
     U = T.concatenate([getattr(layer, f"U_{g}") for g in gates], axis=1)
-    xp = T.dot(X, W) + b
-    if xp.dtype != U.dtype:
-        xp = T.cast(xp, U.dtype)
+    # The bias is added inside the Op's gate loop, in the original's order
+    # (x.W + b) + h~.U: no separate pass over the (T, n, G*H) array.
+    xw = T.dot(X, W)
+    if xw.dtype != U.dtype or b.dtype != U.dtype:
+        xw, b = T.cast(xw + b, U.dtype), None
     trunc = layer.truncate_gradient if layer.truncate_gradient is not None else -1
     build = lstm_sequence if kind == "lstm" else gru_sequence
-    return build(xp, mask, U, act, inner, trunc)
+    return build(xw, mask, U, act, inner, trunc, b=b)
