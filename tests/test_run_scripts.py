@@ -286,3 +286,18 @@ def test_keras_020_script():
     assert module == "keras_legacy.v020.layers.recurrent"
     # LSTM(4) on input_dim 3: W (3,4), U (4,4), b (4,) for i, c, f, o; then Dense(2) on 4 inputs
     assert shapes.split() == ["3x4", "4x4", "4"] * 4 + ["4x2", "2"]
+
+
+def test_keras_020_training_script_runs_unchanged():
+    """A 2015-style 0.2.0 training script (Embedding(mask_zero) -> LSTM -> Dropout -> Dense) runs as written."""
+    result = _run(["-m", "keras_legacy.run", "--keras", "0.2.0", str(SCRIPTS / "keras020_imdb_style.py")],
+                  timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = dict(line.split(":", 1) for line in result.stdout.splitlines() if ":" in line)
+    assert lines["X_train shape"].strip() == "(40, 8)"
+    assert lines["output_shape"].strip() == "(None, 8)"
+    score = float(lines["Test score"])
+    assert 0.0 < score < 2.0 and np.isfinite(score)
+    assert 0.0 <= float(lines["Test accuracy"]) <= 1.0
+    assert lines["history"].strip() == "2"
+    assert lines["json layers"].split() == ["Embedding", "LSTM", "Dropout", "Dense", "Activation"]
