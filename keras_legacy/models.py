@@ -232,7 +232,10 @@ def model_from_config(config, custom_layers=None, custom_objects=None):
     custom_layers = _custom(custom_layers, custom_objects, "model_from_config")
     version = sniff_version(config).version
     style = {V020: "0.2.0", V03X: "0.3.x"}.get(version, "0.1.3")
-    model = container_from_config(config, sequential_class=Sequential, graph_class=Graph,
+    graph_class = Graph
+    if style != "0.1.3":
+        from keras_legacy.v020.models import Graph as graph_class  # inputs with input_shape
+    model = container_from_config(config, sequential_class=Sequential, graph_class=graph_class,
                                   style=style, custom_layers=custom_layers)
     if config.get("optimizer") is not None:
         params = dict(config["optimizer"])

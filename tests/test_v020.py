@@ -6,6 +6,7 @@ import json
 import numpy as np
 import pytest
 
+import reference
 from keras_legacy.models import model_from_config, model_from_json, model_from_yaml
 from keras_legacy.layers import recurrent as r013
 from keras_legacy.v020.layers import core, embeddings, normalization, recurrent
@@ -117,3 +118,61 @@ def test_custom_layers_extend_the_registry():
     assert isinstance(model.layers[0], MyDense)
     with pytest.raises(ValueError, match="Invalid layer: 'MyDense'"):
         model_from_config(config)
+
+
+def test_graph_0_2_0_inputs_shapes_and_config_round_trip():
+    from keras_legacy.v020.layers.core import Dense
+    from keras_legacy.v020.models import Graph
+
+    np.random.seed(0)
+    graph = Graph()
+    graph.add_input("a", input_shape=(3,))
+    graph.add_input("s", input_shape=(5, 2))
+    graph.add_node(core.Dense(4), "d1", input="a")
+    graph.add_node(recurrent.LSTM(3), "l1", input="s")
+    graph.add_node(Dense(2, activation="softmax"), "out", inputs=["d1", "l1"], merge_mode="concat",
+                   create_output=True)
+    assert graph.nodes["out"].input_shape == (None, 7)
+    graph.compile("rmsprop", {"out": "categorical_crossentropy"})
+    rng = np.random.RandomState(1)
+    data = {"a": rng.randn(6, 3), "s": rng.randn(6, 5, 2)}
+    config = json.loads(graph.to_json())
+    assert config["input_config"][1] == {"name": "s", "input_shape": [5, 2], "dtype": "float"}
+    assert config["node_config"][-1]["concat_axis"] == -1
+    assert config["node_config"][-1]["create_output"] is True
+    reloaded = model_from_json(graph.to_json())
+    assert type(reloaded) is Graph
+    reloaded.set_weights(graph.get_weights())
+    np.testing.assert_array_equal(reloaded.predict(data)["out"], graph.predict(data)["out"])
+    # NumPy check of the merged path: softmax([Dense(a), LSTM(s)] . W + b)
+    d1_W, d1_b = graph.nodes["d1"].get_weights()
+    out_W, out_b = graph.nodes["out"].get_weights()
+    h = reference.lstm(data["s"], graph.nodes["l1"].get_weights())[:, -1]
+    z = np.concatenate([data["a"] @ d1_W + d1_b, h], axis=1) @ out_W + out_b
+    expected = np.exp(z - z.max(1, keepdims=True))
+    expected /= expected.sum(1, keepdims=True)
+    np.testing.assert_allclose(graph.predict(data)["out"], expected, rtol=1e-10, atol=1e-12)
+
+
+def test_merge_0_2_0_keeps_concat_axis_on_reload():
+    from keras_legacy.v020.layers.core import Merge
+    from keras_legacy.v020.models import Sequential
+
+    np.random.seed(0)
+    left, right = Sequential(), Sequential()
+    left.add(core.Dense(4, input_dim=3))
+    right.add(core.Dense(2, input_dim=3))
+    model = Sequential()
+    model.add(Merge([left, right], mode="concat"))
+    model.add(core.Dense(1))
+    assert model.layers[0].output_shape == (None, 6)
+    model.compile("sgd", "mse")
+    X = np.random.RandomState(2).randn(5, 3)
+    config = json.loads(model.to_json())
+    assert config["layers"][0]["concat_axis"] == -1
+    reloaded = model_from_json(model.to_json())
+    reloaded.set_weights(model.get_weights())
+    np.testing.assert_array_equal(reloaded.predict([X, X]), model.predict([X, X]))
+    W1, b1, W2, b2, W3, b3 = model.get_weights()
+    expected = np.concatenate([X @ W1 + b1, X @ W2 + b2], axis=1) @ W3 + b3
+    np.testing.assert_allclose(model.predict([X, X]), expected, rtol=1e-10, atol=1e-12)

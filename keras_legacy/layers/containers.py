@@ -61,6 +61,11 @@ class Sequential(Layer):
         if not self.layers:
             raise ValueError(f"Sequential.{what}: the model has no layers; call add(layer) first.")
 
+    @property
+    def output_shape(self):
+        """The last layer's ``output_shape`` (0.2.0 layers have one)."""
+        return self.layers[-1].output_shape
+
     def get_output(self, train=False):
         self._require_layers("get_output")
         return self.layers[-1].get_output(train)

@@ -34,7 +34,7 @@ _LAYER_SOURCES = {
 #: the 0.2.0 style (output-first constructors): these modules override the names they define.
 _LAYER_SOURCES_020 = {
     "keras_legacy.v020.layers.core": (
-        "Masking", "Dropout", "Activation", "Reshape", "Permute", "Flatten", "RepeatVector",
+        "Merge", "Masking", "Dropout", "Activation", "Reshape", "Permute", "Flatten", "RepeatVector",
         "Dense", "ActivityRegularization", "TimeDistributedDense", "MaxoutDense",
     ),
     "keras_legacy.v020.layers.recurrent": (
@@ -151,21 +151,26 @@ def container_from_config(config, sequential_class=None, graph_class=None, style
     if name == "Graph":
         model = graph_class()
         for c in config.get("input_config", []):
-            model.add_input(c["name"], ndim=c.get("ndim", 2), dtype=c.get("dtype", "float"))
+            if "input_shape" in c:  # 0.2.0
+                model.add_input(c["name"], input_shape=c["input_shape"], dtype=c.get("dtype", "float"))
+            else:
+                model.add_input(c["name"], ndim=c.get("ndim", 2), dtype=c.get("dtype", "float"))
         nodes = config.get("nodes", {})
         for c in config.get("node_config", []):
             if c["name"] not in nodes:
                 raise ValueError(f"container_from_config: node {c['name']!r} has no entry in 'nodes'.")
+            extra = {"concat_axis": c["concat_axis"]} if "concat_axis" in c else {}
             model.add_node(
                 child(nodes[c["name"]]), name=c["name"], input=c.get("input"),
                 inputs=c.get("inputs") or [], merge_mode=c.get("merge_mode", "concat"),
-                create_output=c.get("create_output", False),
+                create_output=c.get("create_output", False), **extra,
             )
         for c in config.get("output_config", []):
             if c["name"] in model.output_order:  # made by create_output
                 continue
+            extra = {"concat_axis": c["concat_axis"]} if "concat_axis" in c else {}
             model.add_output(c["name"], input=c.get("input"), inputs=c.get("inputs") or [],
-                             merge_mode=c.get("merge_mode", "concat"))
+                             merge_mode=c.get("merge_mode", "concat"), **extra)
         return model
 
     registry = layer_registry(style, custom_layers)

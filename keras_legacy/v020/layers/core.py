@@ -15,7 +15,6 @@ Masking = shapeless_020(c013.Masking)
 Dropout = shapeless_020(c013.Dropout)
 Activation = shapeless_020(c013.Activation)
 ActivityRegularization = shapeless_020(c013.ActivityRegularization)
-Merge = c013.Merge
 AutoEncoder = c013.AutoEncoder
 RepeatVector = shapeless_020(
     c013.RepeatVector, lambda self, s: (s[0], self.n, s[1]))
@@ -125,3 +124,34 @@ class MaxoutDense(_DenseLike, c013.MaxoutDense):
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0], self.output_dim)
+
+
+class Merge(c013.Merge):
+    """0.2.0 ``Merge(layers, mode='sum', concat_axis=-1)`` with ``output_shape``."""
+
+    def __init__(self, layers, mode="sum", concat_axis=-1):
+        super().__init__(layers, mode)
+        self.concat_axis = concat_axis
+
+    def get_output(self, train=False):
+        if self.mode == "concat":
+            import pytensor.tensor as T
+
+            return T.concatenate([layer.get_output(train) for layer in self.layers], axis=self.concat_axis)
+        return super().get_output(train)
+
+    @property
+    def output_shape(self):
+        shapes = [tuple(layer.output_shape) for layer in self.layers]
+        if self.mode != "concat":
+            return shapes[0]
+        axis = self.concat_axis % len(shapes[0])
+        out = list(shapes[0])
+        sizes = [s[axis] for s in shapes]
+        out[axis] = None if any(size is None for size in sizes) else sum(sizes)
+        return tuple(out)
+
+    def get_config(self):
+        config = super().get_config()
+        config["concat_axis"] = self.concat_axis
+        return config
