@@ -115,7 +115,11 @@ def build_torch(kind, batch, steps, inp, hidden, train):
 def compile_times():
     """Cold and warm compile of a model (Embedding(mask_zero) -> LSTM -> Dense, RMSprop)."""
     cache = tempfile.mkdtemp(prefix="kl_bench_cache_")
-    env = dict(os.environ, PYTENSOR_FLAGS=f"base_compiledir={cache}")
+    # float32 on both sides (PyTorch's model is float32): the child sets floatX
+    # through the flags, before PyTensor is imported.
+    flags = [f for f in os.environ.get("PYTENSOR_FLAGS", "").split(",") if f]
+    flags += [f"base_compiledir={cache}", "floatX=float32"]
+    env = dict(os.environ, PYTENSOR_FLAGS=",".join(flags))
     res = {}
     for label in ("cold", "warm"):
         out = subprocess.run([sys.executable, __file__, "--compile-child"], env=env,
@@ -130,6 +134,8 @@ def compile_times():
 
 def compile_child():
     """Child process: time compile() of the model and one epoch of training."""
+    import pytensor
+
     from keras_legacy.layers.core import Dense
     from keras_legacy.layers.embeddings import Embedding
     from keras_legacy.layers.recurrent import LSTM
@@ -148,10 +154,15 @@ def compile_child():
     model.compile(loss="binary_crossentropy", optimizer="rmsprop")
     model.train_on_batch(X[:32], y[:32])
     compile_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    model.fit(X, y, batch_size=32, nb_epoch=1, verbose=0)
-    epoch_s = time.perf_counter() - t0
-    print(json.dumps({"compile_s": compile_s, "samples_per_s": len(X) / epoch_s}))
+    epoch_s = float("inf")
+    for _ in range(3):  # best of 3 epochs (shared cores)
+        t0 = time.perf_counter()
+        model.fit(X, y, batch_size=32, nb_epoch=1, verbose=0)
+        epoch_s = min(epoch_s, time.perf_counter() - t0)
+    f = model._function("train")
+    nodes = f.maker.fgraph.toposort()
+    print(json.dumps({"compile_s": round(compile_s, 2), "samples_per_s": round(len(X) / epoch_s),
+                      "floatX": pytensor.config.floatX, "train_nodes": len(nodes)}))
 
 
 def torch_model_rate():
@@ -174,13 +185,16 @@ def torch_model_rate():
     y = torch.tensor(rng.randint(0, 2, size=(1024, 1)), dtype=torch.float32)
     net = Net()
     opt = torch.optim.RMSprop(net.parameters(), lr=0.001, alpha=0.9, eps=1e-6)
-    t0 = time.perf_counter()
-    for i in range(0, 1024, 32):
-        opt.zero_grad()
-        loss = torch.nn.functional.binary_cross_entropy(net(X[i:i + 32]), y[i:i + 32])
-        loss.backward()
-        opt.step()
-    return 1024 / (time.perf_counter() - t0)
+    best = float("inf")
+    for _ in range(3):  # best of 3 epochs, as ours
+        t0 = time.perf_counter()
+        for i in range(0, 1024, 32):
+            opt.zero_grad()
+            loss = torch.nn.functional.binary_cross_entropy(net(X[i:i + 32]), y[i:i + 32])
+            loss.backward()
+            opt.step()
+        best = min(best, time.perf_counter() - t0)
+    return 1024 / best
 
 
 def main():
