@@ -39,11 +39,6 @@ from keras_legacy.backend.blas import configure_blas as _configure_blas  # noqa:
 
 BLAS_SOURCE = _configure_blas()
 
-# No debug information in the compiled C modules unless the user chose flags.
-from keras_legacy.backend.compile_flags import configure_compile_flags as _configure_flags  # noqa: E402
-
-CXXFLAGS_SOURCE = _configure_flags()
-
 #: The mode every keras_legacy compile uses unless ``theano_mode`` says otherwise.
 DEFAULT_MODE_NAME = "CVM" if pytensor.config.cxx else "NUMBA"
 
