@@ -357,3 +357,33 @@ def test_without_blas_the_ops_compile_their_own_products():
             got = f(xp_v, m_v, U_v)
         for a, b in zip(py(xp_v, m_v, U_v), got):
             close(a, b, 1e-12)
+
+
+@pytest.mark.parametrize("name", ["LSTM", "GRU"])
+def test_bias_in_the_op_equals_the_separate_add_bit_for_bit(name):
+    """``b`` inside the Op is added as ``(x.W + b) + h~.U``: float64 results (values and
+    gradients, C code and NumPy ``perform``) equal a separate ``x.W + b`` exactly."""
+    rng = np.random.RandomState(7)
+    g = 4 if name == "LSTM" else 3
+    n_steps, n, H = 5, 3, 4
+    seq = rnn_ops.lstm_sequence if name == "LSTM" else rnn_ops.gru_sequence
+    xw = T.tensor3(dtype="float64")
+    U = T.matrix(dtype="float64")
+    b = T.vector(dtype="float64")
+    m = T.matrix(dtype="int8")
+    R = rng.normal(size=(n_steps, n, H))
+    outs = {}
+    for label, h in (("in_op", seq(xw, m, U, "tanh", "sigmoid", b=b)),
+                     ("separate", seq(xw + b, m, U, "tanh", "sigmoid"))):
+        outs[label] = [h] + list(T.grad((h * R).sum(), [xw, U, b]))
+    vals = [rng.normal(size=(n_steps, n, g * H)), rng.normal(size=(H, g * H)) * 0.5,
+            rng.normal(size=(g * H,)), (rng.rand(n_steps, n) > 0.3).astype("int8")]
+    for mode in (None, Mode(linker="py", optimizer="fast_compile")):
+        got = {}
+        for label, o in outs.items():
+            f = K.function([xw, U, b, m], o) if mode is None else pytensor.function([xw, U, b, m], o, mode=mode)
+            got[label] = f(*vals)
+        for a, c in zip(got["in_op"], got["separate"]):
+            np.testing.assert_array_equal(a, c)
+    with pytest.raises(TypeError, match="bias b as a vector"):
+        seq(xw, m, U, "tanh", "sigmoid", b=T.matrix(dtype="float64"))
