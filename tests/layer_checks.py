@@ -24,6 +24,7 @@ import numpy as np
 import pytest
 
 from keras_legacy import backend as K
+from keras_legacy.layers.core import MaskedLayer
 
 ATOL = 1e-10
 
@@ -92,3 +93,23 @@ def check_layer(layer, input_array, expected_output, *, param_shapes=(), config_
     if config_keys is not None:
         assert set(config) == set(config_keys), sorted(set(config) ^ set(config_keys))
     return fn
+
+
+class FixedInput(MaskedLayer):
+    """A masked 'previous layer' whose output and mask are given tensors.
+
+    Lets the test take the gradient with respect to the Masking layer's OUTPUT
+    (what the golden ``grad_X`` is) while the recurrent layers still receive the
+    Masking layer's mask.
+    """
+
+    def __init__(self, output, mask):
+        super().__init__()
+        self._output = output
+        self._mask = mask
+
+    def get_output(self, train=False):
+        return self._output
+
+    def get_output_mask(self, train=False):
+        return self._mask

@@ -31,7 +31,8 @@ from pytensor.scan.op import Scan
 
 from keras_legacy import backend as K
 from keras_legacy.layers import recurrent
-from keras_legacy.layers.core import Masking, MaskedLayer
+from keras_legacy.layers.core import Masking
+from layer_checks import FixedInput
 
 LAYERS = ["LSTM", "GRU", "SimpleRNN", "SimpleDeepRNN", "JZS1", "JZS2", "JZS3"]
 # ``<layer>:scan``: the same layer with ``fast_path=False`` (the plain scan step).
@@ -52,26 +53,6 @@ EXPECTED_PARAM_NAMES = {
     "JZS2": ["W_z", "U_z", "b_z", "U_r", "b_r", "W_h", "U_h", "b_h"],
     "JZS3": ["W_z", "U_z", "b_z", "W_r", "U_r", "b_r", "W_h", "U_h", "b_h"],
 }
-
-
-class FixedInput(MaskedLayer):
-    """A masked 'previous layer' whose output and mask are given tensors.
-
-    Lets the test take the gradient with respect to the Masking layer's OUTPUT
-    (what the golden ``grad_X`` is) while the recurrent layers still receive the
-    Masking layer's mask.
-    """
-
-    def __init__(self, output, mask):
-        super().__init__()
-        self._output = output
-        self._mask = mask
-
-    def get_output(self, train=False):
-        return self._output
-
-    def get_output_mask(self, train=False):
-        return self._mask
 
 
 def load_case(golden, name, case):

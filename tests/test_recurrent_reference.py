@@ -30,28 +30,14 @@ from hypothesis import strategies as st
 import reference
 from keras_legacy import backend as K
 from keras_legacy.layers import recurrent
-from keras_legacy.layers.core import Masking, MaskedLayer
+from keras_legacy.layers.core import Masking
+from layer_checks import FixedInput
 
 LAYERS = ["LSTM", "GRU", "SimpleRNN", "SimpleDeepRNN", "JZS1", "JZS2", "JZS3"]
 # LSTM and GRU have a fused implementation (the default with a C compiler) and the
 # scan step (``fast_path=False``): ``<layer>:scan`` is the latter.
 VARIANTS = LAYERS[:2] + ["LSTM:scan", "GRU:scan"] + LAYERS[2:]
 TOL = {"float64": (1e-10, 1e-10), "float32": (1e-5, 1e-5)}
-
-
-class FixedInput(MaskedLayer):
-    """A masked 'previous layer' with a given output tensor and mask."""
-
-    def __init__(self, output, mask):
-        super().__init__()
-        self._output = output
-        self._mask = mask
-
-    def get_output(self, train=False):
-        return self._output
-
-    def get_output_mask(self, train=False):
-        return self._mask
 
 
 def random_weights(name, input_dim, output_dim, rng, dtype="float64", scale=0.5):

@@ -176,3 +176,19 @@ def test_merge_0_2_0_keeps_concat_axis_on_reload():
     W1, b1, W2, b2, W3, b3 = model.get_weights()
     expected = np.concatenate([X @ W1 + b1, X @ W2 + b2], axis=1) @ W3 + b3
     np.testing.assert_allclose(model.predict([X, X]), expected, rtol=1e-10, atol=1e-12)
+
+
+def test_sequential_weights_round_trip_with_four_array_batchnorm():
+    from keras_legacy.v020.models import Sequential
+
+    model = Sequential()
+    model.add(core.Dense(4, input_dim=3))
+    model.add(normalization.BatchNormalization())
+    weights = model.get_weights()
+    assert [w.shape for w in weights] == [(3, 4), (4,), (4,), (4,), (4,), (4,)]
+    changed = [w + 1.0 for w in weights]
+    model.set_weights(changed)
+    for got, want in zip(model.get_weights(), changed):
+        np.testing.assert_array_equal(got, want)
+    with pytest.raises(ValueError, match="expected 6 arrays"):
+        model.set_weights(changed[:4])

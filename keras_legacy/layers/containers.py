@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytensor.tensor as T
 
-from keras_legacy.layers.core import Layer
+from keras_legacy.layers.core import Layer, set_sublayer_weights, sublayer_weights
 from keras_legacy.utils.theano_utils import ndim_tensor
 
 
@@ -99,23 +99,10 @@ class Sequential(Layer):
 
     # --- weights and config ---------------------------------------------------
     def get_weights(self):
-        weights = []
-        for layer in self.layers:
-            weights += layer.get_weights()
-        return weights
+        return sublayer_weights(self.layers)
 
     def set_weights(self, weights):
-        weights = list(weights)
-        expected = sum(len(layer.params) for layer in self.layers)
-        if len(weights) != expected:
-            raise ValueError(
-                f"Sequential.set_weights: expected {expected} arrays (the weights of "
-                f"{len(self.layers)} layers, in order), got {len(weights)}."
-            )
-        for layer in self.layers:
-            n = len(layer.params)
-            layer.set_weights(weights[:n])
-            weights = weights[n:]
+        set_sublayer_weights(self, weights, self.layers)
 
     def get_config(self):
         return {"name": self.__class__.__name__, "layers": [layer.get_config() for layer in self.layers]}

@@ -249,9 +249,15 @@ def _collect_params(layers):
     return params, regs, consts, updates
 
 
-def _check_sublayer_weights(layer, weights, sublayers):
-    """Check count and shapes of ``weights`` against the sub-layers' weights, before setting any."""
-    current = [w for sub in sublayers for w in sub.get_weights()]
+def sublayer_weights(sublayers):
+    """The weights of ``sublayers``, concatenated in order (Merge, AutoEncoder, Sequential)."""
+    return [w for sub in sublayers for w in sub.get_weights()]
+
+
+def set_sublayer_weights(layer, weights, sublayers):
+    """Set ``sublayers``' weights from one flat list; count and shapes are checked first."""
+    weights = list(weights)
+    current = sublayer_weights(sublayers)
     if len(weights) != len(current):
         raise ValueError(
             f"{type(layer).__name__}.set_weights: expected {len(current)} arrays (the sub-layers' "
@@ -263,6 +269,10 @@ def _check_sublayer_weights(layer, weights, sublayers):
                 f"{type(layer).__name__}.set_weights: array {k} has shape {np.shape(w)}, "
                 f"expected {c.shape}."
             )
+    for sub in sublayers:
+        n = len(sub.get_weights())
+        sub.set_weights(weights[:n])
+        weights = weights[n:]
 
 
 class Merge(Layer):
@@ -324,18 +334,10 @@ class Merge(Layer):
         return None
 
     def get_weights(self):
-        weights = []
-        for layer in self.layers:
-            weights += layer.get_weights()
-        return weights
+        return sublayer_weights(self.layers)
 
     def set_weights(self, weights):
-        weights = list(weights)
-        _check_sublayer_weights(self, weights, self.layers)
-        for layer in self.layers:
-            n = len(layer.get_weights())
-            layer.set_weights(weights[:n])
-            weights = weights[n:]
+        set_sublayer_weights(self, weights, self.layers)
 
     def get_config(self):
         return {"name": self.__class__.__name__,
@@ -585,14 +587,10 @@ class AutoEncoder(Layer):
         self.encoder.set_previous(node)
 
     def get_weights(self):
-        return self.encoder.get_weights() + self.decoder.get_weights()
+        return sublayer_weights([self.encoder, self.decoder])
 
     def set_weights(self, weights):
-        weights = list(weights)
-        _check_sublayer_weights(self, weights, [self.encoder, self.decoder])
-        n_enc = len(self.encoder.get_weights())
-        self.encoder.set_weights(weights[:n_enc])
-        self.decoder.set_weights(weights[n_enc:])
+        set_sublayer_weights(self, weights, [self.encoder, self.decoder])
 
     def get_input(self, train=False):
         return self.encoder.get_input(train)
