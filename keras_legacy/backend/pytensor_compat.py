@@ -32,6 +32,10 @@ from pytensor.compile.mode import Mode
 from pytensor.compile.mode import get_mode as _pt_get_mode
 from pytensor.tensor.special import softmax as _pt_softmax
 
+#: The matrix-row increment Op (the gradient of ``W[idx]``) that runs in Python
+#: on PyTensor 3.0.x; PyTensor 3.3 removed the class (None there).
+AdvancedIncSubtensor1 = getattr(T.subtensor, "AdvancedIncSubtensor1", None)
+
 PYTENSOR_VERSION = pytensor.__version__
 
 # Link the C backend to the pip-installed OpenBLAS unless the user chose a BLAS.
@@ -48,15 +52,37 @@ def floatx() -> str:
     return pytensor.config.floatX
 
 
+def _default_mode() -> Mode:
+    """``CVM`` tuned for keras_legacy's training loops (``DEFAULT_MODE_NAME`` when not CVM).
+
+    * ``allow_gc=False``: the intermediate arrays of a call stay allocated for the
+      next one and the C Ops write into them again (same shapes batch after
+      batch): no fresh multi-MB buffers each call, whose first-touch page faults
+      cost ~2 ms of a ~10 ms LSTM training step (docs/performance.md, round 4).
+      The price is memory: one call's intermediates stay held per function.
+    * the rewrite ``rows_inc`` (``keras_legacy.backend.rows_ops``): the gradient of
+      an embedding lookup runs in C instead of ``numpy.add.at`` (same sums);
+      PyTensor 3.0.x only (3.3 has no ``AdvancedIncSubtensor1``).
+    """
+    if DEFAULT_MODE_NAME != "CVM":
+        return _pt_get_mode(DEFAULT_MODE_NAME)
+    from keras_legacy.backend import rows_ops
+
+    mode = _pt_get_mode("CVM")
+    if rows_ops.REGISTERED:
+        mode = mode.including(rows_ops.TAG)
+    return mode.clone(link_kwargs={"allow_gc": False})
+
+
 def get_mode(theano_mode=None) -> Mode:
     """Map the 0.x ``theano_mode`` argument onto a PyTensor ``Mode``.
 
-    ``None`` gives the C backend (``CVM``); a string is a PyTensor mode name
+    ``None`` gives the C backend (``CVM``, see ``_default_mode``); a string is a PyTensor mode name
     (``"FAST_RUN"``, ``"FAST_COMPILE"``, ``"NUMBA"``, ``"JAX"``, ...); a
     ``Mode`` instance is used as given.
     """
     if theano_mode is None:
-        return _pt_get_mode(DEFAULT_MODE_NAME)
+        return _default_mode()
     if isinstance(theano_mode, Mode):
         return theano_mode
     if isinstance(theano_mode, str):

@@ -42,7 +42,7 @@ from pytensor.tensor.blas import ldflags
 #: Activations the fused kernels implement, by registry name.
 SUPPORTED = ("tanh", "sigmoid", "hard_sigmoid", "linear")
 
-_C_VERSION = 10
+_C_VERSION = 11
 
 
 # --- NumPy reference of the kernels (``perform``) ------------------------------
@@ -479,12 +479,18 @@ class _RNNBase(COp):
 
     @staticmethod
     def _c_alloc(out, ndim, dims, typenum, release, fail):
+        # The previous call's output is written again when it fits (the default
+        # mode keeps intermediates, allow_gc=False): no fresh pages to fault in.
+        same = " || ".join(f"PyArray_DIMS({out})[{k}] != odims[{k}]" for k in range(ndim))
         return f"""
         {{
             npy_intp odims[{ndim}] = {{{", ".join(dims)}}};
-            Py_XDECREF({out});
-            {out} = (PyArrayObject*)PyArray_EMPTY({ndim}, odims, {typenum}, 0);
-            if (!{out}) {{ {release} {fail} }}
+            if (!{out} || PyArray_NDIM({out}) != {ndim} || PyArray_TYPE({out}) != {typenum}
+                || !PyArray_ISCARRAY({out}) || {same}) {{
+                Py_XDECREF({out});
+                {out} = (PyArrayObject*)PyArray_EMPTY({ndim}, odims, {typenum}, 0);
+                if (!{out}) {{ {release} {fail} }}
+            }}
         }}
         """
 
