@@ -223,3 +223,21 @@ def test_callback_list_dispatch_order():
     clist.on_batch_end(0, {"batch": 0, "size": 2, "loss": 1.0})
     assert calls == [("a", "train_begin", 1), ("b", "train_begin", 1), ("a", "batch_end", 0, 2),
                      ("b", "batch_end", 0, 2)]
+
+
+def test_slow_batch_end_hook_warns_and_fast_one_does_not():
+    import time
+
+    class Slow(cbks.Callback):
+        def on_batch_end(self, batch, logs={}):  # noqa: B006
+            time.sleep(0.12)
+
+    for callback, expect in ((Slow(), True), (cbks.Callback(), False)):
+        cl = cbks.CallbackList([callback])
+        cl.on_epoch_begin(0)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            cl.on_batch_begin(0, {})
+            cl.on_batch_end(0, {})
+        slow = [w for w in caught if "on_batch_end() is slow" in str(w.message)]
+        assert bool(slow) is expect
