@@ -32,9 +32,11 @@ from pytensor.compile.mode import Mode
 from pytensor.compile.mode import get_mode as _pt_get_mode
 from pytensor.tensor.special import softmax as _pt_softmax
 
-#: The matrix-row increment Op (the gradient of ``W[idx]``) that runs in Python
-#: on PyTensor 3.0.x; PyTensor 3.3 removed the class (None there).
+#: The row-increment Ops behind the gradient of ``W[idx]`` (a Python ``numpy.add.at``
+#: for matrices): PyTensor 3.0.x uses ``AdvancedIncSubtensor1`` (a vector idx),
+#: 3.3 removed it and uses ``AdvancedIncSubtensor`` with ``idx_list == (0,)``.
 AdvancedIncSubtensor1 = getattr(T.subtensor, "AdvancedIncSubtensor1", None)
+AdvancedIncSubtensor = T.subtensor.AdvancedIncSubtensor
 
 PYTENSOR_VERSION = pytensor.__version__
 
@@ -61,17 +63,13 @@ def _default_mode() -> Mode:
       cost ~2 ms of a ~10 ms LSTM training step (docs/performance.md, round 4).
       The price is memory: one call's intermediates stay held per function.
     * the rewrite ``rows_inc`` (``keras_legacy.backend.rows_ops``): the gradient of
-      an embedding lookup runs in C instead of ``numpy.add.at`` (same sums);
-      PyTensor 3.0.x only (3.3 has no ``AdvancedIncSubtensor1``).
+      an embedding lookup runs in C instead of ``numpy.add.at`` (same sums).
     """
     if DEFAULT_MODE_NAME != "CVM":
         return _pt_get_mode(DEFAULT_MODE_NAME)
     from keras_legacy.backend import rows_ops
 
-    mode = _pt_get_mode("CVM")
-    if rows_ops.REGISTERED:
-        mode = mode.including(rows_ops.TAG)
-    return mode.clone(link_kwargs={"allow_gc": False})
+    return _pt_get_mode("CVM").including(rows_ops.TAG).clone(link_kwargs={"allow_gc": False})
 
 
 def get_mode(theano_mode=None) -> Mode:

@@ -7,8 +7,9 @@ incremented by one row per looked-up id) it runs ``numpy.add.at`` in Python,
 the same order (``i = 0, 1, ...``, each element once: results are bit for
 bit those of ``numpy.add.at``) in a C loop.
 
-The rewrite ``rows_inc`` swaps it in (PyTensor 3.0.x; 3.3 removed that Op, and
-nothing is registered there); it is registered under the tag
+The rewrites ``rows_inc`` (PyTensor 3.0.x's ``AdvancedIncSubtensor1``) and
+``rows_inc_nd`` (PyTensor 3.3's ``AdvancedIncSubtensor`` with one leading
+integer index, which also runs ``numpy.add.at`` in Python) swap it in; they are registered under the tag
 ``"kl_rows_inc"`` only (not ``fast_run``), and ``K.get_mode(None)`` (the
 default mode of keras_legacy's compiles) includes it.  It runs after
 PyTensor's inplace rewrites and keeps their choice (``inplace=True`` destroys
@@ -24,7 +25,7 @@ from pytensor.graph.basic import Apply
 from pytensor.graph.rewriting.basic import WalkingGraphRewriter, node_rewriter
 from pytensor.link.c.op import COp
 
-from keras_legacy.backend.pytensor_compat import AdvancedIncSubtensor1
+from keras_legacy.backend.pytensor_compat import AdvancedIncSubtensor, AdvancedIncSubtensor1
 
 TAG = "kl_rows_inc"
 _FLOATS = ("float32", "float64")
@@ -42,8 +43,11 @@ class RowsInc(COp):
 
     def make_node(self, x, y, idx):
         x, y, idx = T.as_tensor_variable(x), T.as_tensor_variable(y), T.as_tensor_variable(idx)
-        if x.ndim != 2 or y.ndim != 2 or idx.ndim != 1:
-            raise TypeError(f"RowsInc: expected matrix x, matrix y, vector idx; got ndims {x.ndim}, {y.ndim}, {idx.ndim}.")
+        if x.ndim != 2 or idx.ndim < 1 or y.ndim != idx.ndim + 1:
+            raise TypeError(
+                "RowsInc: expected a matrix x, an index array idx of k >= 1 dimensions and y of k + 1 "
+                f"(one row per index); got ndims x {x.ndim}, y {y.ndim}, idx {idx.ndim}."
+            )
         if x.dtype != y.dtype or x.dtype not in _FLOATS:
             raise TypeError(f"RowsInc: x and y must share a float dtype {_FLOATS}, got {x.dtype} and {y.dtype}.")
         if not idx.dtype.startswith(("int", "uint")):
@@ -61,7 +65,7 @@ class RowsInc(COp):
         return [shapes[0]]
 
     def c_code_cache_version(self):
-        return (1,)
+        return (2,)
 
     def c_code(self, node, name, inputs, outputs, sub):
         x, y, idx = inputs
@@ -85,52 +89,60 @@ class RowsInc(COp):
             }}
             if (PyArray_CopyInto({out}, {x}) != 0) {{ {fail} }}
             """
+        k = node.inputs[2].ndim
+        dims_ok = " && ".join(f"PyArray_DIMS({y})[{d}] == PyArray_DIMS({idx})[{d}]" for d in range(k))
         return f"""
         {{
         npy_intp rows = PyArray_DIMS({x})[0], cols = PyArray_DIMS({x})[1];
-        npy_intp n = PyArray_DIMS({idx})[0];
-        if (PyArray_DIMS({y})[0] != n || PyArray_DIMS({y})[1] != cols) {{
+        if (!({dims_ok} && PyArray_DIMS({y})[{k}] == cols)) {{
             PyErr_Format(PyExc_ValueError,
-                "RowsInc: y has shape (%lld, %lld) but idx has %lld entries and x has %lld columns",
-                (long long)PyArray_DIMS({y})[0], (long long)PyArray_DIMS({y})[1], (long long)n, (long long)cols);
+                "RowsInc: y must have the shape of idx plus a last axis of %lld (the columns of x); "
+                "y has %lld elements, idx %lld", (long long)cols, (long long)PyArray_SIZE({y}),
+                (long long)PyArray_SIZE({idx}));
             {fail}
         }}
         {take}
         {{
+            PyArrayObject* y_c = PyArray_GETCONTIGUOUS({y});
+            PyArrayObject* i_c = PyArray_GETCONTIGUOUS({idx});
+            if (!y_c || !i_c) {{ Py_XDECREF(y_c); Py_XDECREF(i_c); {fail} }}
+            npy_intp n = PyArray_SIZE(i_c);
+            const {it}* ids = (const {it}*)PyArray_DATA(i_c);
+            const {ft}* ydata = (const {ft}*)PyArray_DATA(y_c);
             char* obase = PyArray_BYTES({out});
             npy_intp os0 = PyArray_STRIDES({out})[0], os1 = PyArray_STRIDES({out})[1];
-            char* ybase = PyArray_BYTES({y});
-            npy_intp ys0 = PyArray_STRIDES({y})[0], ys1 = PyArray_STRIDES({y})[1];
-            char* ibase = PyArray_BYTES({idx});
-            npy_intp is0 = PyArray_STRIDES({idx})[0];
+            int bad = 0;
             for (npy_intp i = 0; i < n; ++i) {{
-                npy_intp r = (npy_intp)(*({it}*)(ibase + i * is0));
+                npy_intp r = (npy_intp)ids[i];
                 if (r < 0) r += rows;
                 if (r < 0 || r >= rows) {{
                     PyErr_Format(PyExc_IndexError, "index %lld is out of bounds for axis 0 with size %lld",
-                                 (long long)(*({it}*)(ibase + i * is0)), (long long)rows);
-                    {fail}
+                                 (long long)ids[i], (long long)rows);
+                    bad = 1;
+                    break;
                 }}
                 char* orow = obase + r * os0;
-                const char* yrow = ybase + i * ys0;
-                if (os1 == sizeof({ft}) && ys1 == sizeof({ft})) {{
+                const {ft}* v = ydata + i * cols;
+                if (os1 == sizeof({ft})) {{
                     {ft}* o = ({ft}*)orow;
-                    const {ft}* v = (const {ft}*)yrow;
                     for (npy_intp j = 0; j < cols; ++j) o[j] += v[j];
                 }} else {{
-                    for (npy_intp j = 0; j < cols; ++j)
-                        *({ft}*)(orow + j * os1) += *(const {ft}*)(yrow + j * ys1);
+                    for (npy_intp j = 0; j < cols; ++j) *({ft}*)(orow + j * os1) += v[j];
                 }}
             }}
+            Py_DECREF(y_c);
+            Py_DECREF(i_c);
+            if (bad) {{ {fail} }}
         }}
         }}
         """
 
 
 def _check_shapes(xs, ys, idxs):
-    if len(ys) != 2 or ys[0] != idxs[0] or ys[1] != xs[1]:
+    if tuple(ys) != tuple(idxs) + (xs[1],):
         raise ValueError(
-            f"RowsInc: y has shape {tuple(ys)} but idx has {idxs[0]} entries and x has {xs[1]} columns"
+            f"RowsInc: y must have the shape of idx plus a last axis of {xs[1]} (the columns of x); "
+            f"y has shape {tuple(ys)}, idx {tuple(idxs)}"
         )
 
 
@@ -146,9 +158,24 @@ def rows_inc(fgraph, node):
     return [RowsInc(inplace=node.op.inplace)(x, y, idx)]
 
 
-#: Whether this PyTensor has the Op to replace (3.0.x) and the rewrite is registered.
-REGISTERED = AdvancedIncSubtensor1 is not None
-if REGISTERED:
-    # after PyTensor's inplace rewrites (local_inplace_AdvancedIncSubtensor1 is at 70.6)
-    optdb.register("kl_rows_inc_rewrite", WalkingGraphRewriter(node_rewriter([AdvancedIncSubtensor1])(rows_inc)),
-                   TAG, position=70.65)
+def rows_inc_nd(fgraph, node):
+    """PyTensor 3.3's ``AdvancedIncSubtensor`` ``x[idx] += y`` (``idx_list == (0,)``, any-rank integer
+    ``idx``, ``y`` of shape ``idx.shape + (cols,)``) on a float matrix -> ``RowsInc``."""
+    op = node.op
+    if getattr(op, "idx_list", None) != (0,) or len(node.inputs) != 3:
+        return None
+    if op.set_instead_of_inc or getattr(op, "ignore_duplicates", False):
+        return None
+    x, y, idx = node.inputs
+    if x.ndim != 2 or idx.ndim < 1 or y.ndim != idx.ndim + 1 or x.dtype != y.dtype or x.dtype not in _FLOATS:
+        return None
+    if not idx.dtype.startswith(("int", "uint")) or any(y.type.broadcastable):
+        return None
+    return [RowsInc(inplace=op.inplace)(x, y, idx)]
+
+
+_TRACKED = [(AdvancedIncSubtensor1, rows_inc)] if AdvancedIncSubtensor1 is not None else []
+_TRACKED.append((AdvancedIncSubtensor, rows_inc_nd))
+for _op, _fn in _TRACKED:
+    # after PyTensor's inplace rewrites (local_inplace_AdvancedIncSubtensor[1] are at 70.6)
+    optdb.register(f"kl_{_fn.__name__}_rewrite", WalkingGraphRewriter(node_rewriter([_op])(_fn)), TAG, position=70.65)
