@@ -668,10 +668,50 @@ def _weight_grad(h, mask, dA, scale=None):
     return T.dot(T.reshape(hm, (-1, H)).T, T.reshape(dA, (-1, dA.shape[2])))
 
 
-class LSTMGrad(_RNNBase):
+class _GradBase(_RNNBase):
+    """The C call of a backward kernel: ``(mask, U, states, G, dh) -> dA (T, n, gates * H)``.
+
+    ``_bwd`` names the kernel; it gets ``_scratch_blocks`` scratch arrays of
+    ``n * H`` and one of ``H + 1``.
+    """
+
+    _bwd = None
+    _gates = None
+    _scratch_blocks = None
+
+    def c_code(self, node, name, inp, out, sub):
+        mask, U, s, G, dh = inp
+        (dA,) = out
+        fail = sub["fail"]
+        tn = _typenum(node.outputs[0].dtype)
+        decl, release = self._c_prelude([mask, U, s, G, dh], fail)
+        blocks = self._scratch_blocks
+        tail = ", ".join(f"scratch + (size_t)n * H * {k}" for k in range(2, blocks + 1))
+        scratch = f"scratch, scratch + (size_t)n * H,\n                {tail}"
+        return f"""{{
+        {decl}
+        if (!{mask}_c || !{U}_c || !{s}_c || !{G}_c || !{dh}_c) {{ {release} {fail} }}
+        int Tn = PyArray_DIMS({s}_c)[0], n = PyArray_DIMS({s}_c)[1], H = PyArray_DIMS({s}_c)[2];
+        int stop = {self.truncate} > 0 ? (Tn - {self.truncate} > 0 ? Tn - {self.truncate} : 0) : 0;
+        {self._c_alloc(dA, 3, ["Tn", "n", f"{self._gates} * H"], tn, release, fail)}
+        {{
+            rnn_t_{name}* scratch = (rnn_t_{name}*)malloc(sizeof(rnn_t_{name}) * ((size_t)n * H * {blocks} + H + 1));
+            if (!scratch) {{ PyErr_NoMemory(); {release} {fail} }}
+            {self._bwd}_{name}(Tn, n, H, stop, (const npy_int8*)PyArray_DATA({mask}_c),
+                (const rnn_t_{name}*)PyArray_DATA({U}_c), (const rnn_t_{name}*)PyArray_DATA({s}_c),
+                (const rnn_t_{name}*)PyArray_DATA({G}_c), (const rnn_t_{name}*)PyArray_DATA({dh}_c),
+                (rnn_t_{name}*)PyArray_DATA({dA}), {scratch});
+            free(scratch);
+        }}
+        {release}
+        }}"""
+
+
+class LSTMGrad(_GradBase):
     """``(mask, U, c, G, dh) -> dA``: gradient of the packed pre-activations."""
 
     _kernels = _LSTM_FWD
+    _bwd, _gates, _scratch_blocks = "lstm_bwd", 4, 2
 
     def make_node(self, mask, U, c, G, dh):
         inputs = [T.as_tensor_variable(v) for v in (mask, U, c, G, dh)]
@@ -695,31 +735,6 @@ class LSTMGrad(_RNNBase):
             dcn = m * (dc * f)
             dhn = m * (dA[t] @ U.T)
         outputs[0][0] = dA
-
-    def c_code(self, node, name, inp, out, sub):
-        mask, U, c, G, dh = inp
-        (dA,) = out
-        fail = sub["fail"]
-        tn = _typenum(node.outputs[0].dtype)
-        decl, release = self._c_prelude([mask, U, c, G, dh], fail)
-        return f"""{{
-        {decl}
-        if (!{mask}_c || !{U}_c || !{c}_c || !{G}_c || !{dh}_c) {{ {release} {fail} }}
-        int Tn = PyArray_DIMS({c}_c)[0], n = PyArray_DIMS({c}_c)[1], H = PyArray_DIMS({c}_c)[2];
-        int stop = {self.truncate} > 0 ? (Tn - {self.truncate} > 0 ? Tn - {self.truncate} : 0) : 0;
-        {self._c_alloc(dA, 3, ["Tn", "n", "4 * H"], tn, release, fail)}
-        {{
-            rnn_t_{name}* scratch = (rnn_t_{name}*)malloc(sizeof(rnn_t_{name}) * ((size_t)n * H * 2 + H + 1));
-            if (!scratch) {{ PyErr_NoMemory(); {release} {fail} }}
-            lstm_bwd_{name}(Tn, n, H, stop, (const npy_int8*)PyArray_DATA({mask}_c),
-                (const rnn_t_{name}*)PyArray_DATA({U}_c), (const rnn_t_{name}*)PyArray_DATA({c}_c),
-                (const rnn_t_{name}*)PyArray_DATA({G}_c), (const rnn_t_{name}*)PyArray_DATA({dh}_c),
-                (rnn_t_{name}*)PyArray_DATA({dA}), scratch, scratch + (size_t)n * H,
-                scratch + (size_t)n * H * 2);
-            free(scratch);
-        }}
-        {release}
-        }}"""
 
 
 class GRUForward(_ForwardBase):
@@ -812,10 +827,11 @@ class GRUForward(_ForwardBase):
     pullback = L_op  # PyTensor >= 3.3 name of L_op
 
 
-class GRUGrad(_RNNBase):
+class GRUGrad(_GradBase):
     """``(mask, U, h, G, dh) -> dA``: gradient of the packed pre-activations."""
 
     _kernels = _GRU_FWD
+    _bwd, _gates, _scratch_blocks = "gru_bwd", 3, 3
 
     def make_node(self, mask, U, h, G, dh):
         inputs = [T.as_tensor_variable(v) for v in (mask, U, h, G, dh)]
@@ -839,31 +855,6 @@ class GRUGrad(_RNNBase):
             dhm = dht * z + drh * r + dA[t][:, : 2 * H] @ U[:, : 2 * H].T
             dhn = m * dhm
         outputs[0][0] = dA
-
-    def c_code(self, node, name, inp, out, sub):
-        mask, U, h, G, dh = inp
-        (dA,) = out
-        fail = sub["fail"]
-        tn = _typenum(node.outputs[0].dtype)
-        decl, release = self._c_prelude([mask, U, h, G, dh], fail)
-        return f"""{{
-        {decl}
-        if (!{mask}_c || !{U}_c || !{h}_c || !{G}_c || !{dh}_c) {{ {release} {fail} }}
-        int Tn = PyArray_DIMS({h}_c)[0], n = PyArray_DIMS({h}_c)[1], H = PyArray_DIMS({h}_c)[2];
-        int stop = {self.truncate} > 0 ? (Tn - {self.truncate} > 0 ? Tn - {self.truncate} : 0) : 0;
-        {self._c_alloc(dA, 3, ["Tn", "n", "3 * H"], tn, release, fail)}
-        {{
-            rnn_t_{name}* scratch = (rnn_t_{name}*)malloc(sizeof(rnn_t_{name}) * ((size_t)n * H * 3 + H + 1));
-            if (!scratch) {{ PyErr_NoMemory(); {release} {fail} }}
-            gru_bwd_{name}(Tn, n, H, stop, (const npy_int8*)PyArray_DATA({mask}_c),
-                (const rnn_t_{name}*)PyArray_DATA({U}_c), (const rnn_t_{name}*)PyArray_DATA({h}_c),
-                (const rnn_t_{name}*)PyArray_DATA({G}_c), (const rnn_t_{name}*)PyArray_DATA({dh}_c),
-                (rnn_t_{name}*)PyArray_DATA({dA}), scratch, scratch + (size_t)n * H,
-                scratch + (size_t)n * H * 2, scratch + (size_t)n * H * 3);
-            free(scratch);
-        }}
-        {release}
-        }}"""
 
 
 # --- rewrite: forward-only graphs do not save the gates -------------------------
