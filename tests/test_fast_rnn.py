@@ -387,3 +387,80 @@ def test_bias_in_the_op_equals_the_separate_add_bit_for_bit(name):
             np.testing.assert_array_equal(a, c)
     with pytest.raises(TypeError, match="bias b as a vector"):
         seq(xw, m, U, "tanh", "sigmoid", b=T.matrix(dtype="float64"))
+
+
+# --- the float32 AVX-512 LSTM forward kernel (backend/rnn_kernels.py) ----------------------
+
+# (steps, n, H): hidden sizes off the 16-lane width (5, 21, 33, 40) and on it (16), batch 1,
+# odd batches and batches that leave 1..5 rows after the 6-row tiles.
+V16_CASES = [(5, 1, 5), (4, 7, 21), (3, 13, 40), (2, 6, 16), (3, 11, 33)]
+
+
+def _lstm_v16_graph(dtype, act, inner, trunc):
+    xp, dh = T.tensor3(dtype=dtype), T.tensor3(dtype=dtype)
+    U, b, m = T.matrix(dtype=dtype), T.vector(dtype=dtype), T.matrix(dtype="int8")
+    h, c, G = rnn_ops.LSTMForward(act, inner, trunc)(xp, m, U, b)
+    grads = T.grad((h * dh).sum(), [xp, U, b])
+    fwd_only = rnn_ops.lstm_sequence(xp, m, U, act, inner, trunc, b=b)
+    return [xp, m, U, b, dh], [h, c, G] + grads, fwd_only
+
+
+def _lstm_v16_data(rng, steps, n, H):
+    m = (rng.uniform(size=(steps, n)) > 0.3).astype("int8")
+    m[min(1, steps - 1)] = 0  # a step with every row masked
+    return [rng.normal(scale=2.0, size=(steps, n, 4 * H)), m, rng.normal(scale=0.5, size=(H, 4 * H)),
+            rng.normal(size=(4 * H,)), rng.normal(size=(steps, n, H))]
+
+
+def _close32(got, ref):
+    """float32 kernel against the float64 reference: 1e-5 of the array's scale."""
+    scale = max(1.0, float(np.abs(ref).max()))
+    np.testing.assert_allclose(got, ref, rtol=0, atol=1e-5 * scale)
+
+
+@pytest.mark.parametrize("act,inner,trunc", [("tanh", "sigmoid", -1), ("sigmoid", "hard_sigmoid", 2),
+                                             ("linear", "tanh", -1)])
+def test_lstm_float32_kernel_equals_float64_reference(act, inner, trunc):
+    """float32 ``LSTMForward`` (the AVX-512 kernel where the compiler targets it, else the
+    BLAS path) gives h, c, the saved gates and, through them, the gradients of the float64
+    NumPy reference to 1e-5; also forward-only (no saved gates), with masks and truncation."""
+    rng = np.random.RandomState(11)
+    ins, outs, fwd_only = _lstm_v16_graph("float32", act, inner, trunc)
+    f_all = K.function(ins, outs)
+    f_fwd = K.function(ins[:4], [fwd_only])
+    assert [op.save_gates for op in _fused_ops(f_fwd)] == [False]
+    ins64, outs64, fwd64 = _lstm_v16_graph("float64", act, inner, trunc)
+    ref = pytensor.function(ins64, outs64 + [fwd64], mode=Mode(linker="py", optimizer="fast_compile"))
+    for steps, n, H in V16_CASES:
+        vals = _lstm_v16_data(rng, steps, n, H)
+        want = ref(*vals)
+        vals32 = [v.astype("float32") if v.dtype == np.float64 else v for v in vals]
+        got = f_all(*vals32) + f_fwd(*vals32[:4])
+        assert all(g.dtype == np.float32 for g in got)
+        for g, w in zip(got, want):
+            _close32(g, w)
+
+
+def test_lstm_float32_kernel_text_and_blas_fallback():
+    """The vector kernel is emitted for float32 only (float64 keeps the BLAS path's C); built
+    with ``-DKL_LSTM_NO_V16`` the float32 Op runs the BLAS path, and both agree to 1e-5."""
+    rng = np.random.RandomState(12)
+    ins, outs, fwd_only = _lstm_v16_graph("float32", "tanh", "sigmoid", -1)
+    for dtype, has in (("float32", True), ("float64", False)):
+        xp, U = T.tensor3(dtype=dtype), T.matrix(dtype=dtype)
+        node = rnn_ops.LSTMForward("tanh", "sigmoid")(xp, T.matrix(dtype="int8"), U)[0].owner
+        assert ("kl_lstm_fwd_v16_nm" in node.op.c_support_code_apply(node, "nm")) is has
+    grad_node = outs[3].owner
+    while not isinstance(grad_node.op, rnn_ops.LSTMGrad):
+        grad_node = next(i.owner for i in grad_node.inputs if i.owner is not None)
+    assert "v16" not in grad_node.op.c_support_code_apply(grad_node, "nm")
+    f_v16 = K.function(ins[:4], outs[:3])
+    with pytensor.config.change_flags(gcc__cxxflags=pytensor.config.gcc__cxxflags + " -DKL_LSTM_NO_V16"):
+        f_blas = K.function(ins[:4], outs[:3])
+    ins64, outs64, _ = _lstm_v16_graph("float64", "tanh", "sigmoid", -1)
+    ref = pytensor.function(ins64[:4], outs64[:3], mode=Mode(linker="py", optimizer="fast_compile"))
+    vals = _lstm_v16_data(rng, 4, 9, 37)[:4]
+    vals32 = [v.astype("float32") if v.dtype == np.float64 else v for v in vals]
+    for a, b, w in zip(f_v16(*vals32), f_blas(*vals32), ref(*vals)):
+        _close32(a, w)
+        _close32(b, w)

@@ -39,10 +39,12 @@ except ImportError:  # PyTensor 3.0.x
     from pytensor.tensor.blas_headers import blas_header_text
 from pytensor.tensor.blas import ldflags
 
+from keras_legacy.backend.rnn_kernels import lstm_forward_v16
+
 #: Activations the fused kernels implement, by registry name.
 SUPPORTED = ("tanh", "sigmoid", "hard_sigmoid", "linear")
 
-_C_VERSION = 11
+_C_VERSION = 12
 
 
 # --- NumPy reference of the kernels (``perform``) ------------------------------
@@ -196,14 +198,14 @@ static const rnn_t_%(nm)s* masked_prev_%(nm)s(int n, int H, const npy_int8* m,
   }
   return hm;
 }
-
+%(v16)s
 /* save != 0: c and G get every step (for the gradient); save == 0 (forward
    only): c and G are unused, the cell state lives in cbuf (2 rows of n*H) and
    the gates of one row in gs (5H). */
 static void lstm_fwd_%(nm)s(int Tn, int n, int H, const rnn_t_%(nm)s* xp,
         const rnn_t_%(nm)s* bias, const npy_int8* mask, const rnn_t_%(nm)s* U, rnn_t_%(nm)s* h, rnn_t_%(nm)s* c, rnn_t_%(nm)s* G, int save,
         rnn_t_%(nm)s* hm, rnn_t_%(nm)s* A, rnn_t_%(nm)s* cbuf, rnn_t_%(nm)s* gs) {
-  typedef rnn_t_%(nm)s R;
+%(v16_dispatch)s  typedef rnn_t_%(nm)s R;
   int H4 = 4 * H; const int H5 = 5 * H; char NN = 'N'; R one = 1, zero = 0;
   memset(A, 0, sizeof(R) * (size_t)n * H4);
   for (int t = 0; t < Tn; ++t) {
@@ -465,7 +467,13 @@ class _RNNBase(COp):
 
     def c_support_code_apply(self, node, name):
         dtype = node.outputs[0].dtype
-        return _c_helpers(dtype, self.act, self.inner, name) + (self._kernels % {"nm": name})
+        v16, dispatch = self._v16(dtype, name)
+        return _c_helpers(dtype, self.act, self.inner, name) + (
+            self._kernels % {"nm": name, "v16": v16, "v16_dispatch": dispatch})
+
+    def _v16(self, dtype, name):
+        """C text of a vector kernel and its dispatch line (only ``LSTMForward`` has one)."""
+        return "", ""
 
     def c_code_cache_version(self):
         return (_C_VERSION,)
@@ -557,6 +565,11 @@ class LSTMForward(_ForwardBase):
     ``[i, f, o, act(.), act(c)]`` per step, for the gradient."""
 
     _kernels = _LSTM_FWD
+
+    def _v16(self, dtype, name):
+        # float32 with AVX-512: U packed once per call, product and gate update
+        # per register tile (rnn_kernels.py); float64 keeps the BLAS path.
+        return lstm_forward_v16(dtype, self.act, self.inner, name)
 
     def make_node(self, xp, mask, U, b=None):
         inputs = _check_inputs(xp, mask, U, b, 4)

@@ -1,0 +1,226 @@
+"""C text of the float32 AVX-512 LSTM forward kernel (used by ``rnn_ops.LSTMForward``).
+
+One call packs ``U (H, 4H)`` once into panels of 16 hidden units (the four
+gates side by side: 64 columns, zero-padded past ``H``).  Each step then
+walks tiles of up to 6 batch rows x 16 units: the product ``h~ . U`` for
+the tile's 64 gate columns is accumulated in 24 registers (``k`` ascending,
+one FMA per term), written to a 1.5 KB tile buffer, and the gate
+nonlinearities and the state update are applied to it while it is in L1
+(no ``(n, 4H)`` product array, no second pass).
+
+Same math as the BLAS path (``rnn_ops._LSTM_FWD``): pre-activation
+``(x.W + b) + h~.U``, the same branch-free ``exp`` (Cody-Waite reduction,
+degree-7 polynomial; ``2^k`` by ``scalef``), ``tanh`` as
+``sign(x) (1 - e^{-2|x|}) / (1 + e^{-2|x|})``, ``sigmoid`` as ``1 / (1 + e^{-x})``;
+divisions are a 14-bit reciprocal plus one Newton step (~1-2 ulp).  Only the
+summation order inside the product and these last-bit roundings differ, so
+float32 results agree with the NumPy reference to ~1e-6.  float64 never uses
+this kernel.
+
+The text is compiled only when the compiler targets AVX-512F
+(``__AVX512F__``, PyTensor passes ``-march=<host>``) and ``KL_LSTM_NO_V16``
+is not defined; otherwise (or if the packing buffer cannot be allocated)
+the BLAS path runs.
+"""
+
+from __future__ import annotations
+
+#: Vector C expression of an activation ``kind`` applied to the ``__m512 x``.
+_V_ACT = {
+    "tanh": "kl_v_tanh_{nm}(x)",
+    "sigmoid": "kl_v_sigmoid_{nm}(x)",
+    "hard_sigmoid": "kl_v_hsig_{nm}(x)",
+    "linear": "x",
+}
+
+_V16_COMMON = r"""
+#if defined(__AVX512F__) && !defined(KL_LSTM_NO_V16)
+#include <immintrin.h>
+#define KL_LSTM_V16_{nm} 1
+static inline __m512 kl_v_exp_{nm}(__m512 x) {{
+  x = _mm512_max_ps(_mm512_min_ps(x, _mm512_set1_ps(88.0f)), _mm512_set1_ps(-87.0f));
+  __m512 k = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+                                  _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m512 r = _mm512_fnmadd_ps(k, _mm512_set1_ps(0.693359375f), x);
+  r = _mm512_fnmadd_ps(k, _mm512_set1_ps(-2.12194440e-4f), r);
+  __m512 p = _mm512_set1_ps(1.0f / 5040.0f);
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 720.0f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120.0f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24.0f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6.0f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+  return _mm512_scalef_ps(p, k);
+}}
+/* 1 / d for d >= 1: 14-bit estimate and one Newton step. */
+static inline __m512 kl_v_rcp_{nm}(__m512 d) {{
+  __m512 r = _mm512_rcp14_ps(d);
+  return _mm512_mul_ps(r, _mm512_fnmadd_ps(d, r, _mm512_set1_ps(2.0f)));
+}}
+static inline __m512 kl_v_sigmoid_{nm}(__m512 x) {{
+  return kl_v_rcp_{nm}(_mm512_add_ps(_mm512_set1_ps(1.0f), kl_v_exp_{nm}(_mm512_sub_ps(_mm512_setzero_ps(), x))));
+}}
+static inline __m512 kl_v_tanh_{nm}(__m512 x) {{
+  __m512 t = kl_v_exp_{nm}(_mm512_mul_ps(_mm512_set1_ps(-2.0f), _mm512_abs_ps(x)));
+  __m512 one = _mm512_set1_ps(1.0f);
+  __m512 y = _mm512_mul_ps(_mm512_sub_ps(one, t), kl_v_rcp_{nm}(_mm512_add_ps(one, t)));
+  __mmask16 neg = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
+  return _mm512_mask_sub_ps(y, neg, _mm512_setzero_ps(), y);
+}}
+static inline __m512 kl_v_hsig_{nm}(__m512 x) {{
+  __m512 y = _mm512_add_ps(_mm512_mul_ps(x, _mm512_set1_ps(0.2f)), _mm512_set1_ps(0.5f));
+  return _mm512_min_ps(_mm512_max_ps(y, _mm512_setzero_ps()), _mm512_set1_ps(1.0f));
+}}
+static inline __m512 kl_v_act_{nm}(__m512 x) {{ return {act}; }}
+static inline __m512 kl_v_inner_{nm}(__m512 x) {{ return {inner}; }}
+"""
+
+_V16_LSTM = r"""
+/* buf (RB x 64) = rows of h~ (hs, RB x H) . the unit block's packed panel P (H x 64):
+   24 accumulators in registers (kept out of line so that nothing else competes for them). */
+static inline __attribute__((always_inline)) void kl_lstm_mm_{nm}(const int RB, int H,
+        const float* __restrict hs, const float* __restrict P, float* __restrict buf) {{
+  __m512 acc[6][4];
+#pragma GCC unroll 6
+  for (int r = 0; r < RB; ++r) {{
+#pragma GCC unroll 4
+    for (int q = 0; q < 4; ++q) acc[r][q] = _mm512_setzero_ps();
+  }}
+  for (int k = 0; k < H; ++k) {{
+    const float* pk = P + (size_t)k * 64;
+    __m512 u0 = _mm512_load_ps(pk), u1 = _mm512_load_ps(pk + 16);
+    __m512 u2 = _mm512_load_ps(pk + 32), u3 = _mm512_load_ps(pk + 48);
+#pragma GCC unroll 6
+    for (int r = 0; r < RB; ++r) {{
+      __m512 hv = _mm512_set1_ps(hs[(size_t)r * H + k]);
+      acc[r][0] = _mm512_fmadd_ps(hv, u0, acc[r][0]);
+      acc[r][1] = _mm512_fmadd_ps(hv, u1, acc[r][1]);
+      acc[r][2] = _mm512_fmadd_ps(hv, u2, acc[r][2]);
+      acc[r][3] = _mm512_fmadd_ps(hv, u3, acc[r][3]);
+    }}
+  }}
+#pragma GCC unroll 6
+  for (int r = 0; r < RB; ++r) {{
+#pragma GCC unroll 4
+    for (int q = 0; q < 4; ++q) _mm512_store_ps(buf + r * 64 + q * 16, acc[r][q]);
+  }}
+}}
+#define KL_LSTM_MM_{nm}(RB) __attribute__((noinline)) static void kl_lstm_mm##RB##_{nm}(int H, \
+    const float* __restrict hs, const float* __restrict P, float* __restrict buf) {{ \
+  kl_lstm_mm_{nm}(RB, H, hs, P, buf); }}
+KL_LSTM_MM_{nm}(1) KL_LSTM_MM_{nm}(2) KL_LSTM_MM_{nm}(3) KL_LSTM_MM_{nm}(4) KL_LSTM_MM_{nm}(5) KL_LSTM_MM_{nm}(6)
+
+/* The cell update of RB rows x 16 units (um: the valid units) from the product in buf. */
+__attribute__((noinline)) static void kl_lstm_cell_{nm}(int RB, int H, __mmask16 um,
+        const float* __restrict xa, const float* __restrict bias, const npy_int8* m, int first,
+        const float* __restrict cprev, float* __restrict ct, float* __restrict ht,
+        float* __restrict g, const float* __restrict buf) {{
+  const int H4 = 4 * H, H5 = 5 * H;
+  for (int r = 0; r < RB; ++r) {{
+    const float* xr = xa + (size_t)r * H4;
+    __m512 pre[4];
+#pragma GCC unroll 4
+    for (int q = 0; q < 4; ++q) {{
+      /* the original's order: (x.W + b) + h~.U */
+      __m512 v = _mm512_maskz_loadu_ps(um, xr + q * H);
+      if (bias) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(um, bias + q * H));
+      pre[q] = _mm512_add_ps(v, _mm512_load_ps(buf + r * 64 + q * 16));
+    }}
+    __m512 vi = kl_v_inner_{nm}(pre[0]), vf = kl_v_inner_{nm}(pre[1]);
+    __m512 vo = kl_v_inner_{nm}(pre[2]), vg = kl_v_act_{nm}(pre[3]);
+    __m512 cp = (!first && m[r]) ? _mm512_maskz_loadu_ps(um, cprev + (size_t)r * H) : _mm512_setzero_ps();
+    __m512 vc = _mm512_fmadd_ps(vf, cp, _mm512_mul_ps(vi, vg));
+    __m512 tc = kl_v_act_{nm}(vc);
+    _mm512_mask_storeu_ps(ct + (size_t)r * H, um, vc);
+    _mm512_mask_storeu_ps(ht + (size_t)r * H, um, _mm512_mul_ps(vo, tc));
+    if (g) {{
+      float* gr = g + (size_t)r * H5;
+      _mm512_mask_storeu_ps(gr, um, vi);
+      _mm512_mask_storeu_ps(gr + H, um, vf);
+      _mm512_mask_storeu_ps(gr + 2 * H, um, vo);
+      _mm512_mask_storeu_ps(gr + 3 * H, um, vg);
+      _mm512_mask_storeu_ps(gr + 4 * H, um, tc);
+    }}
+  }}
+}}
+
+/* The whole forward pass; returns 0 (nothing written) if the packing buffer
+   cannot be allocated, then the caller runs the BLAS path. */
+static int kl_lstm_fwd_v16_{nm}(int Tn, int n, int H, const float* xp, const float* bias,
+        const npy_int8* mask, const float* U, float* h, float* c, float* G, int save,
+        float* hm, float* cbuf) {{
+  const int H4 = 4 * H, H5 = 5 * H, NB = (H + 15) / 16;
+  float* P = NULL;
+  float* buf = NULL;
+  if (posix_memalign((void**)&P, 64, sizeof(float) * ((size_t)NB * H * 64 + 6 * 64))) return 0;
+  buf = P + (size_t)NB * H * 64;
+  for (int jb = 0; jb < NB; ++jb) {{
+    float* Pb = P + (size_t)jb * H * 64;
+    int j0 = jb * 16, nu = H - j0 < 16 ? H - j0 : 16;
+    for (int k = 0; k < H; ++k)
+      for (int q = 0; q < 4; ++q)
+        for (int u = 0; u < 16; ++u)
+          Pb[(size_t)k * 64 + q * 16 + u] = u < nu ? U[(size_t)k * H4 + q * H + j0 + u] : 0.0f;
+  }}
+  for (int t = 0; t < Tn; ++t) {{
+    const npy_int8* mt = mask + (size_t)t * n;
+    const float* hs = t ? masked_prev_{nm}(n, H, mt, h + (size_t)(t - 1) * n * H, hm) : NULL;
+    float* cstep = save ? c + (size_t)t * n * H : cbuf + (size_t)(t & 1) * n * H;
+    const float* cprev = !t ? cstep : (save ? c + (size_t)(t - 1) * n * H : cbuf + (size_t)((t - 1) & 1) * n * H);
+    const float* xt = xp + (size_t)t * n * H4;
+    for (int r0 = 0; r0 < n; r0 += 6) {{
+      const int rb = n - r0 < 6 ? n - r0 : 6;
+      for (int jb = 0; jb < NB; ++jb) {{
+        const int j0 = jb * 16, nu = H - j0 < 16 ? H - j0 : 16;
+        const __mmask16 um = (__mmask16)((1u << nu) - 1u);
+        const float* hr = hs ? hs + (size_t)r0 * H : NULL;
+        const float* Pb = P + (size_t)jb * H * 64;
+        const float* xa = xt + (size_t)r0 * H4 + j0;
+        const float* bb = bias ? bias + j0 : NULL;
+        const float* cp = cprev + (size_t)r0 * H + j0;
+        float* ctp = cstep + (size_t)r0 * H + j0;
+        float* htp = h + ((size_t)t * n + r0) * H + j0;
+        float* gp = save ? G + ((size_t)t * n + r0) * H5 + j0 : NULL;
+        if (hr) {{
+          switch (rb) {{
+            case 6: kl_lstm_mm6_{nm}(H, hr, Pb, buf); break;
+            case 5: kl_lstm_mm5_{nm}(H, hr, Pb, buf); break;
+            case 4: kl_lstm_mm4_{nm}(H, hr, Pb, buf); break;
+            case 3: kl_lstm_mm3_{nm}(H, hr, Pb, buf); break;
+            case 2: kl_lstm_mm2_{nm}(H, hr, Pb, buf); break;
+            default: kl_lstm_mm1_{nm}(H, hr, Pb, buf); break;
+          }}
+        }} else {{
+          memset(buf, 0, sizeof(float) * 6 * 64);
+        }}
+        kl_lstm_cell_{nm}(rb, H, um, xa, bb, mt + r0, !t, cp, ctp, htp, gp, buf);
+      }}
+    }}
+  }}
+  free(P);
+  return 1;
+}}
+#endif
+"""
+
+#: The line at the top of ``lstm_fwd`` that hands float32 to the kernel above.
+_V16_DISPATCH = r"""
+#ifdef KL_LSTM_V16_{nm}
+  if (kl_lstm_fwd_v16_{nm}(Tn, n, H, xp, bias, mask, U, h, c, G, save, hm, cbuf)) return;
+#endif
+"""
+
+
+def lstm_forward_v16(dtype, act, inner, nm):
+    """``(support_code, dispatch)`` C text of the float32 kernel, or ``("", "")``.
+
+    ``support_code`` goes after the BLAS kernels' helpers (it calls
+    ``masked_prev_<nm>``), ``dispatch`` at the top of ``lstm_fwd_<nm>``.
+    """
+    if dtype != "float32":
+        return "", ""
+    acts = {k: v.format(nm=nm) for k, v in _V_ACT.items()}
+    # one #if ... #endif around both parts (the #endif closes _V16_LSTM)
+    common = _V16_COMMON.format(nm=nm, act=acts[act], inner=acts[inner])
+    return common + _V16_LSTM.format(nm=nm), _V16_DISPATCH.format(nm=nm)
