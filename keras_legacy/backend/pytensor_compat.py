@@ -63,13 +63,19 @@ def _default_mode() -> Mode:
       cost ~2 ms of a ~10 ms LSTM training step (docs/performance.md, round 4).
       The price is memory: one call's intermediates stay held per function.
     * the rewrite ``rows_inc`` (``keras_legacy.backend.rows_ops``): the gradient of
-      an embedding lookup runs in C instead of ``numpy.add.at`` (same sums).
+      an embedding lookup runs in C instead of ``numpy.add.at`` (same sums);
+    * the linker builds the graph's missing C modules in parallel before the
+      usual thunk pass (``keras_legacy.backend.parallel_build``): same modules,
+      same cache, the compilers run side by side.
     """
     if DEFAULT_MODE_NAME != "CVM":
         return _pt_get_mode(DEFAULT_MODE_NAME)
     from keras_legacy.backend import rows_ops
 
-    return _pt_get_mode("CVM").including(rows_ops.TAG).clone(link_kwargs={"allow_gc": False})
+    from keras_legacy.backend.parallel_build import ParallelCVMLinker
+
+    rewrites = _pt_get_mode("CVM").including(rows_ops.TAG).provided_optimizer
+    return Mode(linker=ParallelCVMLinker(allow_gc=False, use_cloop=True), optimizer=rewrites)
 
 
 def get_mode(theano_mode=None) -> Mode:
