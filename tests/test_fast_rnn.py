@@ -442,25 +442,111 @@ def test_lstm_float32_kernel_equals_float64_reference(act, inner, trunc):
 
 
 def test_lstm_float32_kernel_text_and_blas_fallback():
-    """The vector kernel is emitted for float32 only (float64 keeps the BLAS path's C); built
-    with ``-DKL_LSTM_NO_V16`` the float32 Op runs the BLAS path, and both agree to 1e-5."""
+    """The vector kernels (forward and backward) are emitted for float32 only (float64 keeps
+    the BLAS path's C); built with ``-DKL_LSTM_NO_V16`` the float32 Ops run the BLAS path,
+    and both agree with the float64 reference to 1e-5 (values and gradients)."""
     rng = np.random.RandomState(12)
     ins, outs, fwd_only = _lstm_v16_graph("float32", "tanh", "sigmoid", -1)
     for dtype, has in (("float32", True), ("float64", False)):
         xp, U = T.tensor3(dtype=dtype), T.matrix(dtype=dtype)
         node = rnn_ops.LSTMForward("tanh", "sigmoid")(xp, T.matrix(dtype="int8"), U)[0].owner
-        assert ("kl_lstm_fwd_v16_nm" in node.op.c_support_code_apply(node, "nm")) is has
-    grad_node = outs[3].owner
-    while not isinstance(grad_node.op, rnn_ops.LSTMGrad):
-        grad_node = next(i.owner for i in grad_node.inputs if i.owner is not None)
-    assert "v16" not in grad_node.op.c_support_code_apply(grad_node, "nm")
-    f_v16 = K.function(ins[:4], outs[:3])
+        fwd_text = node.op.c_support_code_apply(node, "nm")
+        assert ("kl_lstm_fwd_v16_nm" in fwd_text) is has
+        assert "kl_lstm_bwd_v16_nm" not in fwd_text
+        gnode = rnn_ops.LSTMGrad("tanh", "sigmoid")(
+            T.matrix(dtype="int8"), U, T.tensor3(dtype=dtype), T.tensor3(dtype=dtype),
+            T.tensor3(dtype=dtype)).owner
+        bwd_text = gnode.op.c_support_code_apply(gnode, "nm")
+        assert ("kl_lstm_bwd_v16_nm(Tn, n, H, stop" in bwd_text) is has
+        assert "kl_lstm_fwd_v16_nm" not in bwd_text
+    f_v16 = K.function(ins, outs)
     with pytensor.config.change_flags(gcc__cxxflags=pytensor.config.gcc__cxxflags + " -DKL_LSTM_NO_V16"):
-        f_blas = K.function(ins[:4], outs[:3])
+        f_blas = K.function(ins, outs)
     ins64, outs64, _ = _lstm_v16_graph("float64", "tanh", "sigmoid", -1)
-    ref = pytensor.function(ins64[:4], outs64[:3], mode=Mode(linker="py", optimizer="fast_compile"))
-    vals = _lstm_v16_data(rng, 4, 9, 37)[:4]
+    ref = pytensor.function(ins64, outs64, mode=Mode(linker="py", optimizer="fast_compile"))
+    vals = _lstm_v16_data(rng, 4, 9, 37)
     vals32 = [v.astype("float32") if v.dtype == np.float64 else v for v in vals]
     for a, b, w in zip(f_v16(*vals32), f_blas(*vals32), ref(*vals)):
         _close32(a, w)
         _close32(b, w)
+
+
+# --- the float32 AVX-512 LSTM backward kernel (LSTMGrad, H > 32) -----------------------------
+
+def _np_lstm_dA(act, inner, trunc, mask, U, c, G, dh):
+    """Backpropagation through the LSTM recurrence in NumPy (float64), from the saved
+    states ``c`` and gates ``G = [i, f, o, act(.), act(c)]``: the gradient of the packed
+    pre-activations.  The state entering step ``t`` is ``mask[t] * state[t - 1]``."""
+    deriv = {"tanh": lambda y: 1.0 - y * y, "sigmoid": lambda y: y * (1.0 - y),
+             "hard_sigmoid": lambda y: np.where((y > 0) & (y < 1), 0.2, 0.0),
+             "linear": np.ones_like}
+    steps, n, H = c.shape
+    dA = np.zeros((steps, n, 4 * H))
+    first = max(steps - trunc, 0) if trunc > 0 else 0
+    dh_in, dc_in = np.zeros((n, H)), np.zeros((n, H))  # flowing in from step t + 1
+    for t in range(steps - 1, first - 1, -1):
+        keep = mask[t].astype(np.float64)[:, None]
+        i, f, o, g, tc = (G[t][:, k * H:(k + 1) * H] for k in range(5))
+        c_in = keep * c[t - 1] if t > 0 else np.zeros((n, H))
+        d_h = dh[t] + dh_in
+        d_c = dc_in + d_h * o * deriv[act](tc)
+        dA[t, :, :H] = d_c * g * deriv[inner](i)
+        dA[t, :, H:2 * H] = d_c * c_in * deriv[inner](f)
+        dA[t, :, 2 * H:3 * H] = d_h * tc * deriv[inner](o)
+        dA[t, :, 3 * H:] = d_c * i * deriv[act](g)
+        dh_in = keep * (dA[t] @ U.T)
+        dc_in = keep * (d_c * f)
+    return dA
+
+
+# (steps, n, H): H past the 32 threshold and off the 16/64 widths (33, 37, 70: a second panel
+# of 6 units, 100), on them (64), batch 1, odd batches and batches leaving 1..5 rows after the
+# 6-row tiles; (3, 4, 21) runs the BLAS path (H <= 32).
+V16B_CASES = [(4, 1, 37), (5, 7, 70), (3, 13, 33), (4, 6, 64), (3, 11, 65), (2, 5, 100), (3, 4, 21)]
+
+
+def _lstm_bwd_data(rng, steps, n, H, act, inner):
+    """Saved states and gates in their activations' ranges (hard_sigmoid/linear: some exact
+    0 and 1, where the hard_sigmoid derivative switches), a mask with an all-masked step and,
+    at the last step, some masked rows."""
+    m = (rng.uniform(size=(steps, n)) > 0.3).astype("int8")
+    m[min(1, steps - 1)] = 0
+    m[-1, ::2] = 0
+    if steps > 3:
+        m[-1] = 0  # every row masked at the last step: no product flows into step T - 2
+    rng_of = {"tanh": (-1, 1), "sigmoid": (0, 1), "hard_sigmoid": (0, 1), "linear": (-2, 2)}
+
+    def gate(kind):
+        y = rng.uniform(*rng_of[kind], size=(steps, n, H))
+        if kind in ("hard_sigmoid", "linear"):
+            y.flat[::7] = 0.0
+            y.flat[3::11] = 1.0
+        return y
+
+    G = np.concatenate([gate(inner), gate(inner), gate(inner), gate(act), gate(act)], axis=2)
+    return [m, rng.normal(scale=0.5, size=(H, 4 * H)), rng.normal(size=(steps, n, H)), G,
+            rng.normal(size=(steps, n, H))]
+
+
+@pytest.mark.parametrize("act,inner,trunc", [("tanh", "sigmoid", -1), ("sigmoid", "hard_sigmoid", 2),
+                                             ("linear", "tanh", -1), ("hard_sigmoid", "linear", 3)])
+def test_lstm_float32_backward_kernel_equals_numpy(act, inner, trunc):
+    """float32 ``LSTMGrad`` (the AVX-512 backward kernel for H > 32 where the compiler targets
+    it, else the BLAS path) gives the gradient of the pre-activations of the float64 NumPy
+    backpropagation above to 1e-5, at edge shapes, with masks (an all-masked step, a masked
+    last step), truncation and every activation in both roles; float64 (BLAS path) to 1e-10."""
+    rng = np.random.RandomState(13)
+    fns = {}
+    for dtype in ("float32", "float64"):
+        m, U = T.matrix(dtype="int8"), T.matrix(dtype=dtype)
+        c, G, dh = T.tensor3(dtype=dtype), T.tensor3(dtype=dtype), T.tensor3(dtype=dtype)
+        fns[dtype] = K.function([m, U, c, G, dh], [rnn_ops.LSTMGrad(act, inner, trunc)(m, U, c, G, dh)])
+    for steps, n, H in V16B_CASES:
+        vals = _lstm_bwd_data(rng, steps, n, H, act, inner)
+        want = _np_lstm_dA(act, inner, trunc, *vals)
+        assert np.abs(want).max() > 0.1  # the gradient is not trivially zero
+        (got64,) = fns["float64"](*vals)
+        np.testing.assert_allclose(got64, want, rtol=0, atol=1e-10)
+        (got32,) = fns["float32"](*[v.astype("float32") if v.dtype == np.float64 else v for v in vals])
+        assert got32.dtype == np.float32
+        _close32(got32, want)

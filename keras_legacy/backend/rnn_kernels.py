@@ -1,4 +1,6 @@
-"""C text of the float32 AVX-512 LSTM forward kernel (used by ``rnn_ops.LSTMForward``).
+"""C text of the float32 AVX-512 LSTM kernels (``rnn_ops.LSTMForward`` and ``LSTMGrad``).
+
+Forward (``lstm_forward_v16``):
 
 One call packs ``U (H, 4H)`` once into panels of 16 hidden units (the four
 gates side by side: 64 columns, zero-padded past ``H``).  Each step then
@@ -21,6 +23,19 @@ The text is compiled only when the compiler targets AVX-512F
 (``__AVX512F__``, PyTensor passes ``-march=<host>``) and ``KL_LSTM_NO_V16``
 is not defined; otherwise (or if the packing buffer cannot be allocated)
 the BLAS path runs.
+
+Backward (``lstm_backward_v16``): one call packs ``U^T (4H, H)`` once into
+panels of 4H x 64 hidden units (zero-padded past ``H``).  Step ``t`` walks
+tiles of up to 6 batch rows x 64 units: the product ``dA_(t+1) . U^T`` of the
+tile (the recurrent part of ``dh``, same 6 x 64 register kernel as the
+forward, ``k`` ascending over the 4H gate columns) goes to the tile buffer,
+and the gate derivatives of step ``t`` for these rows and units are computed
+from it at once (no ``(n, H)`` product array); rows masked at ``t + 1`` skip
+or drop the product.  The inputs of the same tile at step ``t - 1`` are
+prefetched into L2 (the loop is memory-bound on G, dh, c and dA).  Same
+formulas and operation order as the BLAS path's ``lstm_bwd_row``; only the
+summation order of the product differs.  Used for ``H > 32`` (below, half
+of every panel would be padding); the same fallbacks as the forward.
 """
 
 from __future__ import annotations
@@ -76,7 +91,7 @@ static inline __m512 kl_v_act_{nm}(__m512 x) {{ return {act}; }}
 static inline __m512 kl_v_inner_{nm}(__m512 x) {{ return {inner}; }}
 """
 
-_V16_LSTM = r"""
+_V16_MM = r"""
 /* buf (RB x 64) = rows of h~ (hs, RB x H) . the unit block's packed panel P (H x 64):
    24 accumulators in registers (kept out of line so that nothing else competes for them). */
 static inline __attribute__((always_inline)) void kl_lstm_mm_{nm}(const int RB, int H,
@@ -110,7 +125,9 @@ static inline __attribute__((always_inline)) void kl_lstm_mm_{nm}(const int RB, 
     const float* __restrict hs, const float* __restrict P, float* __restrict buf) {{ \
   kl_lstm_mm_{nm}(RB, H, hs, P, buf); }}
 KL_LSTM_MM_{nm}(1) KL_LSTM_MM_{nm}(2) KL_LSTM_MM_{nm}(3) KL_LSTM_MM_{nm}(4) KL_LSTM_MM_{nm}(5) KL_LSTM_MM_{nm}(6)
+"""
 
+_V16_LSTM_CELL = r"""
 /* The cell update of RB rows x 16 units (um: the valid units) from the product in buf. */
 __attribute__((noinline)) static void kl_lstm_cell_{nm}(int RB, int H, __mmask16 um,
         const float* __restrict xa, const float* __restrict bias, const npy_int8* m, int first,
@@ -212,6 +229,137 @@ _V16_DISPATCH = r"""
 """
 
 
+#: Vector C expression of an activation's derivative from its output ``__m512 y``
+#: (the BLAS path's ``dact``/``dinner``: tanh ``1 - y^2``, sigmoid ``y (1 - y)``,
+#: hard_sigmoid ``0.2`` where ``0 < y < 1``, linear ``1``).
+_V_DACT = {
+    "tanh": "_mm512_sub_ps(_mm512_set1_ps(1.0f), _mm512_mul_ps(y, y))",
+    "sigmoid": "_mm512_mul_ps(y, _mm512_sub_ps(_mm512_set1_ps(1.0f), y))",
+    "hard_sigmoid": ("_mm512_maskz_mov_ps(_mm512_cmp_ps_mask(y, _mm512_setzero_ps(), _CMP_GT_OQ)"
+                     " & _mm512_cmp_ps_mask(y, _mm512_set1_ps(1.0f), _CMP_LT_OQ), _mm512_set1_ps(0.2f))"),
+    "linear": "_mm512_set1_ps(1.0f)",
+}
+
+_V16B_COMMON = r"""
+#if defined(__AVX512F__) && !defined(KL_LSTM_NO_V16)
+#include <immintrin.h>
+#define KL_LSTM_V16B_{nm} 1
+static inline __m512 kl_v_dact_{nm}(__m512 y) {{ return {dact}; }}
+static inline __m512 kl_v_dinner_{nm}(__m512 y) {{ return {dinner}; }}
+"""
+
+_V16B_LSTM = r"""
+/* The backward step on RB rows x one block of 64 units (nu valid) of step t, from the
+   tile buf = dA_(t+1) . U^T of these rows and units (rows with mn[r] == 0, or all rows
+   when mn is NULL, take 0: the masked state entering step t+1).  Writes the 4 gate
+   columns of dA_t for these units and the carried cell gradient dcn. */
+__attribute__((noinline)) static void kl_lstm_bcell_{nm}(int RB, int H, int nu, int n, int pf,
+        const npy_int8* __restrict m, const npy_int8* __restrict mn, const float* __restrict g,
+        const float* __restrict dh, const float* __restrict cprev, float* __restrict dcn,
+        float* __restrict da, const float* __restrict buf) {{
+  const int H4 = 4 * H, H5 = 5 * H;
+  for (int r = 0; r < RB; ++r) {{
+    const float* gr = g + (size_t)r * H5;
+    const int keep = mn && mn[r], carry = m[r] != 0, prev = cprev && carry;
+    for (int u0 = 0; u0 < nu; u0 += 16) {{
+      const int w = nu - u0 < 16 ? nu - u0 : 16;
+      const __mmask16 um = (__mmask16)((1u << w) - 1u);
+      const __m512 vi = _mm512_maskz_loadu_ps(um, gr + u0), vf = _mm512_maskz_loadu_ps(um, gr + H + u0);
+      const __m512 vo = _mm512_maskz_loadu_ps(um, gr + 2 * H + u0), vg = _mm512_maskz_loadu_ps(um, gr + 3 * H + u0);
+      const __m512 tc = _mm512_maskz_loadu_ps(um, gr + 4 * H + u0);
+      __m512 dhj = _mm512_maskz_loadu_ps(um, dh + (size_t)r * H + u0);
+      if (keep) dhj = _mm512_add_ps(dhj, _mm512_load_ps(buf + r * 64 + u0));
+      float* dcr = dcn + (size_t)r * H + u0;
+      const __m512 dc = _mm512_add_ps(_mm512_maskz_loadu_ps(um, dcr),
+                                      _mm512_mul_ps(_mm512_mul_ps(dhj, vo), kl_v_dact_{nm}(tc)));
+      const __m512 cm = prev ? _mm512_maskz_loadu_ps(um, cprev + (size_t)r * H + u0) : _mm512_setzero_ps();
+      float* dar = da + (size_t)r * H4 + u0;
+      _mm512_mask_storeu_ps(dar, um, _mm512_mul_ps(_mm512_mul_ps(dc, vg), kl_v_dinner_{nm}(vi)));
+      _mm512_mask_storeu_ps(dar + H, um, _mm512_mul_ps(_mm512_mul_ps(dc, cm), kl_v_dinner_{nm}(vf)));
+      _mm512_mask_storeu_ps(dar + 2 * H, um, _mm512_mul_ps(_mm512_mul_ps(dhj, tc), kl_v_dinner_{nm}(vo)));
+      _mm512_mask_storeu_ps(dar + 3 * H, um, _mm512_mul_ps(_mm512_mul_ps(dc, vi), kl_v_dact_{nm}(vg)));
+      _mm512_mask_storeu_ps(dcr, um, carry ? _mm512_mul_ps(dc, vf) : _mm512_setzero_ps());
+      if (pf) {{
+        /* the same tile of step t - 1 into L2: its inputs, and dA's lines for writing */
+        const char* gp = (const char*)(gr - (size_t)n * H5 + u0);
+#pragma GCC unroll 5
+        for (int q = 0; q < 5; ++q) _mm_prefetch(gp + (size_t)q * H * 4, _MM_HINT_T1);
+        _mm_prefetch((const char*)(dh + ((size_t)r - n) * H + u0), _MM_HINT_T1);
+        if (cprev && pf > 1) _mm_prefetch((const char*)(cprev + ((size_t)r - n) * H + u0), _MM_HINT_T1);
+#pragma GCC unroll 4
+        for (int q = 0; q < 4; ++q) _mm_prefetch((const char*)(dar - (size_t)n * H4 + (size_t)q * H), _MM_HINT_ET1);
+      }}
+    }}
+  }}
+}}
+
+/* The whole backward pass (the BLAS path's lstm_bwd); U^T is packed once into panels of
+   4H x 64 units.  Returns 0 (nothing written) if the packing buffer cannot be allocated,
+   then the caller runs the BLAS path. */
+static int kl_lstm_bwd_v16_{nm}(int Tn, int n, int H, int stop, const npy_int8* mask,
+        const float* U, const float* c, const float* G, const float* dh, float* dA, float* dcn) {{
+  const int H4 = 4 * H, H5 = 5 * H, NB = (H + 63) / 64;
+  float* P = NULL;
+  float* buf = NULL;
+  if (posix_memalign((void**)&P, 64, sizeof(float) * ((size_t)NB * H4 * 64 + 6 * 64))) return 0;
+  buf = P + (size_t)NB * H4 * 64;
+  for (int jb = 0; jb < NB; ++jb) {{
+    float* Pb = P + (size_t)jb * H4 * 64;
+    const int j0 = jb * 64, nu = H - j0 < 64 ? H - j0 : 64;
+    const float* Ub = U + (size_t)j0 * H4;
+    /* k outer: the 64 rows of U being read stay in L1, the panel is written in order */
+    for (int k = 0; k < H4; ++k) {{
+      float* pk = Pb + (size_t)k * 64;
+      for (int u = 0; u < nu; ++u) pk[u] = Ub[(size_t)u * H4 + k];
+      for (int u = nu; u < 64; ++u) pk[u] = 0.0f;
+    }}
+  }}
+  if (stop > 0) memset(dA, 0, sizeof(float) * (size_t)stop * n * H4);
+  memset(dcn, 0, sizeof(float) * (size_t)n * H);
+  for (int t = Tn - 1; t >= stop; --t) {{
+    const npy_int8* mt = mask + (size_t)t * n;
+    const npy_int8* mn = t + 1 < Tn ? mask + (size_t)(t + 1) * n : NULL;
+    const float* dAn = mn ? dA + (size_t)(t + 1) * n * H4 : NULL;
+    for (int r0 = 0; r0 < n; r0 += 6) {{
+      const int rb = n - r0 < 6 ? n - r0 : 6;
+      int any = 0;
+      if (mn) for (int r = 0; r < rb; ++r) any |= mn[r0 + r] != 0;
+      for (int jb = 0; jb < NB; ++jb) {{
+        const int j0 = jb * 64, nu = H - j0 < 64 ? H - j0 : 64;
+        if (any) {{
+          const float* ar = dAn + (size_t)r0 * H4;
+          const float* Pb = P + (size_t)jb * H4 * 64;
+          switch (rb) {{
+            case 6: kl_lstm_mm6_{nm}(H4, ar, Pb, buf); break;
+            case 5: kl_lstm_mm5_{nm}(H4, ar, Pb, buf); break;
+            case 4: kl_lstm_mm4_{nm}(H4, ar, Pb, buf); break;
+            case 3: kl_lstm_mm3_{nm}(H4, ar, Pb, buf); break;
+            case 2: kl_lstm_mm2_{nm}(H4, ar, Pb, buf); break;
+            default: kl_lstm_mm1_{nm}(H4, ar, Pb, buf); break;
+          }}
+        }}
+        kl_lstm_bcell_{nm}(rb, H, nu, n, (t > stop) + (t > stop + 1), mt + r0, any ? mn + r0 : NULL, G + ((size_t)t * n + r0) * H5 + j0,
+                           dh + ((size_t)t * n + r0) * H + j0,
+                           t > 0 ? c + ((size_t)(t - 1) * n + r0) * H + j0 : NULL,
+                           dcn + (size_t)r0 * H + j0, dA + ((size_t)t * n + r0) * H4 + j0, buf);
+      }}
+    }}
+  }}
+  free(P);
+  return 1;
+}}
+#endif
+"""
+
+#: The line at the top of ``lstm_bwd`` that hands float32 to the kernel above.
+_V16B_DISPATCH = r"""
+#ifdef KL_LSTM_V16B_{nm}
+  /* H <= 32: the 64-unit panels would be half padding; BLAS is as fast there */
+  if (H > 32 && kl_lstm_bwd_v16_{nm}(Tn, n, H, stop, mask, U, c, G, dh, dA, dcn)) return;
+#endif
+"""
+
+
 def lstm_forward_v16(dtype, act, inner, nm):
     """``(support_code, dispatch)`` C text of the float32 kernel, or ``("", "")``.
 
@@ -223,4 +371,17 @@ def lstm_forward_v16(dtype, act, inner, nm):
     acts = {k: v.format(nm=nm) for k, v in _V_ACT.items()}
     # one #if ... #endif around both parts (the #endif closes _V16_LSTM)
     common = _V16_COMMON.format(nm=nm, act=acts[act], inner=acts[inner])
-    return common + _V16_LSTM.format(nm=nm), _V16_DISPATCH.format(nm=nm)
+    return common + _V16_MM.format(nm=nm) + _V16_LSTM_CELL.format(nm=nm), _V16_DISPATCH.format(nm=nm)
+
+
+def lstm_backward_v16(dtype, act, inner, nm):
+    """``(support_code, dispatch)`` C text of the float32 backward kernel, or ``("", "")``.
+
+    ``support_code`` goes with the forward kernel's slot (before ``lstm_fwd_<nm>``),
+    ``dispatch`` at the top of ``lstm_bwd_<nm>``.
+    """
+    if dtype != "float32":
+        return "", ""
+    d = {k: v for k, v in _V_DACT.items()}
+    common = _V16B_COMMON.format(nm=nm, dact=d[act], dinner=d[inner])
+    return common + _V16_MM.format(nm=nm) + _V16B_LSTM.format(nm=nm), _V16B_DISPATCH.format(nm=nm)

@@ -39,12 +39,12 @@ except ImportError:  # PyTensor 3.0.x
     from pytensor.tensor.blas_headers import blas_header_text
 from pytensor.tensor.blas import ldflags
 
-from keras_legacy.backend.rnn_kernels import lstm_forward_v16
+from keras_legacy.backend.rnn_kernels import lstm_backward_v16, lstm_forward_v16
 
 #: Activations the fused kernels implement, by registry name.
 SUPPORTED = ("tanh", "sigmoid", "hard_sigmoid", "linear")
 
-_C_VERSION = 12
+_C_VERSION = 13
 
 
 # --- NumPy reference of the kernels (``perform``) ------------------------------
@@ -269,7 +269,7 @@ static void lstm_bwd_%(nm)s(int Tn, int n, int H, int stop, const npy_int8* mask
         const rnn_t_%(nm)s* U, const rnn_t_%(nm)s* c, const rnn_t_%(nm)s* G,
         const rnn_t_%(nm)s* dh, rnn_t_%(nm)s* dA, rnn_t_%(nm)s* dhn, rnn_t_%(nm)s* dcn,
         rnn_t_%(nm)s* zrow) {
-  typedef rnn_t_%(nm)s R;
+%(v16_bwd_dispatch)s  typedef rnn_t_%(nm)s R;
   int H4 = 4 * H; const int H5 = 5 * H; char TT = 'T', NN = 'N'; R one = 1, zero = 0;
   if (stop > 0) memset(dA, 0, sizeof(R) * (size_t)stop * n * H4);
   memset(dhn, 0, sizeof(R) * (size_t)n * H);
@@ -467,13 +467,14 @@ class _RNNBase(COp):
 
     def c_support_code_apply(self, node, name):
         dtype = node.outputs[0].dtype
-        v16, dispatch = self._v16(dtype, name)
-        return _c_helpers(dtype, self.act, self.inner, name) + (
-            self._kernels % {"nm": name, "v16": v16, "v16_dispatch": dispatch})
+        slots = {"nm": name, "v16": "", "v16_dispatch": "", "v16_bwd_dispatch": ""}
+        slots.update(self._v16(dtype, name))
+        return _c_helpers(dtype, self.act, self.inner, name) + (self._kernels % slots)
 
     def _v16(self, dtype, name):
-        """C text of a vector kernel and its dispatch line (only ``LSTMForward`` has one)."""
-        return "", ""
+        """C text of a vector kernel and its dispatch line, as template slots (only the
+        LSTM Ops have one; empty text elsewhere, so the emitted C is the BLAS path's)."""
+        return {}
 
     def c_code_cache_version(self):
         return (_C_VERSION,)
@@ -569,7 +570,8 @@ class LSTMForward(_ForwardBase):
     def _v16(self, dtype, name):
         # float32 with AVX-512: U packed once per call, product and gate update
         # per register tile (rnn_kernels.py); float64 keeps the BLAS path.
-        return lstm_forward_v16(dtype, self.act, self.inner, name)
+        v16, dispatch = lstm_forward_v16(dtype, self.act, self.inner, name)
+        return {"v16": v16, "v16_dispatch": dispatch}
 
     def make_node(self, xp, mask, U, b=None):
         inputs = _check_inputs(xp, mask, U, b, 4)
@@ -725,6 +727,13 @@ class LSTMGrad(_GradBase):
 
     _kernels = _LSTM_FWD
     _bwd, _gates, _scratch_blocks = "lstm_bwd", 4, 2
+
+    def _v16(self, dtype, name):
+        # float32 with AVX-512: U^T packed once per call, the per-step product
+        # dA_(t+1) . U^T per register tile with the step-t gate derivatives applied
+        # on the tile (rnn_kernels.py); float64 keeps the BLAS path.
+        v16, dispatch = lstm_backward_v16(dtype, self.act, self.inner, name)
+        return {"v16": v16, "v16_bwd_dispatch": dispatch}
 
     def make_node(self, mask, U, c, G, dh):
         inputs = [T.as_tensor_variable(v) for v in (mask, U, c, G, dh)]
