@@ -11,6 +11,11 @@ The loss is ``weighted_objective(loss)(y, y_pred, weights, mask)`` (the 0.1.3
 masked-loss normalisation quirk included, see ``weighted_objective``) plus
 the layers' regularizers; the layers' own updates (BatchNormalization's
 running statistics) are applied with the optimizer's.
+
+The 0.1.3 helper functions of ``keras.models`` live in
+``keras_legacy.utils.training_utils`` (batching, weights, ``weighted_objective``)
+and ``keras_legacy.utils.model_config`` (``model_from_json/yaml/config``);
+they are re-exported here under their 0.1.3 import path.
 """
 
 from __future__ import annotations
@@ -28,244 +33,30 @@ import yaml
 from keras_legacy import backend as K
 from keras_legacy.layers import containers
 from keras_legacy.utils import io_utils, layer_shapes, validation
+from keras_legacy.utils.model_config import (  # noqa: F401  (re-exported: 0.1.3 keras.models names)
+    _ConfigDumper,
+    _json_default,
+    get_function_name,
+    model_from_config,
+    model_from_json,
+    model_from_yaml,
+)
+from keras_legacy.utils.training_utils import (  # noqa: F401  (re-exported: 0.1.3 keras.models names)
+    _LastGoodState,
+    batch_shuffle,
+    make_batches,
+    slice_X,
+    standardize_weights,
+    standardize_X,
+    standardize_y,
+    weighted_objective,
+)
 
 __all__ = [
     "standardize_y", "batch_shuffle", "make_batches", "standardize_X", "slice_X",
     "weighted_objective", "standardize_weights", "model_from_yaml", "model_from_json",
     "model_from_config", "get_function_name", "Model", "Sequential", "Graph",
 ]
-
-
-# --- NumPy helpers (0.1.3 names) ------------------------------------------------
-
-def standardize_y(y):
-    """Targets as an array with at least 2 dimensions: ``(n,)`` becomes ``(n, 1)``."""
-    if not hasattr(y, "shape"):
-        y = np.asarray(y)
-    if len(y.shape) == 1:
-        y = np.reshape(y, (len(y), 1))
-    return y
-
-
-def batch_shuffle(index_array, batch_size):
-    """Shuffle whole batches of ``index_array`` (the trailing partial batch stays last)."""
-    index_array = np.asarray(index_array)
-    batch_count = len(index_array) // batch_size
-    full = index_array[: batch_count * batch_size].reshape((batch_count, batch_size))
-    last = index_array[batch_count * batch_size:]
-    np.random.shuffle(full)
-    return np.append(full.flatten(), last)
-
-
-def make_batches(size, batch_size):
-    """``[(start, end), ...]`` covering ``range(size)`` in slices of ``batch_size``."""
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size}.")
-    nb_batch = int(np.ceil(size / float(batch_size)))
-    return [(i * batch_size, min(size, (i + 1) * batch_size)) for i in range(nb_batch)]
-
-
-def standardize_X(X):
-    """The model inputs as a list (a single array becomes a one-element list)."""
-    if isinstance(X, list):
-        return X
-    return [X]
-
-
-def slice_X(X, start=None, stop=None):
-    """Rows ``start:stop`` of ``X`` (or rows at the indices ``start``), list or array."""
-    def take(x):
-        if hasattr(start, "__len__"):
-            return x[start]
-        return x[start:stop]
-
-    if isinstance(X, list):
-        return [take(x) for x in X]
-    return take(X)
-
-
-def weighted_objective(fn, masked_mean=False):
-    """Wrap the objective ``fn(y_true, y_pred)`` with sample weights and a mask.
-
-    ``weights`` has the shape of ``y`` with a last axis of 1.  Entries of weight
-    0 are removed first (``weights.nonzero()``).  Without a mask the result is
-    ``sum(w * loss) / sum(w)``.  With a mask (e.g. a masked recurrent output
-    with ``return_sequences=True``) Keras 0.1.3 returns
-
-        ``sum(w * loss over ALL timesteps) / sum(mask * w)``
-
-    i.e. masked timesteps stay in the numerator (the original's quirk, kept by
-    default so the numbers match).  ``masked_mean=True`` gives the masked mean
-    ``sum(mask * w * loss) / sum(mask * w)`` instead (what Keras 0.3 computes).
-    """
-    def weighted(y_true, y_pred, weights, mask=None):
-        kept = weights.nonzero()
-        rows = kept[:-1]
-        loss = fn(y_true[rows], y_pred[rows])
-        w = weights[kept]
-        if mask is None:
-            return T.sum(w * loss) / T.sum(w)
-        m = T.cast(mask[rows], w.dtype)
-        if masked_mean:
-            return T.sum(m * w * loss) / T.sum(m * w)
-        return T.sum(w * loss) / T.sum(m * w)
-
-    weighted.__name__ = f"weighted_{getattr(fn, '__name__', 'objective')}"
-    return weighted
-
-
-def standardize_weights(y, sample_weight=None, class_weight=None):
-    """Per-sample (or per-timestep) weights shaped ``y.shape[:-1] + (1,)``.
-
-    ``sample_weight`` wins over ``class_weight``; ``class_weight`` maps a class
-    index (the argmax of a one-hot ``y``, or ``y`` itself for one column) to a
-    weight, per timestep for 3-D targets.  Without either, all weights are 1.
-    """
-    target_shape = tuple(y.shape[:-1]) + (1,)
-    if sample_weight is not None:
-        sample_weight = np.asarray(sample_weight)
-        if int(np.prod(sample_weight.shape)) != int(np.prod(target_shape)):
-            raise ValueError(
-                f"sample_weight has shape {sample_weight.shape}, but targets of shape {tuple(y.shape)} "
-                f"need one weight per sample{' and timestep' if len(y.shape) > 2 else ''}: "
-                f"shape {target_shape[:-1]}."
-            )
-        return np.reshape(sample_weight, target_shape)
-    if isinstance(class_weight, dict):
-        if len(y.shape) > 3:
-            raise ValueError(f"class_weight supports 2-D and 3-D targets, got shape {tuple(y.shape)}.")
-        flat = np.reshape(y, (-1, y.shape[-1]))
-        classes = flat.argmax(axis=1) if flat.shape[1] > 1 else np.reshape(flat, (flat.shape[0],))
-        try:
-            weights = np.asarray([class_weight[c] for c in classes.tolist()])
-        except KeyError as exc:
-            raise ValueError(
-                f"class_weight has no entry for class {exc.args[0]!r}; it covers {sorted(class_weight)}."
-            ) from None
-        return np.reshape(weights, target_shape)
-    if class_weight is not None:
-        raise TypeError(f"class_weight must be a dict {{class index: weight}}, got {type(class_weight).__name__}.")
-    return np.ones(target_shape)
-
-
-def get_function_name(o):
-    if isinstance(o, str):
-        return o
-    return o.__name__
-
-
-# --- configs -----------------------------------------------------------------------
-
-class _ConfigLoader(yaml.SafeLoader):
-    """Safe YAML loader that also reads 0.x ``!!python/tuple`` (as a list)."""
-
-
-_ConfigLoader.add_constructor(
-    "tag:yaml.org,2002:python/tuple",
-    lambda loader, node: loader.construct_sequence(node, deep=True),
-)
-
-
-class _ConfigDumper(yaml.SafeDumper):
-    """Safe YAML dumper that writes tuples as plain lists."""
-
-
-_ConfigDumper.add_representer(tuple, lambda dumper, data: dumper.represent_list(list(data)))
-
-
-def _custom(custom_layers, custom_objects, where):
-    """Merge ``custom_layers`` (0.1.x/0.2.0 name) and ``custom_objects`` (0.3.x name)."""
-    merged = {}
-    for arg, value in (("custom_layers", custom_layers), ("custom_objects", custom_objects)):
-        if value is None:
-            continue
-        if not isinstance(value, dict):
-            raise TypeError(f"{where}: {arg} must be a dict {{name: class or function}}, got {type(value).__name__}.")
-        for name, obj in value.items():
-            if name in merged and merged[name] is not obj:
-                raise ValueError(f"{where}: {name!r} is given different objects in custom_layers and custom_objects.")
-            merged[name] = obj
-    return merged or None
-
-
-def model_from_yaml(yaml_string, custom_layers=None, custom_objects=None):
-    """Rebuild a model from ``to_yaml()`` output; only plain YAML (and ``!!python/tuple``) is read."""
-    try:
-        config = yaml.load(yaml_string, Loader=_ConfigLoader)
-    except yaml.YAMLError as exc:
-        raise ValueError(
-            "model_from_yaml: the text is not a plain Keras 0.x YAML config; keras_legacy reads YAML with a "
-            "safe loader that knows only the !!python/tuple tag and never runs code from a config. "
-            f"({exc})"
-        ) from None
-    return model_from_config(config, _custom(custom_layers, custom_objects, "model_from_yaml"))
-
-
-def model_from_json(json_string, custom_layers=None, custom_objects=None):
-    """Rebuild a model from ``to_json()`` output (``custom_objects`` is the 0.3.x name of ``custom_layers``)."""
-    try:
-        config = json.loads(json_string)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"model_from_json: the text is not valid JSON ({exc}).") from None
-    return model_from_config(config, _custom(custom_layers, custom_objects, "model_from_json"))
-
-
-def model_from_config(config, custom_layers=None, custom_objects=None):
-    """Rebuild a model from ``get_config()``; compile it when the config has an optimizer.
-
-    The Keras release that wrote the config is sniffed from its keys
-    (``keras_legacy.utils.version_sniff``): 0.1.x configs rebuild with the
-    0.1.3 (input-first) layers, 0.2.0 configs with ``keras_legacy.v020``'s,
-    0.3.x configs with those and ``keras_legacy.v03``'s recurrent layers.
-    ``custom_layers`` (or ``custom_objects``, the 0.3.x name) maps extra
-    names to layer classes, and to functions used by name in the config
-    (``activation``, ``init``, the loss...).  Nothing else is looked up: a
-    config never names code to import.
-    """
-    from keras_legacy import optimizers
-    from keras_legacy.utils.layer_utils import container_from_config
-    from keras_legacy.utils.version_sniff import V03X, V020, sniff_version
-
-    if not isinstance(config, dict) or config.get("name") not in ("Sequential", "Graph"):
-        got = config.get("name") if isinstance(config, dict) else type(config).__name__
-        raise ValueError(f"model_from_config: expected a 'Sequential' or 'Graph' config, got {got!r}.")
-    custom_layers = _custom(custom_layers, custom_objects, "model_from_config")
-    version = sniff_version(config).version
-    style = {V020: "0.2.0", V03X: "0.3.x"}.get(version, "0.1.3")
-    graph_class = Graph
-    if style != "0.1.3":
-        from keras_legacy.v020.models import Graph as graph_class  # inputs with input_shape
-    model = container_from_config(config, sequential_class=Sequential, graph_class=graph_class,
-                                  style=style, custom_layers=custom_layers)
-    if config.get("optimizer") is not None:
-        params = dict(config["optimizer"])
-        if not isinstance(params.get("name"), str):
-            raise ValueError(f"model_from_config: the optimizer config has no 'name': {config['optimizer']!r}.")
-        optimizer = optimizers.get(params.pop("name"), params)
-        loss = config.get("loss")
-        custom = custom_layers or {}
-        if isinstance(loss, dict):
-            loss = {k: custom.get(v, v) if isinstance(v, str) else v for k, v in loss.items()}
-        elif isinstance(loss, str):
-            loss = custom.get(loss, loss)
-        if config["name"] == "Sequential":
-            model.compile(optimizer=optimizer, loss=loss,
-                          class_mode=config.get("class_mode", "categorical"),
-                          theano_mode=config.get("theano_mode"))
-        else:
-            model.compile(optimizer=optimizer, loss=loss, theano_mode=config.get("theano_mode"))
-    return model
-
-
-def _json_default(o):
-    if isinstance(o, np.generic):
-        return o.item()
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    raise TypeError(
-        f"to_json: {type(o).__name__} is not JSON serializable (a theano_mode given as a Mode "
-        "object cannot be stored; compile with a mode name such as 'CVM' to save the config)."
-    )
 
 
 # --- the model mixin --------------------------------------------------------------------
@@ -439,52 +230,6 @@ class Model:
 
     def to_json(self):
         return json.dumps(self.get_config(), default=_json_default)
-
-
-class _LastGoodState:
-    """The training state (weights, optimizer accumulators, running statistics) of the last good step.
-
-    Two snapshots roll batch by batch, copied into preallocated buffers (one
-    memcpy of the state per batch): the state before the current batch and
-    the state before the previous one.  The train function reports the loss of
-    the weights *before* its update, so when batch ``b`` reports a non-finite
-    loss the weights it started from (made by batch ``b - 1``'s update) are
-    already bad; the last weights known to give a finite loss are those from
-    before batch ``b - 1``, and ``restore`` puts them back.  On the first batch
-    of ``fit`` it restores the initial state.
-    """
-
-    def __init__(self, variables):
-        self.variables = list(variables)
-        self.current = None   # the state before the running batch
-        self.previous = None  # the state before the last batch whose loss was finite
-
-    def _copy(self, into):
-        values = [v.get_value(borrow=True) for v in self.variables]
-        if into is None:
-            return [np.array(x, copy=True) for x in values]
-        for buf, x in zip(into, values):
-            np.copyto(buf, x)
-        return into
-
-    def before_batch(self):
-        self.current = self._copy(self.current)
-
-    def good(self):
-        if self.previous is None:
-            self.previous = [np.array(x, copy=True) for x in self.current]
-        else:  # swap buffers: the state before this (good) batch becomes the previous one
-            self.previous, self.current = self.current, self.previous
-
-    def restore(self):
-        """Put back the last good state; return a description of it for the message."""
-        if self.previous is None:
-            state, what = self.current, "the weights it had before fit started"
-        else:
-            state, what = self.previous, "the weights from before the previous batch (its loss was finite)"
-        for v, x in zip(self.variables, state):
-            v.set_value(np.array(x, copy=True))
-        return what
 
 
 def _target_like(output, name):
