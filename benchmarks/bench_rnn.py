@@ -78,8 +78,12 @@ def build_ours(kind, batch, steps, inp, hidden, train):
     # structure: C linker, the fused Ops, no Scan
     assert type(f.maker.linker).__name__.startswith("VMLinker") or "C" in type(f.maker.linker).__name__
     ops = [type(nd.op).__name__ for nd in f.maker.fgraph.toposort()]
-    want = {"LSTM": "LSTM", "GRU": "GRU"}[kind]
-    assert f"{want}Forward" in ops and (not train or f"{want}Grad" in ops), ops
+    # float32 LSTM: the input product is inside the forward Op (LSTMForwardX reads X in
+    # place), so the only GEMM nodes are the gradient's dX, dW, dU; GRU: dot(X, W) + GRUForward.
+    fwd_name = "LSTMForwardX" if kind == "LSTM" else "GRUForward"
+    assert fwd_name in ops and (not train or f"{kind}Grad" in ops), ops
+    if kind == "LSTM":
+        assert sum(o.startswith(("Dot", "Gemm")) for o in ops) == (3 if train else 0), ops
     assert not any("Scan" in o for o in ops), ops
     fwd_ops = [nd.op for nd in f.maker.fgraph.toposort() if isinstance(nd.op, rnn_ops._ForwardBase)]
     assert [op.save_gates for op in fwd_ops] == [train], fwd_ops  # forward alone saves no gates

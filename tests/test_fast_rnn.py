@@ -255,7 +255,7 @@ def test_float32_matches_golden():
             refs += [d["out_seq"]] + [d[f"grad_{k}"] for k in range(len(names))] + [d["grad_X"]]
             ins.append((X, d["X"].astype("float32")))
         f = K.function([v for v, _ in ins], outs)
-    assert "LSTMForward" in op_names(f) and "GRUForward" in op_names(f)
+    assert "LSTMForwardX" in op_names(f) and "GRUForward" in op_names(f)
     for got, ref in zip(f(*[a for _, a in ins]), refs):
         assert got.dtype == np.float32
         np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-5)
@@ -550,3 +550,174 @@ def test_lstm_float32_backward_kernel_equals_numpy(act, inner, trunc):
         (got32,) = fns["float32"](*[v.astype("float32") if v.dtype == np.float64 else v for v in vals])
         assert got32.dtype == np.float32
         _close32(got32, want)
+
+
+# --- LSTMForwardX: float32 LSTM layers compute the input product inside the Op ---------------
+
+_NP_ACT = {"tanh": np.tanh, "sigmoid": lambda x: 1.0 / (1.0 + np.exp(-x)),
+           "hard_sigmoid": lambda x: np.clip(0.2 * x + 0.5, 0.0, 1.0), "linear": lambda x: x}
+
+
+def _np_lstm_forward(act, inner, X, mask, W, U, b):
+    """An LSTM forward pass in NumPy (float64) from the time-major input ``X (T, n, I)``:
+    pre-activations ``(x_t.W + b) + h~.U``, ``h~ = mask[t] * h[t-1]``; returns h, c and
+    the gates ``[i, f, o, act(.), act(c)]`` per step."""
+    steps, n, _ = X.shape
+    H = U.shape[0]
+    h, c, G = np.zeros((steps, n, H)), np.zeros((steps, n, H)), np.zeros((steps, n, 5 * H))
+    h_prev, c_prev = np.zeros((n, H)), np.zeros((n, H))
+    for t in range(steps):
+        keep = mask[t].astype(np.float64)[:, None]
+        pre = (X[t] @ W + b) + (keep * h_prev) @ U
+        i, f, o = (_NP_ACT[inner](pre[:, k * H:(k + 1) * H]) for k in range(3))
+        g = _NP_ACT[act](pre[:, 3 * H:])
+        c_prev = f * (keep * c_prev) + i * g
+        tc = _NP_ACT[act](c_prev)
+        h_prev = o * tc
+        h[t], c[t], G[t] = h_prev, c_prev, np.concatenate([i, f, o, g, tc], axis=1)
+    return h, c, G
+
+
+def _np_lstm_x_grads(act, inner, trunc, X, mask, W, U, b, dh):
+    """h and the gradients of ``sum(h * dh)`` w.r.t. X (time-major), W, U and b."""
+    h, c, G = _np_lstm_forward(act, inner, X, mask, W, U, b)
+    dA = _np_lstm_dA(act, inner, trunc, mask, U, c, G, dh)
+    h_in = np.concatenate([np.zeros_like(h[:1]), h[:-1]]) * mask.astype(np.float64)[:, :, None]
+    return [h, dA @ W.T, np.einsum("tni,tng->ig", X, dA), np.einsum("tnh,tng->hg", h_in, dA),
+            dA.sum(axis=(0, 1))]
+
+
+def _lstm_x_graph(act, inner, trunc):
+    """float32 ``LSTMForwardX`` on the time-major view of a batch-major X (read in place)
+    and on a strided slice of another one (copied): h and the gradients w.r.t. X, W, U, b
+    of each, and forward-only h."""
+    Xb, Xs, dh = T.tensor3(dtype="float32"), T.tensor3(dtype="float32"), T.tensor3(dtype="float32")
+    W, U, b, m = (T.matrix(dtype="float32"), T.matrix(dtype="float32"), T.vector(dtype="float32"),
+                  T.matrix(dtype="int8"))
+    outs, fwd = [], []
+    for src in (Xb, Xs[:, :, ::2]):
+        op = rnn_ops.LSTMForwardX(act, inner, trunc)
+        h = op(src.dimshuffle(1, 0, 2), m, W, U, b)[0]
+        gX, gW, gU, gb = T.grad((h * dh).sum(), [src, W, U, b])
+        outs += [h, gX.dimshuffle(1, 0, 2), gW, gU, gb]
+        fwd.append(op(src.dimshuffle(1, 0, 2), m, W, U, b)[0])
+    return [Xb, Xs, m, W, U, b, dh], outs, fwd
+
+
+# (steps, n, I, H): H off the 16-unit panels (37, 21, 70, 33) and on them (16, 64), in_dim odd
+# and 1, batch 1, odd batches and batches leaving 1..5 rows after the 6-row tiles.
+VX_CASES = [(4, 1, 5, 37), (5, 7, 3, 70), (3, 13, 9, 21), (2, 6, 16, 16), (3, 11, 1, 33), (3, 5, 7, 64)]
+
+
+def _lstm_x_data(rng, steps, n, I, H):
+    m = (rng.uniform(size=(steps, n)) > 0.3).astype("int8")
+    m[min(1, steps - 1)] = 0  # a step with every row masked
+    X = rng.normal(size=(n, steps, I))
+    Xs = np.zeros((n, steps, 2 * I))
+    Xs[:, :, ::2] = rng.normal(size=(n, steps, I))
+    Xs[:, :, 1::2] = 1e3  # never read
+    # weights ~ 1/sqrt(fan-in): the linear activation's states stay O(10) (float32 rounding
+    # is not amplified by an exploding recurrence)
+    return [X, Xs, m, rng.normal(scale=1.0 / np.sqrt(I), size=(I, 4 * H)),
+            rng.normal(scale=1.0 / np.sqrt(H), size=(H, 4 * H)),
+            rng.normal(size=(4 * H,)), rng.normal(size=(steps, n, H))]
+
+
+def _check_lstm_x(f, f_fwd, vals, act, inner, trunc):
+    """Every output of the float32 functions (``f``: values and gradients, ``f_fwd``:
+    forward only) against the float64 NumPy transcription."""
+    X, Xs, m, W, U, b, dh = vals
+    want = []
+    for src in (X, Xs[:, :, ::2]):
+        want += _np_lstm_x_grads(act, inner, trunc, src.transpose(1, 0, 2), m, W, U, b, dh)
+    assert np.abs(want[1]).max() > 0.1  # dX is not trivially zero
+    if trunc > 0 and X.shape[1] > trunc:
+        assert np.all(want[1][:-trunc] == 0)
+    vals32 = [v.astype("float32") if v.dtype == np.float64 else v for v in vals]
+    got = f(*vals32) + f_fwd(*vals32[:-1])
+    assert len(got) == 12 and all(g.dtype == np.float32 for g in got)
+    for g, w in zip(got, want + [want[0], want[5]]):
+        _close32(g, w)
+
+
+@pytest.mark.parametrize("act,inner,trunc", [("tanh", "sigmoid", -1), ("sigmoid", "hard_sigmoid", 2),
+                                             ("linear", "tanh", -1)])
+def test_lstm_x_float32_equals_numpy(act, inner, trunc):
+    """float32 ``LSTMForwardX`` (the AVX-512 kernel with the input product on the tile where
+    the compiler targets it) gives h and the gradients w.r.t. X, W, U, b of an independent
+    float64 NumPy LSTM to 1e-5 of scale, at edge shapes, with an all-masked step, truncation,
+    X read in place (batch-major view) and copied (strided slice), and forward-only."""
+    rng = np.random.RandomState(14)
+    ins, outs, fwd = _lstm_x_graph(act, inner, trunc)
+    f = K.function(ins, outs)
+    f_fwd = K.function(ins[:-1], fwd)
+    assert [type(op).__name__ for op in _fused_ops(f)].count("LSTMForwardX") == 2
+    assert [op.save_gates for op in _fused_ops(f_fwd)] == [False, False]
+    for steps, n, I, H in VX_CASES:
+        _check_lstm_x(f, f_fwd, _lstm_x_data(rng, steps, n, I, H), act, inner, trunc)
+
+
+def test_lstm_x_blas_fallback_perform_and_text():
+    """``LSTMForwardX`` without the vector kernel (``-DKL_LSTM_NO_V16``: input product by one
+    GEMM per step into a temporary, then the BLAS path) and its NumPy ``perform`` (float64,
+    1e-10) agree with the NumPy LSTM; the kernel text is emitted for float32 only."""
+    rng = np.random.RandomState(15)
+    act, inner, trunc = "tanh", "hard_sigmoid", 3
+    for dtype, has in (("float32", True), ("float64", False)):
+        X, W, U = T.tensor3(dtype=dtype), T.matrix(dtype=dtype), T.matrix(dtype=dtype)
+        node = rnn_ops.LSTMForwardX(act, inner)(X, T.matrix(dtype="int8"), W, U, T.vector(dtype=dtype))[0].owner
+        text = node.op.c_support_code_apply(node, "nm")
+        assert ("static int kl_lstm_fwdx_v16_nm(" in text) is has
+        assert "static int lstm_fwdx_nm(" in text
+    ins, outs, fwd = _lstm_x_graph(act, inner, trunc)
+    with pytensor.config.change_flags(gcc__cxxflags=pytensor.config.gcc__cxxflags + " -DKL_LSTM_NO_V16"):
+        f_blas = K.function(ins, outs)
+        f_blas_fwd = K.function(ins[:-1], fwd)
+    for steps, n, I, H in [(5, 7, 3, 37), (1, 1, 2, 5)]:
+        _check_lstm_x(f_blas, f_blas_fwd, _lstm_x_data(rng, steps, n, I, H), act, inner, trunc)
+    # perform, float64, against the same transcription
+    X, m, W, U, b, dh = (T.tensor3(), T.matrix(dtype="int8"), T.matrix(), T.matrix(), T.vector(), T.tensor3())
+    h = rnn_ops.LSTMForwardX(act, inner, trunc)(X, m, W, U, b)[0]
+    py = pytensor.function([X, m, W, U, b, dh], [h] + T.grad((h * dh).sum(), [X, W, U, b]),
+                           mode=Mode(linker="py", optimizer="fast_compile"))
+    assert any(isinstance(nd.op, rnn_ops.LSTMForwardX) for nd in py.maker.fgraph.toposort())
+    vals = _lstm_x_data(rng, 5, 4, 3, 6)
+    vals = [vals[0].transpose(1, 0, 2)] + vals[2:]
+    for got, want in zip(py(*vals), _np_lstm_x_grads(act, inner, trunc, *vals)):
+        close(got, want, 1e-10)
+
+
+@pytest.mark.parametrize("return_sequences", [True, False])
+def test_lstm_layer_float32_folds_the_input_product(return_sequences):
+    """A float32 LSTM layer builds ``LSTMForwardX`` straight on its (batch-major) input, no
+    ``dot(X, W)``; a float64 layer keeps ``dot`` + ``LSTMForward``.  With a mask (an
+    all-masked step) and truncate_gradient, float32 values and gradients (all weights and
+    X) equal the float64 layer's to 1e-5."""
+    rng = np.random.RandomState(16)
+    n, steps, I, H = 5, 6, 7, 19
+    proto = recurrent.LSTM(I, H)
+    weights = [rng.normal(scale=0.5, size=p.get_value().shape) for p in proto.params]
+    Xv = rng.normal(size=(n, steps, I))
+    Mv = (rng.uniform(size=(n, steps)) > 0.25).astype("float64")
+    Mv[:, 2] = 0
+    Rv = rng.normal(size=(n, steps, H) if return_sequences else (n, H))
+    res, graphs = {}, {}
+    for dtype in ("float32", "float64"):
+        with pytensor.config.change_flags(floatX=dtype):
+            X, M, R = T.tensor3(dtype=dtype), T.matrix(dtype=dtype), T.TensorType(dtype, (None,) * Rv.ndim)()
+            layer = recurrent.LSTM(I, H, return_sequences=return_sequences, truncate_gradient=3,
+                                   activation="tanh", inner_activation="sigmoid")
+            layer.fast_path = True
+            layer.set_weights([w.astype(dtype) for w in weights])
+            layer.set_previous(Given(X, M))
+            out = layer.get_output()
+            f = K.function([X, M, R], [out] + T.grad((out * R).sum(), layer.params + [X]))
+            graphs[dtype] = op_names(f)
+            res[dtype] = f(*(v.astype(dtype) for v in (Xv, Mv, Rv)))
+    assert "LSTMForwardX" in graphs["float32"] and "LSTMForward" not in graphs["float32"]
+    assert graphs["float32"].count("Dot22") == 3  # dX, dW, dU; no input projection
+    assert "LSTMForward" in graphs["float64"] and "LSTMForwardX" not in graphs["float64"]
+    assert np.abs(res["float64"][-1][:, 3:]).max() > 0.1
+    for got, want in zip(res["float32"], res["float64"]):
+        assert got.dtype == np.float32
+        _close32(got, want)

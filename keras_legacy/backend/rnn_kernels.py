@@ -92,15 +92,25 @@ static inline __m512 kl_v_inner_{nm}(__m512 x) {{ return {inner}; }}
 """
 
 _V16_MM = r"""
-/* buf (RB x 64) = rows of h~ (hs, RB x H) . the unit block's packed panel P (H x 64):
+/* buf (RB x 64) = rows of hs (RB x K, row stride ld) . the unit block's packed panel P (K x 64):
    24 accumulators in registers (kept out of line so that nothing else competes for them). */
-static inline __attribute__((always_inline)) void kl_lstm_mm_{nm}(const int RB, int H,
-        const float* __restrict hs, const float* __restrict P, float* __restrict buf) {{
+static inline __attribute__((always_inline)) void kl_lstm_mm_{nm}(const int RB, int H, size_t ld,
+        const float* __restrict hs, const float* __restrict P, float* __restrict buf, int acc_in) {{
   __m512 acc[6][4];
+  /* acc_in: continue the sums already in buf (a K-chunked product: the same float32
+     sums in the same order as one pass) */
+  if (acc_in) {{
 #pragma GCC unroll 6
-  for (int r = 0; r < RB; ++r) {{
+    for (int r = 0; r < RB; ++r) {{
 #pragma GCC unroll 4
-    for (int q = 0; q < 4; ++q) acc[r][q] = _mm512_setzero_ps();
+      for (int q = 0; q < 4; ++q) acc[r][q] = _mm512_load_ps(buf + r * 64 + q * 16);
+    }}
+  }} else {{
+#pragma GCC unroll 6
+    for (int r = 0; r < RB; ++r) {{
+#pragma GCC unroll 4
+      for (int q = 0; q < 4; ++q) acc[r][q] = _mm512_setzero_ps();
+    }}
   }}
   for (int k = 0; k < H; ++k) {{
     const float* pk = P + (size_t)k * 64;
@@ -108,7 +118,7 @@ static inline __attribute__((always_inline)) void kl_lstm_mm_{nm}(const int RB, 
     __m512 u2 = _mm512_load_ps(pk + 32), u3 = _mm512_load_ps(pk + 48);
 #pragma GCC unroll 6
     for (int r = 0; r < RB; ++r) {{
-      __m512 hv = _mm512_set1_ps(hs[(size_t)r * H + k]);
+      __m512 hv = _mm512_set1_ps(hs[(size_t)r * ld + k]);
       acc[r][0] = _mm512_fmadd_ps(hv, u0, acc[r][0]);
       acc[r][1] = _mm512_fmadd_ps(hv, u1, acc[r][1]);
       acc[r][2] = _mm512_fmadd_ps(hv, u2, acc[r][2]);
@@ -121,26 +131,38 @@ static inline __attribute__((always_inline)) void kl_lstm_mm_{nm}(const int RB, 
     for (int q = 0; q < 4; ++q) _mm512_store_ps(buf + r * 64 + q * 16, acc[r][q]);
   }}
 }}
-#define KL_LSTM_MM_{nm}(RB) __attribute__((noinline)) static void kl_lstm_mm##RB##_{nm}(int H, \
-    const float* __restrict hs, const float* __restrict P, float* __restrict buf) {{ \
-  kl_lstm_mm_{nm}(RB, H, hs, P, buf); }}
+#define KL_LSTM_MM_{nm}(RB) __attribute__((noinline)) static void kl_lstm_mm##RB##_{nm}(int H, size_t ld, \
+    const float* __restrict hs, const float* __restrict P, float* __restrict buf, int acc_in) {{ \
+  kl_lstm_mm_{nm}(RB, H, ld, hs, P, buf, acc_in); }}
 KL_LSTM_MM_{nm}(1) KL_LSTM_MM_{nm}(2) KL_LSTM_MM_{nm}(3) KL_LSTM_MM_{nm}(4) KL_LSTM_MM_{nm}(5) KL_LSTM_MM_{nm}(6)
+/* the same for any RB in 1..6 */
+static inline void kl_lstm_mm_rb_{nm}(int rb, int K, size_t ld, const float* hs, const float* P,
+        float* buf, int acc_in) {{
+  switch (rb) {{
+    case 6: kl_lstm_mm6_{nm}(K, ld, hs, P, buf, acc_in); break;
+    case 5: kl_lstm_mm5_{nm}(K, ld, hs, P, buf, acc_in); break;
+    case 4: kl_lstm_mm4_{nm}(K, ld, hs, P, buf, acc_in); break;
+    case 3: kl_lstm_mm3_{nm}(K, ld, hs, P, buf, acc_in); break;
+    case 2: kl_lstm_mm2_{nm}(K, ld, hs, P, buf, acc_in); break;
+    default: kl_lstm_mm1_{nm}(K, ld, hs, P, buf, acc_in); break;
+  }}
+}}
 """
 
 _V16_LSTM_CELL = r"""
 /* The cell update of RB rows x 16 units (um: the valid units) from the product in buf. */
 __attribute__((noinline)) static void kl_lstm_cell_{nm}(int RB, int H, __mmask16 um,
-        const float* __restrict xa, const float* __restrict bias, const npy_int8* m, int first,
+        const float* __restrict xa, int xrs, int xqs, const float* __restrict bias, const npy_int8* m, int first,
         const float* __restrict cprev, float* __restrict ct, float* __restrict ht,
         float* __restrict g, const float* __restrict buf) {{
-  const int H4 = 4 * H, H5 = 5 * H;
+  const int H5 = 5 * H;
   for (int r = 0; r < RB; ++r) {{
-    const float* xr = xa + (size_t)r * H4;
+    const float* xr = xa + (size_t)r * xrs;
     __m512 pre[4];
 #pragma GCC unroll 4
     for (int q = 0; q < 4; ++q) {{
       /* the original's order: (x.W + b) + h~.U */
-      __m512 v = _mm512_maskz_loadu_ps(um, xr + q * H);
+      __m512 v = _mm512_maskz_loadu_ps(um, xr + q * xqs);
       if (bias) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(um, bias + q * H));
       pre[q] = _mm512_add_ps(v, _mm512_load_ps(buf + r * 64 + q * 16));
     }}
@@ -162,6 +184,20 @@ __attribute__((noinline)) static void kl_lstm_cell_{nm}(int RB, int H, __mmask16
   }}
 }}
 
+/* Pack the K rows of a (K, 4H) gate matrix S into NB panels of K x 64 (16 units x 4 gates,
+   zero-padded past H). */
+static void kl_lstm_pack_{nm}(int K, int H, const float* __restrict S, float* __restrict P) {{
+  const int H4 = 4 * H, NB = (H + 15) / 16;
+  for (int jb = 0; jb < NB; ++jb) {{
+    float* Pb = P + (size_t)jb * K * 64;
+    int j0 = jb * 16, nu = H - j0 < 16 ? H - j0 : 16;
+    for (int k = 0; k < K; ++k)
+      for (int q = 0; q < 4; ++q)
+        for (int u = 0; u < 16; ++u)
+          Pb[(size_t)k * 64 + q * 16 + u] = u < nu ? S[(size_t)k * H4 + q * H + j0 + u] : 0.0f;
+  }}
+}}
+
 /* The whole forward pass; returns 0 (nothing written) if the packing buffer
    cannot be allocated, then the caller runs the BLAS path. */
 static int kl_lstm_fwd_v16_{nm}(int Tn, int n, int H, const float* xp, const float* bias,
@@ -172,14 +208,7 @@ static int kl_lstm_fwd_v16_{nm}(int Tn, int n, int H, const float* xp, const flo
   float* buf = NULL;
   if (posix_memalign((void**)&P, 64, sizeof(float) * ((size_t)NB * H * 64 + 6 * 64))) return 0;
   buf = P + (size_t)NB * H * 64;
-  for (int jb = 0; jb < NB; ++jb) {{
-    float* Pb = P + (size_t)jb * H * 64;
-    int j0 = jb * 16, nu = H - j0 < 16 ? H - j0 : 16;
-    for (int k = 0; k < H; ++k)
-      for (int q = 0; q < 4; ++q)
-        for (int u = 0; u < 16; ++u)
-          Pb[(size_t)k * 64 + q * 16 + u] = u < nu ? U[(size_t)k * H4 + q * H + j0 + u] : 0.0f;
-  }}
+  kl_lstm_pack_{nm}(H, H, U, P);
   for (int t = 0; t < Tn; ++t) {{
     const npy_int8* mt = mask + (size_t)t * n;
     const float* hs = t ? masked_prev_{nm}(n, H, mt, h + (size_t)(t - 1) * n * H, hm) : NULL;
@@ -200,18 +229,93 @@ static int kl_lstm_fwd_v16_{nm}(int Tn, int n, int H, const float* xp, const flo
         float* htp = h + ((size_t)t * n + r0) * H + j0;
         float* gp = save ? G + ((size_t)t * n + r0) * H5 + j0 : NULL;
         if (hr) {{
-          switch (rb) {{
-            case 6: kl_lstm_mm6_{nm}(H, hr, Pb, buf); break;
-            case 5: kl_lstm_mm5_{nm}(H, hr, Pb, buf); break;
-            case 4: kl_lstm_mm4_{nm}(H, hr, Pb, buf); break;
-            case 3: kl_lstm_mm3_{nm}(H, hr, Pb, buf); break;
-            case 2: kl_lstm_mm2_{nm}(H, hr, Pb, buf); break;
-            default: kl_lstm_mm1_{nm}(H, hr, Pb, buf); break;
-          }}
+          kl_lstm_mm_rb_{nm}(rb, H, (size_t)H, hr, Pb, buf, 0);
         }} else {{
           memset(buf, 0, sizeof(float) * 6 * 64);
         }}
-        kl_lstm_cell_{nm}(rb, H, um, xa, bb, mt + r0, !t, cp, ctp, htp, gp, buf);
+        kl_lstm_cell_{nm}(rb, H, um, xa, H4, H, bb, mt + r0, !t, cp, ctp, htp, gp, buf);
+      }}
+    }}
+  }}
+  free(P);
+  return 1;
+}}
+
+/* The forward pass from the layer's input (LSTMForwardX): per step and tile, the input
+   product x_t . W (W packed once like U; x rows read in place with strides sx0 (steps) and
+   sx1 (rows), in floats) goes to one tile buffer and h~ . U to another; the cell adds them
+   in the original's order (x.W + b) + h~.U.  Returns 0 as above. */
+static int kl_lstm_fwdx_v16_{nm}(int Tn, int n, int H, int I, const float* X, size_t sx0,
+        size_t sx1, const float* W, const float* bias, const npy_int8* mask, const float* U,
+        float* h, float* c, float* G, int save, float* hm, float* cbuf) {{
+  const int H5 = 5 * H, NB = (H + 15) / 16;
+  float* P = NULL;
+  const size_t nr = (size_t)(n + 5) / 6 * 6;  /* rows of the tile buffers */
+  if (posix_memalign((void**)&P, 64, sizeof(float) * ((size_t)NB * (H + I) * 64 + 2 * nr * 64))) return 0;
+  float* PW = P + (size_t)NB * H * 64;
+  float* bufx = PW + (size_t)NB * I * 64;
+  float* buf = bufx + nr * 64;
+  kl_lstm_pack_{nm}(H, H, U, P);
+  kl_lstm_pack_{nm}(I, H, W, PW);
+  /* Forward only (save == 0): per step and unit block, the products of every row tile,
+     K in chunks of KC rows of the panel (16 KB, reused from L1 by all row tiles), then the
+     cell of every row tile.  With saved gates this order is slower (measured: the writes
+     of G spread over all rows), so save == 1 walks row tiles outside, unit blocks inside. */
+  const int KC = 64;
+  for (int t = 0; t < Tn && !save; ++t) {{
+    const npy_int8* mt = mask + (size_t)t * n;
+    const float* hs = t ? masked_prev_{nm}(n, H, mt, h + (size_t)(t - 1) * n * H, hm) : NULL;
+    float* cstep = cbuf + (size_t)(t & 1) * n * H;
+    const float* cprev = !t ? cstep : cbuf + (size_t)((t - 1) & 1) * n * H;
+    const float* xt = X + (size_t)t * sx0;
+    for (int jb = 0; jb < NB; ++jb) {{
+      const int j0 = jb * 16, nu = H - j0 < 16 ? H - j0 : 16;
+      const __mmask16 um = (__mmask16)((1u << nu) - 1u);
+      const float* PWb = PW + (size_t)jb * I * 64;
+      const float* PUb = P + (size_t)jb * H * 64;
+      for (int k0 = 0; k0 < I; k0 += KC) {{
+        const int kc = I - k0 < KC ? I - k0 : KC;
+        for (int r0 = 0; r0 < n; r0 += 6)
+          kl_lstm_mm_rb_{nm}(n - r0 < 6 ? n - r0 : 6, kc, sx1, xt + (size_t)r0 * sx1 + k0,
+                             PWb + (size_t)k0 * 64, bufx + (size_t)r0 * 64, k0 > 0);
+      }}
+      if (hs) {{
+        for (int k0 = 0; k0 < H; k0 += KC) {{
+          const int kc = H - k0 < KC ? H - k0 : KC;
+          for (int r0 = 0; r0 < n; r0 += 6)
+            kl_lstm_mm_rb_{nm}(n - r0 < 6 ? n - r0 : 6, kc, (size_t)H, hs + (size_t)r0 * H + k0,
+                               PUb + (size_t)k0 * 64, buf + (size_t)r0 * 64, k0 > 0);
+        }}
+      }} else {{
+        memset(buf, 0, sizeof(float) * nr * 64);
+      }}
+      for (int r0 = 0; r0 < n; r0 += 6)
+        kl_lstm_cell_{nm}(n - r0 < 6 ? n - r0 : 6, H, um, bufx + (size_t)r0 * 64, 64, 16,
+                          bias ? bias + j0 : NULL, mt + r0, !t,
+                          cprev + (size_t)r0 * H + j0, cstep + (size_t)r0 * H + j0,
+                          h + ((size_t)t * n + r0) * H + j0,
+                          NULL, buf + (size_t)r0 * 64);
+    }}
+  }}
+  for (int t = 0; t < Tn && save; ++t) {{
+    const npy_int8* mt = mask + (size_t)t * n;
+    const float* hs = t ? masked_prev_{nm}(n, H, mt, h + (size_t)(t - 1) * n * H, hm) : NULL;
+    float* cstep = c + (size_t)t * n * H;
+    const float* cprev = !t ? cstep : c + (size_t)(t - 1) * n * H;
+    const float* xt = X + (size_t)t * sx0;
+    for (int r0 = 0; r0 < n; r0 += 6) {{
+      const int rb = n - r0 < 6 ? n - r0 : 6;
+      const float* xr = xt + (size_t)r0 * sx1;
+      for (int jb = 0; jb < NB; ++jb) {{
+        const int j0 = jb * 16, nu = H - j0 < 16 ? H - j0 : 16;
+        const __mmask16 um = (__mmask16)((1u << nu) - 1u);
+        kl_lstm_mm_rb_{nm}(rb, I, sx1, xr, PW + (size_t)jb * I * 64, bufx, 0);
+        if (hs) kl_lstm_mm_rb_{nm}(rb, H, (size_t)H, hs + (size_t)r0 * H, P + (size_t)jb * H * 64, buf, 0);
+        else memset(buf, 0, sizeof(float) * 6 * 64);
+        kl_lstm_cell_{nm}(rb, H, um, bufx, 64, 16, bias ? bias + j0 : NULL, mt + r0, !t,
+                          cprev + (size_t)r0 * H + j0, cstep + (size_t)r0 * H + j0,
+                          h + ((size_t)t * n + r0) * H + j0,
+                          G + ((size_t)t * n + r0) * H5 + j0, buf);
       }}
     }}
   }}
@@ -329,14 +433,7 @@ static int kl_lstm_bwd_v16_{nm}(int Tn, int n, int H, int stop, const npy_int8* 
         if (any) {{
           const float* ar = dAn + (size_t)r0 * H4;
           const float* Pb = P + (size_t)jb * H4 * 64;
-          switch (rb) {{
-            case 6: kl_lstm_mm6_{nm}(H4, ar, Pb, buf); break;
-            case 5: kl_lstm_mm5_{nm}(H4, ar, Pb, buf); break;
-            case 4: kl_lstm_mm4_{nm}(H4, ar, Pb, buf); break;
-            case 3: kl_lstm_mm3_{nm}(H4, ar, Pb, buf); break;
-            case 2: kl_lstm_mm2_{nm}(H4, ar, Pb, buf); break;
-            default: kl_lstm_mm1_{nm}(H4, ar, Pb, buf); break;
-          }}
+          kl_lstm_mm_rb_{nm}(rb, H4, (size_t)H4, ar, Pb, buf, 0);
         }}
         kl_lstm_bcell_{nm}(rb, H, nu, n, (t > stop) + (t > stop + 1), mt + r0, any ? mn + r0 : NULL, G + ((size_t)t * n + r0) * H5 + j0,
                            dh + ((size_t)t * n + r0) * H + j0,

@@ -44,7 +44,7 @@ from keras_legacy.backend.rnn_kernels import lstm_backward_v16, lstm_forward_v16
 #: Activations the fused kernels implement, by registry name.
 SUPPORTED = ("tanh", "sigmoid", "hard_sigmoid", "linear")
 
-_C_VERSION = 13
+_C_VERSION = 16
 
 
 # --- NumPy reference of the kernels (``perform``) ------------------------------
@@ -295,6 +295,31 @@ static void lstm_bwd_%(nm)s(int Tn, int n, int H, int stop, const npy_int8* mask
         if (!m[b]) memset(dhn + (size_t)b * H, 0, sizeof(R) * H);
     }
   }
+}
+"""
+
+# The forward pass from the layer's input (``LSTMForwardX``): the float32 AVX-512
+# kernel folds the input product into its tiles; otherwise the input product goes
+# to a temporary (T, n, 4H) array, one GEMM per step reading X in place, and the
+# BLAS path above runs on it.  Returns 0 if that array cannot be allocated.
+_LSTM_FWDX = r"""
+static int lstm_fwdx_%(nm)s(int Tn, int n, int H, int I, const rnn_t_%(nm)s* X, size_t sx0,
+        size_t sx1, const rnn_t_%(nm)s* W, const rnn_t_%(nm)s* bias, const npy_int8* mask,
+        const rnn_t_%(nm)s* U, rnn_t_%(nm)s* h, rnn_t_%(nm)s* c, rnn_t_%(nm)s* G, int save,
+        rnn_t_%(nm)s* hm, rnn_t_%(nm)s* A, rnn_t_%(nm)s* cbuf, rnn_t_%(nm)s* gs) {
+  typedef rnn_t_%(nm)s R;
+#ifdef KL_LSTM_V16_%(nm)s
+  if (kl_lstm_fwdx_v16_%(nm)s(Tn, n, H, I, X, sx0, sx1, W, bias, mask, U, h, c, G, save, hm, cbuf)) return 1;
+#endif
+  int H4 = 4 * H, ld = n > 1 ? (int)sx1 : I; char NN = 'N'; R one = 1, zero = 0;
+  R* xp = (R*)malloc(sizeof(R) * ((size_t)Tn * n * H4 + 1));
+  if (!xp) return 0;
+  for (int t = 0; t < Tn; ++t)
+    RNN_GEMM_%(nm)s(&NN, &NN, &H4, &n, &I, &one, W, &H4, X + (size_t)t * sx0, &ld, &zero,
+                    xp + (size_t)t * n * H4, &H4);
+  lstm_fwd_%(nm)s(Tn, n, H, xp, bias, mask, U, h, c, G, save, hm, A, cbuf, gs);
+  free(xp);
+  return 1;
 }
 """
 
@@ -662,6 +687,115 @@ class LSTMForward(_ForwardBase):
     pullback = L_op  # PyTensor >= 3.3 name of L_op
 
 
+class LSTMForwardX(LSTMForward):
+    """``(X, mask, W, U, b) -> (h, c, G)``: ``LSTMForward`` from the layer's input
+    ``X (T, n, I)`` (time-major, read in place: any row and step strides) and the packed
+    input matrix ``W (I, 4H)``; the pre-activations are ``(X_t.W + b) + h~.U``.
+
+    Used by the layers for float32 (``fast_output``), where the AVX-512 kernel computes
+    the input product per step and register tile next to the recurrent one (no
+    ``(T, n, 4H)`` input-projection array, no time-major copy of X); float64 graphs keep
+    ``dot(X, W)`` + ``LSTMForward``.  The gradient is ``LSTMGrad``'s ``dA`` with
+    ``dX = dA.W^T``, ``dW = X^T.dA``, ``dU`` and ``db`` as for ``LSTMForward``.
+    """
+
+    def make_node(self, X, mask, W, U, b):
+        X, W = T.as_tensor_variable(X), T.as_tensor_variable(W)
+        if X.ndim != 3 or W.ndim != 2:
+            raise TypeError(f"LSTMForwardX: expected X (T, n, I) and W (I, 4H), got ndim {X.ndim} and {W.ndim}")
+        if X.dtype != W.dtype:
+            raise TypeError(f"LSTMForwardX: X and W must share a dtype, got {X.dtype} and {W.dtype}")
+        _, mask, U, b = _check_inputs(X, mask, U, b, 4)
+        if U.dtype != X.dtype:
+            raise TypeError(f"LSTMForwardX: U must have X's dtype {X.dtype}, got {U.dtype}")
+        seq = T.tensor3(dtype=X.dtype)
+        return Apply(self, [X, mask, W, U, b], [seq.type(), seq.type(), seq.type()])
+
+    def connection_pattern(self, node):
+        return [[True, True, True], [False, False, False]] + [[True, True, True]] * 3
+
+    def c_support_code_apply(self, node, name):
+        return super().c_support_code_apply(node, name) + (_LSTM_FWDX % {"nm": name})
+
+    def perform(self, node, inputs, outputs):
+        X, mask, W, U, b = inputs
+        xp = np.dot(X, W)  # (T, n, 4H)
+        super().perform(node, [xp, mask, U, b], outputs)
+
+    def c_code(self, node, name, inp, out, sub):
+        X, mask, W, U, b = inp
+        h, c, G = out
+        fail = sub["fail"]
+        tn = _typenum(node.outputs[0].dtype)
+        decl, release = self._c_prelude([mask, W, U, b], fail)
+        release += f" Py_XDECREF({X}_c);"
+        return f"""{{
+        {decl}
+        PyArrayObject* {X}_c = NULL;
+        {{
+            /* X is read in place when its rows are contiguous and its step/row strides are
+               non-negative multiples of the item size (e.g. the time-major view of a
+               batch-major array); otherwise a contiguous copy. */
+            const npy_intp* st = PyArray_STRIDES({X});
+            const npy_intp* dm = PyArray_DIMS({X});
+            const npy_intp isz = PyArray_ITEMSIZE({X});
+            int inplace = (dm[2] <= 1 || st[2] == isz) && st[0] >= 0 && st[1] >= 0
+                && st[0] % isz == 0 && st[1] % isz == 0 && (dm[1] <= 1 || st[1] >= dm[2] * isz);
+            if (inplace) {{ Py_INCREF({X}); {X}_c = {X}; }}
+            else {X}_c = PyArray_GETCONTIGUOUS({X});
+        }}
+        if (!{X}_c || !{mask}_c || !{W}_c || !{U}_c || !{b}_c) {{ {release} {fail} }}
+        int Tn = PyArray_DIMS({X}_c)[0], n = PyArray_DIMS({X}_c)[1], I = PyArray_DIMS({X}_c)[2];
+        int H = PyArray_DIMS({U}_c)[0];
+        if (PyArray_DIMS({W}_c)[0] != I || PyArray_DIMS({W}_c)[1] != 4 * H || PyArray_DIMS({U}_c)[1] != 4 * H
+            || PyArray_DIMS({mask}_c)[0] != Tn || PyArray_DIMS({mask}_c)[1] != n || I < 1) {{
+            PyErr_Format(PyExc_ValueError, "LSTMForwardX: expected X (T, n, I), W (I, 4H), mask (T, n), "
+                         "U (H, 4H) with I >= 1; got X (%d, %d, %d), W (%d, %d), H=%d", Tn, n, I,
+                         (int)PyArray_DIMS({W}_c)[0], (int)PyArray_DIMS({W}_c)[1], H);
+            {release} {fail}
+        }}
+        {_c_bias([X, mask, U, b], name, 4, release, fail)}
+        int Ts = {int(self.save_gates)} ? Tn : 0;
+        {self._c_alloc(h, 3, ["Tn", "n", "H"], tn, release, fail)}
+        {self._c_alloc(c, 3, ["Ts", "n", "H"], tn, release, fail)}
+        {self._c_alloc(G, 3, ["Ts", "n", "5 * H"], tn, release, fail)}
+        {{
+            /* hm (n*H), A (n*4H), cbuf (2*n*H), gs (5H) */
+            size_t isz = sizeof(rnn_t_{name});
+            rnn_t_{name}* scratch = (rnn_t_{name}*)malloc(isz * ((size_t)n * H * 7 + 5 * (size_t)H + 1));
+            if (!scratch) {{ PyErr_NoMemory(); {release} {fail} }}
+            int ok = lstm_fwdx_{name}(Tn, n, H, I, (const rnn_t_{name}*)PyArray_DATA({X}_c),
+                (size_t)(PyArray_STRIDES({X}_c)[0] / isz), (size_t)(PyArray_STRIDES({X}_c)[1] / isz),
+                (const rnn_t_{name}*)PyArray_DATA({W}_c), bias,
+                (const npy_int8*)PyArray_DATA({mask}_c), (const rnn_t_{name}*)PyArray_DATA({U}_c),
+                (rnn_t_{name}*)PyArray_DATA({h}), (rnn_t_{name}*)PyArray_DATA({c}),
+                (rnn_t_{name}*)PyArray_DATA({G}), {int(self.save_gates)}, scratch,
+                scratch + (size_t)n * H, scratch + (size_t)n * H * 5, scratch + (size_t)n * H * 7);
+            free(scratch);
+            if (!ok) {{ PyErr_NoMemory(); {release} {fail} }}
+        }}
+        {release}
+        }}"""
+
+    def L_op(self, inputs, outputs, output_grads):
+        self._check_saved()
+        X, mask, W, U, b = inputs
+        h, c, G = outputs
+        gh, gc, gG = output_grads
+        for g in (gc, gG):
+            if not isinstance(g.type, DisconnectedType):
+                raise NotImplementedError("LSTMForwardX: only the h output is differentiable")
+        if isinstance(gh.type, DisconnectedType):
+            gh = T.zeros_like(h)
+        dA = LSTMGrad(self.act, self.inner, self.truncate)(mask, U, c, G, gh)
+        dA2 = T.reshape(dA, (-1, dA.shape[2]))
+        dX = T.reshape(T.dot(dA2, W.T), X.shape)
+        dW = T.dot(T.reshape(X, (-1, X.shape[2])).T, dA2)
+        return [dX, DisconnectedType()(), dW, _weight_grad(h, mask, dA), T.sum(dA, axis=(0, 1))]
+
+    pullback = L_op
+
+
 def _bias_grad(inputs, dA):
     """``[sum_{t,n} dA]`` when the Op has a bias input, else ``[]``."""
     return [T.sum(dA, axis=(0, 1))] if len(inputs) > 3 else []
@@ -881,7 +1015,7 @@ class GRUGrad(_GradBase):
 
 # --- rewrite: forward-only graphs do not save the gates -------------------------
 
-@node_rewriter([LSTMForward, GRUForward])
+@node_rewriter([LSTMForward, LSTMForwardX, GRUForward])
 def forward_only(fgraph, node):
     """Swap in ``save_gates=False`` when no one reads the saved states / gates."""
     op = node.op
@@ -923,6 +1057,11 @@ def enabled(switch):
     return bool(switch)
 
 
+#: float32 LSTM layers fold the input product into the fused Op (``LSTMForwardX``);
+#: False builds ``dot(X, W)`` + ``LSTMForward`` as float64 does (for A/B measurements).
+fold_input = True
+
+
 def fast_output(layer, X, padded_mask):
     """The fused recurrence for an LSTM/GRU layer, or None if it does not apply.
 
@@ -943,11 +1082,14 @@ def fast_output(layer, X, padded_mask):
     W = T.concatenate([getattr(layer, f"W_{g}") for g in gates], axis=1)
     b = T.concatenate([getattr(layer, f"b_{g}") for g in gates], axis=0)
     U = T.concatenate([getattr(layer, f"U_{g}") for g in gates], axis=1)
+    trunc = layer.truncate_gradient if layer.truncate_gradient is not None else -1
+    if kind == "lstm" and X.dtype == W.dtype == b.dtype == U.dtype == "float32" and fold_input:
+        # float32: the input product inside the Op (LSTMForwardX), X read in place.
+        return LSTMForwardX(act, inner, trunc)(X, mask, W, U, b)[0]
     # The bias is added inside the Op's gate loop, in the original's order
     # (x.W + b) + h~.U: no separate pass over the (T, n, G*H) array.
     xw = T.dot(X, W)
     if xw.dtype != U.dtype or b.dtype != U.dtype:
         xw, b = T.cast(xw + b, U.dtype), None
-    trunc = layer.truncate_gradient if layer.truncate_gradient is not None else -1
     build = lstm_sequence if kind == "lstm" else gru_sequence
     return build(xw, mask, U, act, inner, trunc, b=b)
