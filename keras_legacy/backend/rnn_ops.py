@@ -24,6 +24,8 @@ exactly ``x = +-2.5`` PyTensor's ``clip`` passes 0.2, we pass 0).
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import pytensor
 import pytensor.tensor as T
@@ -45,6 +47,27 @@ from keras_legacy.backend.rnn_kernels import lstm_backward_v16, lstm_forward_v16
 SUPPORTED = ("tanh", "sigmoid", "hard_sigmoid", "linear")
 
 _C_VERSION = 16
+
+
+def _source_digest() -> int:
+    """A digest of the files the C text is made from (this module and ``rnn_kernels``).
+
+    Part of ``c_code_cache_version``: PyTensor reuses a compiled module by its version, so
+    an edit of the C without a ``_C_VERSION`` bump would otherwise run the old module.
+    """
+    from keras_legacy.backend import rnn_kernels
+
+    digest = hashlib.sha256()
+    for path in (__file__, rnn_kernels.__file__):
+        try:
+            with open(path, "rb") as f:
+                digest.update(f.read())
+        except OSError:  # no source file (e.g. bytecode-only install): version alone
+            return 0
+    return int(digest.hexdigest()[:12], 16)
+
+
+_C_DIGEST = _source_digest()
 
 
 # --- NumPy reference of the kernels (``perform``) ------------------------------
@@ -502,7 +525,7 @@ class _RNNBase(COp):
         return {}
 
     def c_code_cache_version(self):
-        return (_C_VERSION,)
+        return (_C_VERSION, _C_DIGEST)
 
     @staticmethod
     def _c_prelude(arrays, fail):
