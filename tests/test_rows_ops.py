@@ -114,3 +114,13 @@ def test_rows_inc_with_a_matrix_index(backend):
                                   _add_at(xv, iv.T.ravel(), yv.transpose(1, 0, 2).reshape(-1, 3)))
     with pytest.raises(ValueError, match="RowsInc: y must have the shape of idx"):
         f(xv, rng.randn(5, 4, 3), iv)  # same number of rows, wrong shape
+
+
+def test_shape_is_inferred_without_running_the_increment():
+    """``infer_shape`` (PyTensor 3.0 and 3.3 call conventions): the shape graph skips RowsInc."""
+    x, y, idx = T.matrix(dtype="float64"), T.matrix(dtype="float64"), T.ivector()
+    f = pytensor.function([x, y, idx], RowsInc()(x, y, idx).shape, mode=C_MODE,
+                          on_unused_input="ignore")
+    assert not any(isinstance(n.op, RowsInc) for n in f.maker.fgraph.toposort())
+    got = f(np.zeros((5, 3)), np.ones((2, 3)), np.array([1, 4], dtype="int32"))
+    assert tuple(got) == (5, 3)

@@ -61,7 +61,9 @@ class RowsInc(COp):
         np.add.at(out, idx, y)
         output_storage[0][0] = out
 
-    def infer_shape(self, fgraph, node, shapes):
+    def infer_shape(self, *args):
+        # PyTensor 3.0 passes (fgraph, node, shapes); 3.3 deprecates fgraph and passes (node, shapes).
+        _node, shapes = args[-2:]
         return [shapes[0]]
 
     def c_code_cache_version(self):
