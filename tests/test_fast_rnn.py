@@ -721,3 +721,73 @@ def test_lstm_layer_float32_folds_the_input_product(return_sequences):
     for got, want in zip(res["float32"], res["float64"]):
         assert got.dtype == np.float32
         _close32(got, want)
+
+
+# --- the float32 LSTM kernels on several threads (rows split, OpenBLAS's thread count) -------
+
+# (steps, n, I, H, trunc): enough work per call for two threads (>= 8e6 multiply-adds forward and
+# backward), batches whose halves leave odd tile counts (13: 6 | 7 rows = 1 + 2 tiles; 31: 15 | 16
+# = 3 + 3), H off the panel widths, truncation long enough to stay threaded.
+VT_CASES = [(30, 13, 9, 100, -1), (40, 31, 5, 45, -1), (30, 13, 9, 100, 25)]
+
+
+def _lstm_threads_graph(act, inner, trunc):
+    """float32 ``LSTMForwardX`` (batch-major X, read in place) and ``LSTMForward`` (from a
+    time-major projection): h and every gradient, and forward-only h, of each."""
+    X, xp, dh, dhb = (T.tensor3(dtype="float32") for _ in range(4))
+    W, U, b, m = (T.matrix(dtype="float32"), T.matrix(dtype="float32"), T.vector(dtype="float32"),
+                  T.matrix(dtype="int8"))
+    hx = rnn_ops.LSTMForwardX(act, inner, trunc)(X.dimshuffle(1, 0, 2), m, W, U, b)[0]
+    hp = rnn_ops.LSTMForward(act, inner, trunc)(xp, m, U, b)[0]
+    outs = [hx] + T.grad((hx * dh).sum(), [X, W, U, b]) + [hp] + T.grad((hp * dh).sum(), [xp, U, b])
+    fwd = [rnn_ops.LSTMForwardX(act, inner, trunc)(X.dimshuffle(1, 0, 2), m, W, U, b)[0],
+           rnn_ops.lstm_sequence(xp, m, U, act, inner, trunc, b=b)]
+    return [X, xp, m, W, U, b, dh], outs, fwd
+
+
+@pytest.mark.parametrize("act,inner", [("tanh", "hard_sigmoid"), ("sigmoid", "tanh")])
+def test_lstm_float32_kernels_equal_on_one_and_two_threads(act, inner):
+    """The float32 LSTM kernels (forward with and without the input product, backward) give
+    bit-identical h and gradients with OpenBLAS set to 1 and to 2 threads in one process (the
+    rows are split, no sum is); the 2-thread results also match the float64 NumPy LSTM."""
+    from keras_legacy.backend.blas import get_num_threads, set_num_threads
+
+    rng = np.random.RandomState(21)
+    graphs = {}
+    for trunc in sorted({c[-1] for c in VT_CASES}):
+        ins, outs, fwd = _lstm_threads_graph(act, inner, trunc)
+        graphs[trunc] = (K.function(ins, outs), K.function(ins[:-1], fwd))
+    before = get_num_threads()
+    try:
+        for steps, n, I, H, trunc in VT_CASES:
+            f, f_fwd = graphs[trunc]
+            X, _, m, W, U, b, dh = _lstm_x_data(rng, steps, n, I, H)
+            m[:, 3] = 1  # a row never masked next to rows with masks
+            X32 = X.astype("float32")
+            xp = (np.einsum("nti,ig->tng", X32.astype(np.float64), W) + 0.25).astype("float32")
+            vals = [X32, xp, m] + [v.astype("float32") for v in (W, U, b, dh)]
+            got = {}
+            for nt in (1, 2, 1, 2):
+                set_num_threads(nt)
+                assert get_num_threads() == nt
+                res = [np.array(r) for r in f(*vals) + f_fwd(*vals[:-1])]
+                if nt in got:  # the same thread count twice: the same bits
+                    assert all(np.array_equal(a, r) for a, r in zip(got[nt], res))
+                got[nt] = res
+            # the kernels' own results: h (3 graphs), dA (the gradient w.r.t. xp) and its sums
+            # (the bias gradients); dX, dW, dU are OpenBLAS GEMMs over dA (its 2-thread sgemm
+            # may sum in another order): compared to NumPy only, below
+            for i in (0, 4, 5, 6, 8, 9, 10):
+                a, r = got[1][i], got[2][i]
+                assert a.dtype == np.float32 and np.array_equal(a, r), (i, np.abs(a - r).max())
+            want = _np_lstm_x_grads(act, inner, trunc, X.transpose(1, 0, 2), m, W, U, b, dh)
+            got[2][1] = got[2][1].transpose(1, 0, 2)  # dX: batch-major like X
+            for g, w in zip(got[2][:5] + got[2][9:10], want + want[:1]):
+                _close32(g, w)
+            # LSTMForward from xp: the same LSTM with W = identity (x.I exact)
+            wp = _np_lstm_x_grads(act, inner, trunc, xp.astype(np.float64), m, np.eye(4 * H), U, b, dh)
+            for g, w in zip(got[2][5:9] + got[2][10:], [wp[0], wp[1], wp[3], wp[4], wp[0]]):
+                _close32(g, w)
+            assert np.abs(want[1]).max() > 0.1
+    finally:
+        set_num_threads(before)

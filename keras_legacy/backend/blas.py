@@ -128,3 +128,11 @@ def set_num_threads(n):
 
     lib = ctypes.CDLL(os.path.join(sob.get_lib_dir(), f"lib{sob.get_library()}.so"))
     lib.scipy_openblas_set_num_threads(int(n))
+
+
+def get_num_threads():
+    """The pip OpenBLAS thread count now (what the float32 LSTM kernels also use)."""
+    import scipy_openblas32 as sob
+
+    lib = ctypes.CDLL(os.path.join(sob.get_lib_dir(), f"lib{sob.get_library()}.so"))
+    return int(lib.scipy_openblas_get_num_threads())

@@ -36,6 +36,14 @@ prefetched into L2 (the loop is memory-bound on G, dh, c and dA).  Same
 formulas and operation order as the BLAS path's ``lstm_bwd_row``; only the
 summation order of the product differs.  Used for ``H > 32`` (below, half
 of every panel would be padding); the same fallbacks as the forward.
+
+Threads (``_V16_THREADS``, pthreads): each kernel runs on as many threads as the
+OpenBLAS the module links is set to at call time (``scipy_openblas_get_num_threads``,
+a weak symbol: 1 with another BLAS or none), at most one per batch row and one per
+4e6 multiply-adds.  The weights are packed by all threads (panels shared out, one
+barrier), then thread ``k`` runs the whole recurrence of rows ``[k n / nt, (k+1) n / nt)``:
+batch rows are independent in both passes, so no step waits for another thread, and
+every element's sums run in the same order whatever the thread count (bit-identical).
 """
 
 from __future__ import annotations
@@ -89,6 +97,93 @@ static inline __m512 kl_v_hsig_{nm}(__m512 x) {{
 }}
 static inline __m512 kl_v_act_{nm}(__m512 x) {{ return {act}; }}
 static inline __m512 kl_v_inner_{nm}(__m512 x) {{ return {inner}; }}
+"""
+
+_V16_THREADS = r"""
+/* Threads (pthreads): as many as OpenBLAS is set to use at call time (the library the
+   module links; weak: another BLAS, or none, gives 1), at most one per row of the batch,
+   and only for calls with enough work.  Thread k takes rows [k n / nt, (k + 1) n / nt):
+   the rows of a batch are independent, so the threads never wait for each other during
+   the recurrence; the only barrier is after the shared weight packing.  Each element's
+   sums run in the same order whatever the thread count (bit-identical results). */
+#include <pthread.h>
+#include <sched.h>
+#ifndef KL_LSTM_THREADS_DECL
+#define KL_LSTM_THREADS_DECL 1
+#ifdef __cplusplus
+extern "C" {{
+#endif
+int scipy_openblas_get_num_threads(void) __attribute__((weak));
+int openblas_get_num_threads(void) __attribute__((weak));
+#ifdef __cplusplus
+}}
+#endif
+#endif
+#define KL_MAXT_{nm} 64
+/* multiply-adds per thread below which one more thread does not pay for its start */
+#define KL_MT_WORK_{nm} 4.0e6
+static int kl_threads_{nm}(int n, double work) {{
+  int nt = 1;
+  if (scipy_openblas_get_num_threads) nt = scipy_openblas_get_num_threads();
+  else if (openblas_get_num_threads) nt = openblas_get_num_threads();
+  if (nt > KL_MAXT_{nm}) nt = KL_MAXT_{nm};
+  if (nt > n) nt = n;
+  while (nt > 1 && work < KL_MT_WORK_{nm} * nt) --nt;
+  return nt < 1 ? 1 : nt;
+}}
+/* rows [lo, hi) of thread k of nt */
+static inline void kl_rows_{nm}(int n, int k, int nt, int* lo, int* hi) {{
+  *lo = (int)((long long)n * k / nt);
+  *hi = (int)((long long)n * (k + 1) / nt);
+}}
+/* rows of the tile starting at r0: 6 (the last one what is left) on one thread; with
+   several, the rows of a thread spread evenly over as few tiles (32 rows: 6,6,5,5,5,5) */
+static inline int kl_tile_{nm}(int r0, int hi, int nt) {{
+  const int left = hi - r0;
+  if (nt < 2) return left < 6 ? left : 6;
+  const int tiles = (left + 5) / 6;
+  return (left + tiles - 1) / tiles;
+}}
+struct kl_team_{nm} {{
+  void (*fn)(void*, int, struct kl_team_{nm}*);
+  void* arg;
+  int nt, ready, arrived;
+}};
+struct kl_member_{nm} {{ struct kl_team_{nm}* team; int k; }};
+static void kl_wait_{nm}(int* p, int v) {{
+  for (int s = 0; __atomic_load_n(p, __ATOMIC_ACQUIRE) < v; ++s) {{
+    if (s < 4096) _mm_pause(); else sched_yield();
+  }}
+}}
+/* all nt members here (once per call) */
+static void kl_barrier_{nm}(struct kl_team_{nm}* tm) {{
+  if (tm->nt < 2) return;
+  __atomic_add_fetch(&tm->arrived, 1, __ATOMIC_ACQ_REL);
+  kl_wait_{nm}(&tm->arrived, tm->nt);
+}}
+static void* kl_member_main_{nm}(void* p) {{
+  struct kl_member_{nm}* m = (struct kl_member_{nm}*)p;
+  kl_wait_{nm}(&m->team->ready, 1);  /* the team's size is known */
+  if (m->k < m->team->nt) m->team->fn(m->team->arg, m->k, m->team);
+  return NULL;
+}}
+/* fn(arg, k, team) for k = 0..nt-1, k = 0 on this thread; fewer if a thread cannot start */
+static void kl_run_{nm}(void (*fn)(void*, int, struct kl_team_{nm}*), void* arg, int nt) {{
+  pthread_t th[KL_MAXT_{nm}];
+  struct kl_member_{nm} mem[KL_MAXT_{nm}];
+  struct kl_team_{nm} tm;
+  tm.fn = fn; tm.arg = arg; tm.nt = 1; tm.ready = 0; tm.arrived = 0;
+  int started = 1;
+  for (; started < nt; ++started) {{
+    mem[started].team = &tm;
+    mem[started].k = started;
+    if (pthread_create(&th[started], NULL, kl_member_main_{nm}, &mem[started])) break;
+  }}
+  tm.nt = started;
+  __atomic_store_n(&tm.ready, 1, __ATOMIC_RELEASE);
+  fn(arg, 0, &tm);
+  for (int k = 1; k < started; ++k) pthread_join(th[k], NULL);
+}}
 """
 
 _V16_MM = r"""
@@ -185,10 +280,11 @@ __attribute__((noinline)) static void kl_lstm_cell_{nm}(int RB, int H, __mmask16
 }}
 
 /* Pack the K rows of a (K, 4H) gate matrix S into NB panels of K x 64 (16 units x 4 gates,
-   zero-padded past H). */
-static void kl_lstm_pack_{nm}(int K, int H, const float* __restrict S, float* __restrict P) {{
+   zero-padded past H); panels jb0, jb0 + step, ... (threads share the packing). */
+static void kl_lstm_pack_{nm}(int K, int H, const float* __restrict S, float* __restrict P,
+        int jb0, int step) {{
   const int H4 = 4 * H, NB = (H + 15) / 16;
-  for (int jb = 0; jb < NB; ++jb) {{
+  for (int jb = jb0; jb < NB; jb += step) {{
     float* Pb = P + (size_t)jb * K * 64;
     int j0 = jb * 16, nu = H - j0 < 16 ? H - j0 : 16;
     for (int k = 0; k < K; ++k)
@@ -198,36 +294,49 @@ static void kl_lstm_pack_{nm}(int K, int H, const float* __restrict S, float* __
   }}
 }}
 
-/* The whole forward pass; returns 0 (nothing written) if the packing buffer
-   cannot be allocated, then the caller runs the BLAS path. */
-static int kl_lstm_fwd_v16_{nm}(int Tn, int n, int H, const float* xp, const float* bias,
-        const npy_int8* mask, const float* U, float* h, float* c, float* G, int save,
-        float* hm, float* cbuf) {{
+/* Arguments of a forward pass (LSTMForward: X = xp (T, n, 4H), I = 0; LSTMForwardX: X the
+   layer's input with strides sx0, sx1 and W (I, 4H)), shared by the threads. */
+struct kl_fwd_{nm} {{
+  int Tn, n, H, I, save;
+  const float* X; size_t sx0, sx1;
+  const float *W, *bias, *U;
+  const npy_int8* mask;
+  float *h, *c, *G, *hm, *cbuf;
+  float *P, *PW, *bufs; size_t bufsz;
+}};
+
+/* Thread k's rows of LSTMForward: U packed (panels shared out), then the recurrence of its
+   rows; the rows of a batch are independent, so no step waits for another thread. */
+static void kl_lstm_fwd_rows_{nm}(void* vp, int k, struct kl_team_{nm}* tm) {{
+  const struct kl_fwd_{nm}* a = (const struct kl_fwd_{nm}*)vp;
+  const int Tn = a->Tn, n = a->n, H = a->H, save = a->save, nt = tm->nt;
   const int H4 = 4 * H, H5 = 5 * H, NB = (H + 15) / 16;
-  float* P = NULL;
-  float* buf = NULL;
-  if (posix_memalign((void**)&P, 64, sizeof(float) * ((size_t)NB * H * 64 + 6 * 64))) return 0;
-  buf = P + (size_t)NB * H * 64;
-  kl_lstm_pack_{nm}(H, H, U, P);
-  for (int t = 0; t < Tn; ++t) {{
-    const npy_int8* mt = mask + (size_t)t * n;
-    const float* hs = t ? masked_prev_{nm}(n, H, mt, h + (size_t)(t - 1) * n * H, hm) : NULL;
-    float* cstep = save ? c + (size_t)t * n * H : cbuf + (size_t)(t & 1) * n * H;
-    const float* cprev = !t ? cstep : (save ? c + (size_t)(t - 1) * n * H : cbuf + (size_t)((t - 1) & 1) * n * H);
-    const float* xt = xp + (size_t)t * n * H4;
-    for (int r0 = 0; r0 < n; r0 += 6) {{
-      const int rb = n - r0 < 6 ? n - r0 : 6;
+  const float* P = a->P;
+  float* buf = a->bufs + (size_t)k * a->bufsz;
+  int lo, hi;
+  kl_lstm_pack_{nm}(H, H, a->U, a->P, k, nt);
+  kl_barrier_{nm}(tm);
+  kl_rows_{nm}(n, k, nt, &lo, &hi);
+  for (int t = 0; t < Tn && lo < hi; ++t) {{
+    const npy_int8* mt = a->mask + (size_t)t * n;
+    const float* hs = t ? masked_prev_{nm}(hi - lo, H, mt + lo, a->h + ((size_t)(t - 1) * n + lo) * H,
+                                          a->hm + (size_t)lo * H) : NULL;
+    float* cstep = save ? a->c + (size_t)t * n * H : a->cbuf + (size_t)(t & 1) * n * H;
+    const float* cprev = !t ? cstep : (save ? a->c + (size_t)(t - 1) * n * H : a->cbuf + (size_t)((t - 1) & 1) * n * H);
+    const float* xt = a->X + (size_t)t * n * H4;
+    for (int r0 = lo, rb; r0 < hi; r0 += rb) {{
+      rb = kl_tile_{nm}(r0, hi, nt);
       for (int jb = 0; jb < NB; ++jb) {{
         const int j0 = jb * 16, nu = H - j0 < 16 ? H - j0 : 16;
         const __mmask16 um = (__mmask16)((1u << nu) - 1u);
-        const float* hr = hs ? hs + (size_t)r0 * H : NULL;
+        const float* hr = hs ? hs + (size_t)(r0 - lo) * H : NULL;
         const float* Pb = P + (size_t)jb * H * 64;
         const float* xa = xt + (size_t)r0 * H4 + j0;
-        const float* bb = bias ? bias + j0 : NULL;
+        const float* bb = a->bias ? a->bias + j0 : NULL;
         const float* cp = cprev + (size_t)r0 * H + j0;
         float* ctp = cstep + (size_t)r0 * H + j0;
-        float* htp = h + ((size_t)t * n + r0) * H + j0;
-        float* gp = save ? G + ((size_t)t * n + r0) * H5 + j0 : NULL;
+        float* htp = a->h + ((size_t)t * n + r0) * H + j0;
+        float* gp = save ? a->G + ((size_t)t * n + r0) * H5 + j0 : NULL;
         if (hr) {{
           kl_lstm_mm_rb_{nm}(rb, H, (size_t)H, hr, Pb, buf, 0);
         }} else {{
@@ -237,37 +346,59 @@ static int kl_lstm_fwd_v16_{nm}(int Tn, int n, int H, const float* xp, const flo
       }}
     }}
   }}
-  free(P);
+}}
+
+/* The whole forward pass; returns 0 (nothing written) if the packing buffer
+   cannot be allocated, then the caller runs the BLAS path. */
+static int kl_lstm_fwd_v16_{nm}(int Tn, int n, int H, const float* xp, const float* bias,
+        const npy_int8* mask, const float* U, float* h, float* c, float* G, int save,
+        float* hm, float* cbuf) {{
+  const int NB = (H + 15) / 16;
+  const int nt = kl_threads_{nm}(n, (double)Tn * n * 4.0 * H * H);
+  struct kl_fwd_{nm} a;
+  memset(&a, 0, sizeof(a));
+  a.bufsz = 6 * 64;
+  if (posix_memalign((void**)&a.P, 64, sizeof(float) * ((size_t)NB * H * 64 + nt * a.bufsz))) return 0;
+  a.bufs = a.P + (size_t)NB * H * 64;
+  a.Tn = Tn; a.n = n; a.H = H; a.save = save; a.X = xp; a.bias = bias; a.U = U; a.mask = mask;
+  a.h = h; a.c = c; a.G = G; a.hm = hm; a.cbuf = cbuf;
+  kl_run_{nm}(kl_lstm_fwd_rows_{nm}, &a, nt);
+  free(a.P);
   return 1;
 }}
 
-/* The forward pass from the layer's input (LSTMForwardX): per step and tile, the input
-   product x_t . W (W packed once like U; x rows read in place with strides sx0 (steps) and
-   sx1 (rows), in floats) goes to one tile buffer and h~ . U to another; the cell adds them
-   in the original's order (x.W + b) + h~.U.  Returns 0 as above. */
-static int kl_lstm_fwdx_v16_{nm}(int Tn, int n, int H, int I, const float* X, size_t sx0,
-        size_t sx1, const float* W, const float* bias, const npy_int8* mask, const float* U,
-        float* h, float* c, float* G, int save, float* hm, float* cbuf) {{
+/* Thread k's rows of LSTMForwardX: per step and tile, the input product x_t . W (W packed
+   once like U; x rows read in place with strides sx0 (steps) and sx1 (rows), in floats)
+   goes to one tile buffer and h~ . U to another; the cell adds them in the original's
+   order (x.W + b) + h~.U. */
+static void kl_lstm_fwdx_rows_{nm}(void* vp, int k, struct kl_team_{nm}* tm) {{
+  const struct kl_fwd_{nm}* a = (const struct kl_fwd_{nm}*)vp;
+  const int Tn = a->Tn, n = a->n, H = a->H, I = a->I, save = a->save, nt = tm->nt;
   const int H5 = 5 * H, NB = (H + 15) / 16;
-  float* P = NULL;
-  const size_t nr = (size_t)(n + 5) / 6 * 6;  /* rows of the tile buffers */
-  if (posix_memalign((void**)&P, 64, sizeof(float) * ((size_t)NB * (H + I) * 64 + 2 * nr * 64))) return 0;
-  float* PW = P + (size_t)NB * H * 64;
-  float* bufx = PW + (size_t)NB * I * 64;
-  float* buf = bufx + nr * 64;
-  kl_lstm_pack_{nm}(H, H, U, P);
-  kl_lstm_pack_{nm}(I, H, W, PW);
+  const size_t sx0 = a->sx0, sx1 = a->sx1;
+  const float* bias = a->bias;
+  const float* P = a->P;
+  const float* PW = a->PW;
+  float* bufx = a->bufs + (size_t)k * a->bufsz;
+  float* buf = bufx + a->bufsz / 2;
+  int lo, hi;
+  kl_lstm_pack_{nm}(H, H, a->U, a->P, k, nt);
+  kl_lstm_pack_{nm}(I, H, a->W, a->PW, k, nt);
+  kl_barrier_{nm}(tm);
+  kl_rows_{nm}(n, k, nt, &lo, &hi);
+  if (lo >= hi) return;
   /* Forward only (save == 0): per step and unit block, the products of every row tile,
      K in chunks of KC rows of the panel (16 KB, reused from L1 by all row tiles), then the
      cell of every row tile.  With saved gates this order is slower (measured: the writes
      of G spread over all rows), so save == 1 walks row tiles outside, unit blocks inside. */
   const int KC = 64;
   for (int t = 0; t < Tn && !save; ++t) {{
-    const npy_int8* mt = mask + (size_t)t * n;
-    const float* hs = t ? masked_prev_{nm}(n, H, mt, h + (size_t)(t - 1) * n * H, hm) : NULL;
-    float* cstep = cbuf + (size_t)(t & 1) * n * H;
-    const float* cprev = !t ? cstep : cbuf + (size_t)((t - 1) & 1) * n * H;
-    const float* xt = X + (size_t)t * sx0;
+    const npy_int8* mt = a->mask + (size_t)t * n;
+    const float* hs = t ? masked_prev_{nm}(hi - lo, H, mt + lo, a->h + ((size_t)(t - 1) * n + lo) * H,
+                                          a->hm + (size_t)lo * H) : NULL;
+    float* cstep = a->cbuf + (size_t)(t & 1) * n * H;
+    const float* cprev = !t ? cstep : a->cbuf + (size_t)((t - 1) & 1) * n * H;
+    const float* xt = a->X + (size_t)t * sx0;
     for (int jb = 0; jb < NB; ++jb) {{
       const int j0 = jb * 16, nu = H - j0 < 16 ? H - j0 : 16;
       const __mmask16 um = (__mmask16)((1u << nu) - 1u);
@@ -275,51 +406,75 @@ static int kl_lstm_fwdx_v16_{nm}(int Tn, int n, int H, int I, const float* X, si
       const float* PUb = P + (size_t)jb * H * 64;
       for (int k0 = 0; k0 < I; k0 += KC) {{
         const int kc = I - k0 < KC ? I - k0 : KC;
-        for (int r0 = 0; r0 < n; r0 += 6)
-          kl_lstm_mm_rb_{nm}(n - r0 < 6 ? n - r0 : 6, kc, sx1, xt + (size_t)r0 * sx1 + k0,
-                             PWb + (size_t)k0 * 64, bufx + (size_t)r0 * 64, k0 > 0);
+        for (int r0 = lo, rb; r0 < hi; r0 += rb) {{
+          rb = kl_tile_{nm}(r0, hi, nt);
+          kl_lstm_mm_rb_{nm}(rb, kc, sx1, xt + (size_t)r0 * sx1 + k0,
+                             PWb + (size_t)k0 * 64, bufx + (size_t)(r0 - lo) * 64, k0 > 0);
+        }}
       }}
       if (hs) {{
         for (int k0 = 0; k0 < H; k0 += KC) {{
           const int kc = H - k0 < KC ? H - k0 : KC;
-          for (int r0 = 0; r0 < n; r0 += 6)
-            kl_lstm_mm_rb_{nm}(n - r0 < 6 ? n - r0 : 6, kc, (size_t)H, hs + (size_t)r0 * H + k0,
-                               PUb + (size_t)k0 * 64, buf + (size_t)r0 * 64, k0 > 0);
+          for (int r0 = lo, rb; r0 < hi; r0 += rb) {{
+            rb = kl_tile_{nm}(r0, hi, nt);
+            kl_lstm_mm_rb_{nm}(rb, kc, (size_t)H, hs + (size_t)(r0 - lo) * H + k0,
+                               PUb + (size_t)k0 * 64, buf + (size_t)(r0 - lo) * 64, k0 > 0);
+          }}
         }}
       }} else {{
-        memset(buf, 0, sizeof(float) * nr * 64);
+        memset(buf, 0, sizeof(float) * (size_t)(hi - lo) * 64);
       }}
-      for (int r0 = 0; r0 < n; r0 += 6)
-        kl_lstm_cell_{nm}(n - r0 < 6 ? n - r0 : 6, H, um, bufx + (size_t)r0 * 64, 64, 16,
+      for (int r0 = lo, rb; r0 < hi; r0 += rb) {{
+        rb = kl_tile_{nm}(r0, hi, nt);
+        kl_lstm_cell_{nm}(rb, H, um, bufx + (size_t)(r0 - lo) * 64, 64, 16,
                           bias ? bias + j0 : NULL, mt + r0, !t,
                           cprev + (size_t)r0 * H + j0, cstep + (size_t)r0 * H + j0,
-                          h + ((size_t)t * n + r0) * H + j0,
-                          NULL, buf + (size_t)r0 * 64);
+                          a->h + ((size_t)t * n + r0) * H + j0,
+                          NULL, buf + (size_t)(r0 - lo) * 64);
+      }}
     }}
   }}
   for (int t = 0; t < Tn && save; ++t) {{
-    const npy_int8* mt = mask + (size_t)t * n;
-    const float* hs = t ? masked_prev_{nm}(n, H, mt, h + (size_t)(t - 1) * n * H, hm) : NULL;
-    float* cstep = c + (size_t)t * n * H;
-    const float* cprev = !t ? cstep : c + (size_t)(t - 1) * n * H;
-    const float* xt = X + (size_t)t * sx0;
-    for (int r0 = 0; r0 < n; r0 += 6) {{
-      const int rb = n - r0 < 6 ? n - r0 : 6;
+    const npy_int8* mt = a->mask + (size_t)t * n;
+    const float* hs = t ? masked_prev_{nm}(hi - lo, H, mt + lo, a->h + ((size_t)(t - 1) * n + lo) * H,
+                                          a->hm + (size_t)lo * H) : NULL;
+    float* cstep = a->c + (size_t)t * n * H;
+    const float* cprev = !t ? cstep : a->c + (size_t)(t - 1) * n * H;
+    const float* xt = a->X + (size_t)t * sx0;
+    for (int r0 = lo, rb; r0 < hi; r0 += rb) {{
+      rb = kl_tile_{nm}(r0, hi, nt);
       const float* xr = xt + (size_t)r0 * sx1;
       for (int jb = 0; jb < NB; ++jb) {{
         const int j0 = jb * 16, nu = H - j0 < 16 ? H - j0 : 16;
         const __mmask16 um = (__mmask16)((1u << nu) - 1u);
         kl_lstm_mm_rb_{nm}(rb, I, sx1, xr, PW + (size_t)jb * I * 64, bufx, 0);
-        if (hs) kl_lstm_mm_rb_{nm}(rb, H, (size_t)H, hs + (size_t)r0 * H, P + (size_t)jb * H * 64, buf, 0);
+        if (hs) kl_lstm_mm_rb_{nm}(rb, H, (size_t)H, hs + (size_t)(r0 - lo) * H, P + (size_t)jb * H * 64, buf, 0);
         else memset(buf, 0, sizeof(float) * 6 * 64);
         kl_lstm_cell_{nm}(rb, H, um, bufx, 64, 16, bias ? bias + j0 : NULL, mt + r0, !t,
                           cprev + (size_t)r0 * H + j0, cstep + (size_t)r0 * H + j0,
-                          h + ((size_t)t * n + r0) * H + j0,
-                          G + ((size_t)t * n + r0) * H5 + j0, buf);
+                          a->h + ((size_t)t * n + r0) * H + j0,
+                          a->G + ((size_t)t * n + r0) * H5 + j0, buf);
       }}
     }}
   }}
-  free(P);
+}}
+
+/* The forward pass from the layer's input (LSTMForwardX).  Returns 0 as above. */
+static int kl_lstm_fwdx_v16_{nm}(int Tn, int n, int H, int I, const float* X, size_t sx0,
+        size_t sx1, const float* W, const float* bias, const npy_int8* mask, const float* U,
+        float* h, float* c, float* G, int save, float* hm, float* cbuf) {{
+  const int NB = (H + 15) / 16;
+  const int nt = kl_threads_{nm}(n, (double)Tn * n * 4.0 * H * (H + I));
+  struct kl_fwd_{nm} a;
+  memset(&a, 0, sizeof(a));
+  a.bufsz = 2 * ((size_t)(n + 5) / 6 * 6) * 64;  /* two tile buffers of the rows of a thread */
+  if (posix_memalign((void**)&a.P, 64, sizeof(float) * ((size_t)NB * (H + I) * 64 + nt * a.bufsz))) return 0;
+  a.PW = a.P + (size_t)NB * H * 64;
+  a.bufs = a.PW + (size_t)NB * I * 64;
+  a.Tn = Tn; a.n = n; a.H = H; a.I = I; a.save = save; a.X = X; a.sx0 = sx0; a.sx1 = sx1;
+  a.W = W; a.bias = bias; a.U = U; a.mask = mask; a.h = h; a.c = c; a.G = G; a.hm = hm; a.cbuf = cbuf;
+  kl_run_{nm}(kl_lstm_fwdx_rows_{nm}, &a, nt);
+  free(a.P);
   return 1;
 }}
 #endif
@@ -397,35 +552,42 @@ __attribute__((noinline)) static void kl_lstm_bcell_{nm}(int RB, int H, int nu, 
   }}
 }}
 
-/* The whole backward pass (the BLAS path's lstm_bwd); U^T is packed once into panels of
-   4H x 64 units.  Returns 0 (nothing written) if the packing buffer cannot be allocated,
-   then the caller runs the BLAS path. */
-static int kl_lstm_bwd_v16_{nm}(int Tn, int n, int H, int stop, const npy_int8* mask,
-        const float* U, const float* c, const float* G, const float* dh, float* dA, float* dcn) {{
+/* Arguments of a backward pass, shared by the threads. */
+struct kl_bwd_{nm} {{
+  int Tn, n, H, stop;
+  const npy_int8* mask;
+  const float *U, *c, *G, *dh;
+  float *dA, *dcn, *P, *bufs;
+}};
+
+/* Thread k's rows of the backward pass: U^T packed into panels of 4H x 64 units (panels
+   shared out), then the steps of its rows (independent of the other rows). */
+static void kl_lstm_bwd_rows_{nm}(void* vp, int k, struct kl_team_{nm}* tm) {{
+  const struct kl_bwd_{nm}* a = (const struct kl_bwd_{nm}*)vp;
+  const int Tn = a->Tn, n = a->n, H = a->H, stop = a->stop, nt = tm->nt;
   const int H4 = 4 * H, H5 = 5 * H, NB = (H + 63) / 64;
-  float* P = NULL;
-  float* buf = NULL;
-  if (posix_memalign((void**)&P, 64, sizeof(float) * ((size_t)NB * H4 * 64 + 6 * 64))) return 0;
-  buf = P + (size_t)NB * H4 * 64;
-  for (int jb = 0; jb < NB; ++jb) {{
-    float* Pb = P + (size_t)jb * H4 * 64;
+  const float* P = a->P;
+  float* buf = a->bufs + (size_t)k * 6 * 64;
+  int lo, hi;
+  for (int jb = k; jb < NB; jb += nt) {{
+    float* Pb = a->P + (size_t)jb * H4 * 64;
     const int j0 = jb * 64, nu = H - j0 < 64 ? H - j0 : 64;
-    const float* Ub = U + (size_t)j0 * H4;
+    const float* Ub = a->U + (size_t)j0 * H4;
     /* k outer: the 64 rows of U being read stay in L1, the panel is written in order */
-    for (int k = 0; k < H4; ++k) {{
-      float* pk = Pb + (size_t)k * 64;
-      for (int u = 0; u < nu; ++u) pk[u] = Ub[(size_t)u * H4 + k];
+    for (int kk = 0; kk < H4; ++kk) {{
+      float* pk = Pb + (size_t)kk * 64;
+      for (int u = 0; u < nu; ++u) pk[u] = Ub[(size_t)u * H4 + kk];
       for (int u = nu; u < 64; ++u) pk[u] = 0.0f;
     }}
   }}
-  if (stop > 0) memset(dA, 0, sizeof(float) * (size_t)stop * n * H4);
-  memset(dcn, 0, sizeof(float) * (size_t)n * H);
-  for (int t = Tn - 1; t >= stop; --t) {{
-    const npy_int8* mt = mask + (size_t)t * n;
-    const npy_int8* mn = t + 1 < Tn ? mask + (size_t)(t + 1) * n : NULL;
-    const float* dAn = mn ? dA + (size_t)(t + 1) * n * H4 : NULL;
-    for (int r0 = 0; r0 < n; r0 += 6) {{
-      const int rb = n - r0 < 6 ? n - r0 : 6;
+  kl_barrier_{nm}(tm);
+  kl_rows_{nm}(n, k, nt, &lo, &hi);
+  for (int t = Tn - 1; t >= stop && lo < hi; --t) {{
+    const npy_int8* mt = a->mask + (size_t)t * n;
+    const npy_int8* mn = t + 1 < Tn ? a->mask + (size_t)(t + 1) * n : NULL;
+    const float* dAn = mn ? a->dA + (size_t)(t + 1) * n * H4 : NULL;
+    for (int r0 = lo, rb; r0 < hi; r0 += rb) {{
+      rb = kl_tile_{nm}(r0, hi, nt);
       int any = 0;
       if (mn) for (int r = 0; r < rb; ++r) any |= mn[r0 + r] != 0;
       for (int jb = 0; jb < NB; ++jb) {{
@@ -435,14 +597,31 @@ static int kl_lstm_bwd_v16_{nm}(int Tn, int n, int H, int stop, const npy_int8* 
           const float* Pb = P + (size_t)jb * H4 * 64;
           kl_lstm_mm_rb_{nm}(rb, H4, (size_t)H4, ar, Pb, buf, 0);
         }}
-        kl_lstm_bcell_{nm}(rb, H, nu, n, (t > stop) + (t > stop + 1), mt + r0, any ? mn + r0 : NULL, G + ((size_t)t * n + r0) * H5 + j0,
-                           dh + ((size_t)t * n + r0) * H + j0,
-                           t > 0 ? c + ((size_t)(t - 1) * n + r0) * H + j0 : NULL,
-                           dcn + (size_t)r0 * H + j0, dA + ((size_t)t * n + r0) * H4 + j0, buf);
+        kl_lstm_bcell_{nm}(rb, H, nu, n, (t > stop) + (t > stop + 1), mt + r0, any ? mn + r0 : NULL,
+                           a->G + ((size_t)t * n + r0) * H5 + j0,
+                           a->dh + ((size_t)t * n + r0) * H + j0,
+                           t > 0 ? a->c + ((size_t)(t - 1) * n + r0) * H + j0 : NULL,
+                           a->dcn + (size_t)r0 * H + j0, a->dA + ((size_t)t * n + r0) * H4 + j0, buf);
       }}
     }}
   }}
-  free(P);
+}}
+
+/* The whole backward pass (the BLAS path's lstm_bwd).  Returns 0 (nothing written) if
+   the packing buffer cannot be allocated, then the caller runs the BLAS path. */
+static int kl_lstm_bwd_v16_{nm}(int Tn, int n, int H, int stop, const npy_int8* mask,
+        const float* U, const float* c, const float* G, const float* dh, float* dA, float* dcn) {{
+  const int H4 = 4 * H, NB = (H + 63) / 64;
+  const int nt = kl_threads_{nm}(n, (double)(Tn - stop) * n * 4.0 * H * H);
+  struct kl_bwd_{nm} a;
+  if (posix_memalign((void**)&a.P, 64, sizeof(float) * ((size_t)NB * H4 * 64 + (size_t)nt * 6 * 64))) return 0;
+  a.bufs = a.P + (size_t)NB * H4 * 64;
+  a.Tn = Tn; a.n = n; a.H = H; a.stop = stop; a.mask = mask; a.U = U; a.c = c; a.G = G; a.dh = dh;
+  a.dA = dA; a.dcn = dcn;
+  if (stop > 0) memset(dA, 0, sizeof(float) * (size_t)stop * n * H4);
+  memset(dcn, 0, sizeof(float) * (size_t)n * H);
+  kl_run_{nm}(kl_lstm_bwd_rows_{nm}, &a, nt);
+  free(a.P);
   return 1;
 }}
 #endif
@@ -468,7 +647,8 @@ def lstm_forward_v16(dtype, act, inner, nm):
     acts = {k: v.format(nm=nm) for k, v in _V_ACT.items()}
     # one #if ... #endif around both parts (the #endif closes _V16_LSTM)
     common = _V16_COMMON.format(nm=nm, act=acts[act], inner=acts[inner])
-    return common + _V16_MM.format(nm=nm) + _V16_LSTM_CELL.format(nm=nm), _V16_DISPATCH.format(nm=nm)
+    return (common + _V16_THREADS.format(nm=nm) + _V16_MM.format(nm=nm) + _V16_LSTM_CELL.format(nm=nm),
+            _V16_DISPATCH.format(nm=nm))
 
 
 def lstm_backward_v16(dtype, act, inner, nm):
@@ -481,4 +661,5 @@ def lstm_backward_v16(dtype, act, inner, nm):
         return "", ""
     d = {k: v for k, v in _V_DACT.items()}
     common = _V16B_COMMON.format(nm=nm, dact=d[act], dinner=d[inner])
-    return common + _V16_MM.format(nm=nm) + _V16B_LSTM.format(nm=nm), _V16B_DISPATCH.format(nm=nm)
+    return (common + _V16_THREADS.format(nm=nm) + _V16_MM.format(nm=nm) + _V16B_LSTM.format(nm=nm),
+            _V16B_DISPATCH.format(nm=nm))

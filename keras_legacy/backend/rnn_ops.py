@@ -46,7 +46,7 @@ from keras_legacy.backend.rnn_kernels import lstm_backward_v16, lstm_forward_v16
 #: Activations the fused kernels implement, by registry name.
 SUPPORTED = ("tanh", "sigmoid", "hard_sigmoid", "linear")
 
-_C_VERSION = 16
+_C_VERSION = 17  # 17: the float32 LSTM kernels split the batch rows over OpenBLAS's thread count
 
 
 def _source_digest() -> int:
