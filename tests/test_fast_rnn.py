@@ -791,3 +791,35 @@ def test_lstm_float32_kernels_equal_on_one_and_two_threads(act, inner):
             assert np.abs(want[1]).max() > 0.1
     finally:
         set_num_threads(before)
+
+
+def test_openblas_idle_threads_sleep_soon_unless_the_user_chose():
+    """With the pip OpenBLAS the backend sets ``OPENBLAS_THREAD_TIMEOUT`` (idle OpenBLAS
+    threads stop spinning after ~2^20 cycles, leaving the cores to the LSTM kernels' threads)
+    before the library loads; a value in the environment is kept."""
+    import os
+    import subprocess
+    import sys
+
+    from keras_legacy.backend import blas
+
+    if blas.blas_report()["source"] != "scipy-openblas32":
+        pytest.skip("the pip OpenBLAS is not the configured BLAS")
+    # the value in the environment when the pip OpenBLAS is loaded (``import scipy_openblas32``
+    # loads it; OpenBLAS reads the variable then), else after the backend's import
+    code = ("import os, sys\n"
+            "seen = []\n"
+            "def hook(ev, args):\n"
+            "    if ev == 'ctypes.dlopen' and 'scipy_openblas32' in str(args[0]):\n"
+            "        seen.append(os.environ.get('OPENBLAS_THREAD_TIMEOUT'))\n"
+            "sys.addaudithook(hook)\n"
+            "import keras_legacy.backend\n"
+            "print(seen[0] if seen else os.environ.get('OPENBLAS_THREAD_TIMEOUT'))\n")
+    root = str(pathlib.Path(__file__).resolve().parents[1])
+    for given, want in ((None, blas.THREAD_TIMEOUT), ("7", "7")):
+        env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_THREAD_TIMEOUT"}
+        env["PYTHONPATH"] = root
+        if given is not None:
+            env["OPENBLAS_THREAD_TIMEOUT"] = given
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+        assert out.stdout.strip().splitlines()[-1] == want

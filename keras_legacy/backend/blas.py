@@ -29,6 +29,14 @@ _ROUTINES = (
 
 _state = {"source": None}
 
+#: OpenBLAS's idle worker threads spin for 2^N cycles before they sleep (N = 28 by
+#: default, ~0.1 s): right after a GEMM they hold a core that the float32 LSTM kernels'
+#: own threads need (measured, 2 threads: LSTM training step 64,100,128,256 89.8 ms with
+#: the default, 58.8 ms with 20).  2^20 cycles (~0.4 ms) still keeps them awake between
+#: the per-step GEMMs of a recurrence (GRU rows unchanged).  Set before the library loads
+#: (OpenBLAS reads it once; ``import scipy_openblas32`` loads it); a value the user exported wins.
+THREAD_TIMEOUT = "20"
+
 
 def _param():
     return type(pytensor.config).__dict__["blas__ldflags"]
@@ -67,6 +75,8 @@ def configure_blas():
     if _user_choice() is not None:
         _state["source"] = "user"
         return "user"
+    # before `import scipy_openblas32`, which loads the library (OpenBLAS reads it then)
+    os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", THREAD_TIMEOUT)
     flags = scipy_openblas_flags()
     if flags is None:
         _state["source"] = "pytensor-default"
