@@ -316,14 +316,21 @@ static void kl_lstm_fwd_rows_{nm}(void* vp, int k, struct kl_team_{nm}* tm) {{
   int lo, hi;
   kl_lstm_pack_{nm}(H, H, a->U, a->P, k, nt);
   kl_barrier_{nm}(tm);
+  float* const G_ = a->G;
+  const float* const X_ = a->X;
+  float* const c_ = a->c;
+  float* const cbuf_ = a->cbuf;
+  float* const h_ = a->h;
+  float* const hm_ = a->hm;
+  const npy_int8* const mask_ = a->mask;
   kl_rows_{nm}(n, k, nt, &lo, &hi);
   for (int t = 0; t < Tn && lo < hi; ++t) {{
-    const npy_int8* mt = a->mask + (size_t)t * n;
-    const float* hs = t ? masked_prev_{nm}(hi - lo, H, mt + lo, a->h + ((size_t)(t - 1) * n + lo) * H,
-                                          a->hm + (size_t)lo * H) : NULL;
-    float* cstep = save ? a->c + (size_t)t * n * H : a->cbuf + (size_t)(t & 1) * n * H;
-    const float* cprev = !t ? cstep : (save ? a->c + (size_t)(t - 1) * n * H : a->cbuf + (size_t)((t - 1) & 1) * n * H);
-    const float* xt = a->X + (size_t)t * n * H4;
+    const npy_int8* mt = mask_ + (size_t)t * n;
+    const float* hs = t ? masked_prev_{nm}(hi - lo, H, mt + lo, h_ + ((size_t)(t - 1) * n + lo) * H,
+                                          hm_ + (size_t)lo * H) : NULL;
+    float* cstep = save ? c_ + (size_t)t * n * H : cbuf_ + (size_t)(t & 1) * n * H;
+    const float* cprev = !t ? cstep : (save ? c_ + (size_t)(t - 1) * n * H : cbuf_ + (size_t)((t - 1) & 1) * n * H);
+    const float* xt = X_ + (size_t)t * n * H4;
     for (int r0 = lo, rb; r0 < hi; r0 += rb) {{
       rb = kl_tile_{nm}(r0, hi, nt);
       for (int jb = 0; jb < NB; ++jb) {{
@@ -335,8 +342,8 @@ static void kl_lstm_fwd_rows_{nm}(void* vp, int k, struct kl_team_{nm}* tm) {{
         const float* bb = a->bias ? a->bias + j0 : NULL;
         const float* cp = cprev + (size_t)r0 * H + j0;
         float* ctp = cstep + (size_t)r0 * H + j0;
-        float* htp = a->h + ((size_t)t * n + r0) * H + j0;
-        float* gp = save ? a->G + ((size_t)t * n + r0) * H5 + j0 : NULL;
+        float* htp = h_ + ((size_t)t * n + r0) * H + j0;
+        float* gp = save ? G_ + ((size_t)t * n + r0) * H5 + j0 : NULL;
         if (hr) {{
           kl_lstm_mm_rb_{nm}(rb, H, (size_t)H, hr, Pb, buf, 0);
         }} else {{
@@ -385,6 +392,13 @@ static void kl_lstm_fwdx_rows_{nm}(void* vp, int k, struct kl_team_{nm}* tm) {{
   kl_lstm_pack_{nm}(H, H, a->U, a->P, k, nt);
   kl_lstm_pack_{nm}(I, H, a->W, a->PW, k, nt);
   kl_barrier_{nm}(tm);
+  float* const G_ = a->G;
+  const float* const X_ = a->X;
+  float* const c_ = a->c;
+  float* const cbuf_ = a->cbuf;
+  float* const h_ = a->h;
+  float* const hm_ = a->hm;
+  const npy_int8* const mask_ = a->mask;
   kl_rows_{nm}(n, k, nt, &lo, &hi);
   if (lo >= hi) return;
   /* Forward only (save == 0): per step and unit block, the products of every row tile,
@@ -393,12 +407,12 @@ static void kl_lstm_fwdx_rows_{nm}(void* vp, int k, struct kl_team_{nm}* tm) {{
      of G spread over all rows), so save == 1 walks row tiles outside, unit blocks inside. */
   const int KC = 64;
   for (int t = 0; t < Tn && !save; ++t) {{
-    const npy_int8* mt = a->mask + (size_t)t * n;
-    const float* hs = t ? masked_prev_{nm}(hi - lo, H, mt + lo, a->h + ((size_t)(t - 1) * n + lo) * H,
-                                          a->hm + (size_t)lo * H) : NULL;
-    float* cstep = a->cbuf + (size_t)(t & 1) * n * H;
-    const float* cprev = !t ? cstep : a->cbuf + (size_t)((t - 1) & 1) * n * H;
-    const float* xt = a->X + (size_t)t * sx0;
+    const npy_int8* mt = mask_ + (size_t)t * n;
+    const float* hs = t ? masked_prev_{nm}(hi - lo, H, mt + lo, h_ + ((size_t)(t - 1) * n + lo) * H,
+                                          hm_ + (size_t)lo * H) : NULL;
+    float* cstep = cbuf_ + (size_t)(t & 1) * n * H;
+    const float* cprev = !t ? cstep : cbuf_ + (size_t)((t - 1) & 1) * n * H;
+    const float* xt = X_ + (size_t)t * sx0;
     for (int jb = 0; jb < NB; ++jb) {{
       const int j0 = jb * 16, nu = H - j0 < 16 ? H - j0 : 16;
       const __mmask16 um = (__mmask16)((1u << nu) - 1u);
@@ -429,18 +443,18 @@ static void kl_lstm_fwdx_rows_{nm}(void* vp, int k, struct kl_team_{nm}* tm) {{
         kl_lstm_cell_{nm}(rb, H, um, bufx + (size_t)(r0 - lo) * 64, 64, 16,
                           bias ? bias + j0 : NULL, mt + r0, !t,
                           cprev + (size_t)r0 * H + j0, cstep + (size_t)r0 * H + j0,
-                          a->h + ((size_t)t * n + r0) * H + j0,
+                          h_ + ((size_t)t * n + r0) * H + j0,
                           NULL, buf + (size_t)(r0 - lo) * 64);
       }}
     }}
   }}
   for (int t = 0; t < Tn && save; ++t) {{
-    const npy_int8* mt = a->mask + (size_t)t * n;
-    const float* hs = t ? masked_prev_{nm}(hi - lo, H, mt + lo, a->h + ((size_t)(t - 1) * n + lo) * H,
-                                          a->hm + (size_t)lo * H) : NULL;
-    float* cstep = a->c + (size_t)t * n * H;
-    const float* cprev = !t ? cstep : a->c + (size_t)(t - 1) * n * H;
-    const float* xt = a->X + (size_t)t * sx0;
+    const npy_int8* mt = mask_ + (size_t)t * n;
+    const float* hs = t ? masked_prev_{nm}(hi - lo, H, mt + lo, h_ + ((size_t)(t - 1) * n + lo) * H,
+                                          hm_ + (size_t)lo * H) : NULL;
+    float* cstep = c_ + (size_t)t * n * H;
+    const float* cprev = !t ? cstep : c_ + (size_t)(t - 1) * n * H;
+    const float* xt = X_ + (size_t)t * sx0;
     for (int r0 = lo, rb; r0 < hi; r0 += rb) {{
       rb = kl_tile_{nm}(r0, hi, nt);
       const float* xr = xt + (size_t)r0 * sx1;
@@ -452,8 +466,8 @@ static void kl_lstm_fwdx_rows_{nm}(void* vp, int k, struct kl_team_{nm}* tm) {{
         else memset(buf, 0, sizeof(float) * 6 * 64);
         kl_lstm_cell_{nm}(rb, H, um, bufx, 64, 16, bias ? bias + j0 : NULL, mt + r0, !t,
                           cprev + (size_t)r0 * H + j0, cstep + (size_t)r0 * H + j0,
-                          a->h + ((size_t)t * n + r0) * H + j0,
-                          a->G + ((size_t)t * n + r0) * H5 + j0, buf);
+                          h_ + ((size_t)t * n + r0) * H + j0,
+                          G_ + ((size_t)t * n + r0) * H5 + j0, buf);
       }}
     }}
   }}
@@ -581,11 +595,17 @@ static void kl_lstm_bwd_rows_{nm}(void* vp, int k, struct kl_team_{nm}* tm) {{
     }}
   }}
   kl_barrier_{nm}(tm);
+  const float* const G_ = a->G;
+  const float* const c_ = a->c;
+  float* const dA_ = a->dA;
+  float* const dcn_ = a->dcn;
+  const float* const dh_ = a->dh;
+  const npy_int8* const mask_ = a->mask;
   kl_rows_{nm}(n, k, nt, &lo, &hi);
   for (int t = Tn - 1; t >= stop && lo < hi; --t) {{
-    const npy_int8* mt = a->mask + (size_t)t * n;
-    const npy_int8* mn = t + 1 < Tn ? a->mask + (size_t)(t + 1) * n : NULL;
-    const float* dAn = mn ? a->dA + (size_t)(t + 1) * n * H4 : NULL;
+    const npy_int8* mt = mask_ + (size_t)t * n;
+    const npy_int8* mn = t + 1 < Tn ? mask_ + (size_t)(t + 1) * n : NULL;
+    const float* dAn = mn ? dA_ + (size_t)(t + 1) * n * H4 : NULL;
     for (int r0 = lo, rb; r0 < hi; r0 += rb) {{
       rb = kl_tile_{nm}(r0, hi, nt);
       int any = 0;
@@ -598,10 +618,10 @@ static void kl_lstm_bwd_rows_{nm}(void* vp, int k, struct kl_team_{nm}* tm) {{
           kl_lstm_mm_rb_{nm}(rb, H4, (size_t)H4, ar, Pb, buf, 0);
         }}
         kl_lstm_bcell_{nm}(rb, H, nu, n, (t > stop) + (t > stop + 1), mt + r0, any ? mn + r0 : NULL,
-                           a->G + ((size_t)t * n + r0) * H5 + j0,
-                           a->dh + ((size_t)t * n + r0) * H + j0,
-                           t > 0 ? a->c + ((size_t)(t - 1) * n + r0) * H + j0 : NULL,
-                           a->dcn + (size_t)r0 * H + j0, a->dA + ((size_t)t * n + r0) * H4 + j0, buf);
+                           G_ + ((size_t)t * n + r0) * H5 + j0,
+                           dh_ + ((size_t)t * n + r0) * H + j0,
+                           t > 0 ? c_ + ((size_t)(t - 1) * n + r0) * H + j0 : NULL,
+                           dcn_ + (size_t)r0 * H + j0, dA_ + ((size_t)t * n + r0) * H4 + j0, buf);
       }}
     }}
   }}
