@@ -823,3 +823,145 @@ def test_openblas_idle_threads_sleep_soon_unless_the_user_chose():
             env["OPENBLAS_THREAD_TIMEOUT"] = given
         out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
         assert out.stdout.strip().splitlines()[-1] == want
+
+
+# --- float32 GRU forward kernel (AVX-512) -----------------------------------------------
+
+def _np_gru(act, inner, xp, mask, U, b):
+    """Independent float64 GRU forward over time-major xp (T, n, 3H): h and [z, r, h~']."""
+    acts = {"tanh": np.tanh, "sigmoid": lambda x: 1 / (1 + np.exp(-x)),
+            "hard_sigmoid": lambda x: np.clip(0.2 * x + 0.5, 0, 1), "linear": lambda x: x}
+    steps, n, H3 = xp.shape
+    H = H3 // 3
+    hp = np.zeros((n, H))
+    hs, gs = [], []
+    for t in range(steps):
+        hm = hp * mask[t][:, None]
+        x = xp[t] + b
+        z = acts[inner](x[:, :H] + hm @ U[:, :H])
+        r = acts[inner](x[:, H:2 * H] + hm @ U[:, H:2 * H])
+        hh = acts[act](x[:, 2 * H:] + (r * hm) @ U[:, 2 * H:])
+        hp = z * hm + (1 - z) * hh
+        hs.append(hp)
+        gs.append(np.concatenate([z, r, hh], axis=1))
+    return np.array(hs), np.array(gs)
+
+
+def _gru_v16_graph(act, inner, trunc):
+    xp, dh = T.tensor3(dtype="float32"), T.tensor3(dtype="float32")
+    U, b, m = T.matrix(dtype="float32"), T.vector(dtype="float32"), T.matrix(dtype="int8")
+    h, G = rnn_ops.GRUForward(act, inner, trunc)(xp, m, U, b)
+    outs = [h, G] + T.grad((h * dh).sum(), [xp, U, b])
+    fwd = rnn_ops.gru_sequence(xp, m, U, act, inner, trunc, b=b)
+    return [xp, m, U, b, dh], outs, fwd
+
+
+#: (steps, batch, hidden): H not a multiple of 16 or 32, batch 1 and odd, an odd tile count
+GRU_V16_CASES = [(5, 1, 5), (4, 7, 21), (3, 13, 40), (6, 6, 16), (4, 11, 33), (3, 19, 70)]
+
+
+@pytest.mark.parametrize("act,inner,trunc", [("sigmoid", "hard_sigmoid", -1), ("tanh", "sigmoid", 2),
+                                             ("linear", "tanh", -1), ("hard_sigmoid", "linear", 3)])
+def test_gru_float32_forward_kernel_equals_numpy(act, inner, trunc):
+    """float32 ``GRUForward`` (the AVX-512 kernel where the compiler targets it, else the
+    BLAS path): h and the saved gates with and without saving, and the gradients through
+    them (``GRUGrad`` reads the kernel's gates), against an independent float64 NumPy GRU to
+    1e-5; masks with an all-masked step and a never-masked row, truncation."""
+    rng = np.random.RandomState(17)
+    ins, outs, fwd = _gru_v16_graph(act, inner, trunc)
+    f = K.function(ins, outs)
+    f_fwd = K.function(ins[:4], [fwd])
+    assert [op.save_gates for op in _fused_ops(f_fwd)] == [False]
+    # the gradients' reference: the float64 graph on the Python linker (GRUGrad.perform)
+    xp64, dh64 = T.tensor3(), T.tensor3()
+    U64, b64, m64 = T.matrix(), T.vector(), T.matrix(dtype="int8")
+    h64 = rnn_ops.GRUForward(act, inner, trunc)(xp64, m64, U64, b64)[0]
+    ref = pytensor.function([xp64, m64, U64, b64, dh64], T.grad((h64 * dh64).sum(), [xp64, U64, b64]),
+                            mode=Mode(linker="py", optimizer="fast_compile"))
+    for steps, n, H in GRU_V16_CASES:
+        m = (rng.uniform(size=(steps, n)) > 0.3).astype("int8")
+        m[1] = 0  # every row masked at step 1
+        m[:, 0] = 1
+        # U's scale keeps the linear activations' gradients from growing past float32's reach
+        vals = [rng.normal(scale=1.0, size=(steps, n, 3 * H)), m, rng.normal(scale=0.25, size=(H, 3 * H)),
+                rng.normal(size=(3 * H,)), rng.normal(size=(steps, n, H))]
+        v32 = [v.astype("float32") if v.dtype == np.float64 else v for v in vals]
+        got = f(*v32)
+        got_fwd = f_fwd(*v32[:4])[0]
+        h_ref, g_ref = _np_gru(act, inner, *[v.astype(np.float64) for v in v32[:4]])
+        assert np.abs(h_ref).max() > 0.1
+        _close32(got[0], h_ref)
+        _close32(got[1], g_ref)
+        assert np.array_equal(got_fwd, got[0])  # forward-only: the same sums in the same order
+        for g, w in zip(got[2:], ref(*[v.astype(np.float64) if v.dtype == np.float32 else v for v in v32])):
+            _close32(g, w)
+
+
+def test_gru_float32_kernel_text_and_blas_fallback():
+    """The GRU vector kernel is emitted for float32 ``GRUForward`` only (float64 and
+    ``GRUGrad`` keep the BLAS text); built with ``-DKL_LSTM_NO_V16`` the float32 Op runs the
+    BLAS path, and both builds agree with the NumPy GRU to 1e-5."""
+    op = rnn_ops.GRUForward("sigmoid", "hard_sigmoid")
+    xp, U, m = T.tensor3(dtype="float32"), T.matrix(dtype="float32"), T.matrix(dtype="int8")
+    node32 = op.make_node(xp, m, U)
+    node64 = op.make_node(T.tensor3(), m, T.matrix())
+    assert "kl_gru_fwd_v16_x" in op.c_support_code_apply(node32, "x")
+    text64 = op.c_support_code_apply(node64, "x")
+    assert "kl_gru" not in text64 and "__m512" not in text64
+    grad = rnn_ops.GRUGrad("sigmoid", "hard_sigmoid")
+    assert "kl_gru" not in grad.c_support_code_apply(
+        grad.make_node(m, U, xp, T.tensor3(dtype="float32"), xp), "x")
+    b = T.vector(dtype="float32")
+    outs = rnn_ops.GRUForward("tanh", "sigmoid")(xp, m, U, b)
+    f_v16 = K.function([xp, m, U, b], outs)
+    with pytensor.config.change_flags(gcc__cxxflags=pytensor.config.gcc__cxxflags + " -DKL_LSTM_NO_V16"):
+        f_blas = K.function([xp, m, U, b], outs)
+    rng = np.random.RandomState(5)
+    mask = (rng.uniform(size=(5, 9)) > 0.3).astype("int8")
+    mask[2] = 0
+    vals = [rng.normal(size=(5, 9, 111)).astype("float32"), mask,
+            rng.normal(scale=0.4, size=(37, 111)).astype("float32"), rng.normal(size=(111,)).astype("float32")]
+    want = _np_gru("tanh", "sigmoid", *[v.astype(np.float64) for v in vals])
+    for got in (f_v16(*vals), f_blas(*vals)):
+        _close32(got[0], want[0])
+        _close32(got[1], want[1])
+    assert not np.array_equal(f_v16(*vals)[0], f_blas(*vals)[0])  # two builds, two summation orders
+
+
+@pytest.mark.parametrize("act,inner", [("sigmoid", "hard_sigmoid"), ("tanh", "sigmoid")])
+def test_gru_float32_forward_equal_on_one_and_two_threads(act, inner):
+    """The float32 GRU forward kernel gives bit-identical h and gates with OpenBLAS set to 1
+    and 2 threads in one process (rows split, no sum is); the 2-thread h matches NumPy."""
+    from keras_legacy.backend.blas import get_num_threads, set_num_threads
+
+    rng = np.random.RandomState(23)
+    xp, U, b, m = T.tensor3(dtype="float32"), T.matrix(dtype="float32"), T.vector(dtype="float32"), \
+        T.matrix(dtype="int8")
+    h, G = rnn_ops.GRUForward(act, inner)(xp, m, U, b)
+    f = K.function([xp, m, U, b], [h, G])
+    f_fwd = K.function([xp, m, U, b], [rnn_ops.gru_sequence(xp, m, U, act, inner, b=b)])
+    before = get_num_threads()
+    try:
+        for steps, n, H in [(30, 13, 100), (40, 31, 45), (25, 64, 64)]:
+            m_ = (rng.uniform(size=(steps, n)) > 0.2).astype("int8")
+            m_[3] = 0
+            m_[:, 3 % n] = 1
+            vals = [rng.normal(scale=2.0, size=(steps, n, 3 * H)).astype("float32"), m_,
+                    rng.normal(scale=0.3, size=(H, 3 * H)).astype("float32"),
+                    rng.normal(size=(3 * H,)).astype("float32")]
+            got = {}
+            for nt in (1, 2, 1, 2):
+                set_num_threads(nt)
+                assert get_num_threads() == nt
+                res = [np.array(r) for r in f(*vals) + f_fwd(*vals)]
+                if nt in got:
+                    assert all(np.array_equal(a, r) for a, r in zip(got[nt], res))
+                got[nt] = res
+            for a, r in zip(got[1], got[2]):
+                assert a.dtype == np.float32 and np.array_equal(a, r), np.abs(a - r).max()
+            h_ref, g_ref = _np_gru(act, inner, *[v.astype(np.float64) for v in vals])
+            _close32(got[2][0], h_ref)
+            _close32(got[2][1], g_ref)
+            _close32(got[2][2], h_ref)
+    finally:
+        set_num_threads(before)

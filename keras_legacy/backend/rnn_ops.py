@@ -41,12 +41,12 @@ except ImportError:  # PyTensor 3.0.x
     from pytensor.tensor.blas_headers import blas_header_text
 from pytensor.tensor.blas import ldflags
 
-from keras_legacy.backend.rnn_kernels import lstm_backward_v16, lstm_forward_v16
+from keras_legacy.backend.rnn_kernels import gru_forward_v16, lstm_backward_v16, lstm_forward_v16
 
 #: Activations the fused kernels implement, by registry name.
 SUPPORTED = ("tanh", "sigmoid", "hard_sigmoid", "linear")
 
-_C_VERSION = 17  # 17: the float32 LSTM kernels split the batch rows over OpenBLAS's thread count
+_C_VERSION = 18  # 18: float32 GRU forward kernel (17: LSTM kernels on OpenBLAS's thread count)
 
 
 def _source_digest() -> int:
@@ -358,12 +358,12 @@ static const rnn_t_%(nm)s* masked_prev_%(nm)s(int n, int H, const npy_int8* m,
   }
   return hm;
 }
-
+%(v16)s
 /* save == 0 (forward only): G is unused, the gates of one step live in gs (n*3H). */
 static void gru_fwd_%(nm)s(int Tn, int n, int H, const rnn_t_%(nm)s* xp,
         const rnn_t_%(nm)s* bias, const npy_int8* mask, const rnn_t_%(nm)s* U, rnn_t_%(nm)s* h, rnn_t_%(nm)s* G, int save,
         rnn_t_%(nm)s* hm, rnn_t_%(nm)s* rh, rnn_t_%(nm)s* A, rnn_t_%(nm)s* gs) {
-  typedef rnn_t_%(nm)s R;
+%(v16_dispatch)s  typedef rnn_t_%(nm)s R;
   int H3 = 3 * H, H2 = 2 * H; char NN = 'N'; R one = 1, zero = 0;
   memset(A, 0, sizeof(R) * (size_t)n * H3);
   memset(hm, 0, sizeof(R) * (size_t)n * H);
@@ -921,6 +921,12 @@ class GRUForward(_ForwardBase):
     ``(H, 3H)``; ``G`` holds ``[z, r, act(.)]`` per step."""
 
     _kernels = _GRU_FWD
+
+    def _v16(self, dtype, name):
+        # float32 with AVX-512: U_zr and U_h packed once per call, the products and the
+        # gate updates per register tile (rnn_kernels.gru_forward_v16); float64 keeps BLAS.
+        v16, dispatch = gru_forward_v16(dtype, self.act, self.inner, name)
+        return {"v16": v16, "v16_dispatch": dispatch}
 
     def make_node(self, xp, mask, U, b=None):
         inputs = _check_inputs(xp, mask, U, b, 3)
