@@ -657,6 +657,35 @@ def test_lstm_x_float32_equals_numpy(act, inner, trunc):
         _check_lstm_x(f, f_fwd, _lstm_x_data(rng, steps, n, I, H), act, inner, trunc)
 
 
+@pytest.mark.parametrize("act,inner", [("tanh", "sigmoid"), ("sigmoid", "tanh")])
+def test_lstm_x_float32_saturated_and_tiny_preactivations(act, inner):
+    """float32 forward-only ``LSTMForwardX`` with pre-activations from 0 and 1e-30 up to
+    +-1e30 (rows of X scaled by powers of ten): no NaN or inf, tanh and sigmoid saturate to
+    exactly +-1 / 0 / 1 where float64 does, and h equals the float64 NumPy LSTM to 1e-5.
+    Guards the clamps of the kernel's exp (a missing one gives NaN at +-1e30)."""
+    rng = np.random.RandomState(21)
+    X, m, W, U, b = (T.tensor3(dtype="float32"), T.matrix(dtype="int8"), T.matrix(dtype="float32"),
+                     T.matrix(dtype="float32"), T.vector(dtype="float32"))
+    h = rnn_ops.LSTMForwardX(act, inner, -1, save_gates=False)(X.dimshuffle(1, 0, 2), m, W, U, b)[0]
+    f = K.function([X, m, W, U, b], [h])
+    assert [op.save_gates for op in _fused_ops(f)] == [False]
+    scales = np.array([0.0, 1e-30, 1e-3, 1.0, 10.0, 1e3, 1e10, 1e30])
+    for steps, I, H in [(4, 3, 21), (3, 5, 32)]:
+        n = len(scales)
+        Xv = rng.normal(size=(n, steps, I)) * scales[:, None, None]
+        mv = np.ones((steps, n), "int8")
+        Wv, Uv = rng.normal(size=(I, 4 * H)), rng.normal(scale=0.5, size=(H, 4 * H))
+        bv = np.zeros(4 * H)  # row 0 then has pre-activations exactly 0 at the first step
+        v32 = [Xv.astype("float32"), mv, Wv.astype("float32"), Uv.astype("float32"), bv.astype("float32")]
+        got = f(*v32)[0]
+        with np.errstate(over="ignore"):
+            want = _np_lstm_forward(act, inner, *[v.astype(np.float64) if v.dtype == np.float32 else v
+                                                  for v in [v32[0].transpose(1, 0, 2)] + v32[1:]])[0]
+        assert np.all(np.isfinite(got))
+        assert np.abs(want[:, -1]).max() > 0.5  # the 1e30 row is saturated, not zero
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-5)
+
+
 def test_lstm_x_blas_fallback_perform_and_text():
     """``LSTMForwardX`` without the vector kernel (``-DKL_LSTM_NO_V16``: input product by one
     GEMM per step into a temporary, then the BLAS path) and its NumPy ``perform`` (float64,

@@ -14,10 +14,12 @@ Same math as the BLAS path (``rnn_ops._LSTM_FWD``): pre-activation
 ``(x.W + b) + h~.U``, the same branch-free ``exp`` (Cody-Waite reduction,
 degree-7 polynomial; ``2^k`` by ``scalef``), ``tanh`` as
 ``sign(x) (1 - e^{-2|x|}) / (1 + e^{-2|x|})``, ``sigmoid`` as ``1 / (1 + e^{-x})``;
-divisions are a 14-bit reciprocal plus one Newton step (~1-2 ulp).  Only the
-summation order inside the product and these last-bit roundings differ, so
-float32 results agree with the NumPy reference to ~1e-6.  float64 never uses
-this kernel.
+divisions are a 14-bit reciprocal plus one Newton step (~1-2 ulp).  The
+negations and doublings are folded into the constants exactly (powers of two),
+so the values are those of the plain formulas.  Only the summation order inside
+the product and these last-bit roundings differ, so float32 results agree with
+the NumPy reference to ~1e-6.
+float64 never uses this kernel.
 
 The text is compiled only when the compiler targets AVX-512F
 (``__AVX512F__``, PyTensor passes ``-march=<host>``) and ``KL_LSTM_NO_V16``
@@ -60,19 +62,41 @@ _V16_COMMON = r"""
 #if defined(__AVX512F__) && !defined(KL_LSTM_NO_V16)
 #include <immintrin.h>
 #define KL_LSTM_V16_{nm} 1
-static inline __m512 kl_v_exp_{nm}(__m512 x) {{
-  x = _mm512_max_ps(_mm512_min_ps(x, _mm512_set1_ps(88.0f)), _mm512_set1_ps(-87.0f));
-  __m512 k = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+/* e^-x for |x| <= 87 (HEAD's exp of -x, bit for bit, without the negation): k = round(-x
+   log2 e), s = x + k ln2 (two Cody-Waite steps: s = -r exactly), and the degree-7 polynomial
+   in s with the odd coefficients negated (each Horner value is +-the one in r, exactly). */
+static inline __m512 kl_v_expneg_{nm}(__m512 x) {{
+  x = _mm512_max_ps(_mm512_min_ps(x, _mm512_set1_ps(87.0f)), _mm512_set1_ps(-88.0f));
+  __m512 k = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(-1.44269504088896341f)),
                                   _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m512 r = _mm512_fnmadd_ps(k, _mm512_set1_ps(0.693359375f), x);
-  r = _mm512_fnmadd_ps(k, _mm512_set1_ps(-2.12194440e-4f), r);
-  __m512 p = _mm512_set1_ps(1.0f / 5040.0f);
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 720.0f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120.0f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24.0f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6.0f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+  __m512 s = _mm512_fmadd_ps(k, _mm512_set1_ps(0.693359375f), x);
+  s = _mm512_fmadd_ps(k, _mm512_set1_ps(-2.12194440e-4f), s);
+  __m512 p = _mm512_set1_ps(-(1.0f / 5040.0f));
+  p = _mm512_fmadd_ps(p, s, _mm512_set1_ps(1.0f / 720.0f));
+  p = _mm512_fmadd_ps(p, s, _mm512_set1_ps(-(1.0f / 120.0f)));
+  p = _mm512_fmadd_ps(p, s, _mm512_set1_ps(1.0f / 24.0f));
+  p = _mm512_fmadd_ps(p, s, _mm512_set1_ps(-(1.0f / 6.0f)));
+  p = _mm512_fmadd_ps(p, s, _mm512_set1_ps(0.5f));
+  p = _mm512_fmadd_ps(p, s, _mm512_set1_ps(-1.0f));
+  p = _mm512_fmadd_ps(p, s, _mm512_set1_ps(1.0f));
+  return _mm512_scalef_ps(p, k);
+}}
+/* e^{{-2|x|}} from nx = -|x| in [-43.5, 0] (HEAD's exp of -2|x|, bit for bit, without the
+   doubling): k from nx and 2 log2 e, the reduction with ln2 / 2 gives r / 2 exactly, and the
+   polynomial in r / 2 with the coefficients scaled by 2^j gives each Horner value times 2^j,
+   exactly (powers of two). */
+static inline __m512 kl_v_exp2n_{nm}(__m512 nx) {{
+  __m512 k = _mm512_roundscale_ps(_mm512_mul_ps(nx, _mm512_set1_ps(2.0f * 1.44269504088896341f)),
+                                  _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m512 r = _mm512_fnmadd_ps(k, _mm512_set1_ps(0.5f * 0.693359375f), nx);
+  r = _mm512_fnmadd_ps(k, _mm512_set1_ps(0.5f * -2.12194440e-4f), r);
+  __m512 p = _mm512_set1_ps(128.0f * (1.0f / 5040.0f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(64.0f * (1.0f / 720.0f)));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(32.0f * (1.0f / 120.0f)));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(16.0f * (1.0f / 24.0f)));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.0f * (1.0f / 6.0f)));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.0f * 0.5f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(2.0f * 1.0f));
   p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
   return _mm512_scalef_ps(p, k);
 }}
@@ -82,14 +106,17 @@ static inline __m512 kl_v_rcp_{nm}(__m512 d) {{
   return _mm512_mul_ps(r, _mm512_fnmadd_ps(d, r, _mm512_set1_ps(2.0f)));
 }}
 static inline __m512 kl_v_sigmoid_{nm}(__m512 x) {{
-  return kl_v_rcp_{nm}(_mm512_add_ps(_mm512_set1_ps(1.0f), kl_v_exp_{nm}(_mm512_sub_ps(_mm512_setzero_ps(), x))));
+  return kl_v_rcp_{nm}(_mm512_add_ps(_mm512_set1_ps(1.0f), kl_v_expneg_{nm}(x)));
 }}
+/* tanh x = sign(x) (1 - t) / (1 + t), t = e^{{-2|x|}}; -|x| and the sign by one
+   logic op each (no abs, no multiply by -2, no compare). */
 static inline __m512 kl_v_tanh_{nm}(__m512 x) {{
-  __m512 t = kl_v_exp_{nm}(_mm512_mul_ps(_mm512_set1_ps(-2.0f), _mm512_abs_ps(x)));
+  const __m512i sgn = _mm512_set1_epi32((int)0x80000000u);
+  __m512 nx = _mm512_castsi512_ps(_mm512_or_si512(sgn, _mm512_castps_si512(x)));
+  __m512 t = kl_v_exp2n_{nm}(_mm512_max_ps(nx, _mm512_set1_ps(-43.5f)));
   __m512 one = _mm512_set1_ps(1.0f);
   __m512 y = _mm512_mul_ps(_mm512_sub_ps(one, t), kl_v_rcp_{nm}(_mm512_add_ps(one, t)));
-  __mmask16 neg = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
-  return _mm512_mask_sub_ps(y, neg, _mm512_setzero_ps(), y);
+  return _mm512_castsi512_ps(_mm512_ternarylogic_epi32(_mm512_castps_si512(y), _mm512_castps_si512(x), sgn, 0x78));
 }}
 static inline __m512 kl_v_hsig_{nm}(__m512 x) {{
   __m512 y = _mm512_add_ps(_mm512_mul_ps(x, _mm512_set1_ps(0.2f)), _mm512_set1_ps(0.5f));
@@ -426,26 +453,31 @@ static void kl_lstm_fwdx_rows_{nm}(void* vp, int k, struct kl_team_{nm}* tm) {{
                              PWb + (size_t)k0 * 64, bufx + (size_t)(r0 - lo) * 64, k0 > 0);
         }}
       }}
+      /* the cell of a row tile right after its last product chunk: its gate math runs
+         while the next tile's products start (out-of-order overlap), same results */
+#define KL_FWDX_CELL_{nm}(r0, rb) \
+        kl_lstm_cell_{nm}(rb, H, um, bufx + (size_t)((r0) - lo) * 64, 64, 16, \
+                          bias ? bias + j0 : NULL, mt + (r0), !t, \
+                          cprev + (size_t)(r0) * H + j0, cstep + (size_t)(r0) * H + j0, \
+                          h_ + ((size_t)t * n + (r0)) * H + j0, NULL, buf + (size_t)((r0) - lo) * 64)
       if (hs) {{
         for (int k0 = 0; k0 < H; k0 += KC) {{
-          const int kc = H - k0 < KC ? H - k0 : KC;
+          const int kc = H - k0 < KC ? H - k0 : KC, last = k0 + kc >= H;
           for (int r0 = lo, rb; r0 < hi; r0 += rb) {{
             rb = kl_tile_{nm}(r0, hi, nt);
             kl_lstm_mm_rb_{nm}(rb, kc, (size_t)H, hs + (size_t)(r0 - lo) * H + k0,
                                PUb + (size_t)k0 * 64, buf + (size_t)(r0 - lo) * 64, k0 > 0);
+            if (last) KL_FWDX_CELL_{nm}(r0, rb);
           }}
         }}
       }} else {{
         memset(buf, 0, sizeof(float) * (size_t)(hi - lo) * 64);
+        for (int r0 = lo, rb; r0 < hi; r0 += rb) {{
+          rb = kl_tile_{nm}(r0, hi, nt);
+          KL_FWDX_CELL_{nm}(r0, rb);
+        }}
       }}
-      for (int r0 = lo, rb; r0 < hi; r0 += rb) {{
-        rb = kl_tile_{nm}(r0, hi, nt);
-        kl_lstm_cell_{nm}(rb, H, um, bufx + (size_t)(r0 - lo) * 64, 64, 16,
-                          bias ? bias + j0 : NULL, mt + r0, !t,
-                          cprev + (size_t)r0 * H + j0, cstep + (size_t)r0 * H + j0,
-                          h_ + ((size_t)t * n + r0) * H + j0,
-                          NULL, buf + (size_t)(r0 - lo) * 64);
-      }}
+#undef KL_FWDX_CELL_{nm}
     }}
   }}
   for (int t = 0; t < Tn && save; ++t) {{
