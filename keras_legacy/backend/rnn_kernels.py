@@ -10,7 +10,7 @@ one FMA per term), written to a 1.5 KB tile buffer, and the gate
 nonlinearities and the state update are applied to it while it is in L1
 (no ``(n, 4H)`` product array, no second pass).
 
-Same math as the BLAS path (``rnn_ops._LSTM_FWD``): pre-activation
+Same math as the BLAS path (``rnn_c_text._LSTM_FWD``): pre-activation
 ``(x.W + b) + h~.U``, the same branch-free ``exp`` (Cody-Waite reduction,
 degree-7 polynomial; ``2^k`` by ``scalef``), ``tanh`` as
 ``sign(x) (1 - e^{-2|x|}) / (1 + e^{-2|x|})``, ``sigmoid`` as ``1 / (1 + e^{-x})``;
