@@ -119,10 +119,9 @@ def _c_helpers(dtype, act, inner, nm):
     return "\n".join(lines) + "\n"
 
 
-_LSTM_FWD = r"""
-/* Rows of the state entering step t: h[t-1] itself when no row is masked,
-   else a copy into hm with the masked rows zeroed. */
-static const rnn_t_%(nm)s* masked_prev_%(nm)s(int n, int H, const npy_int8* m,
+#: Shared by the LSTM and GRU templates: the rows of the state entering step t, h[t-1]
+#: itself when no row is masked, else a copy into hm with the masked rows zeroed.
+_C_MASKED_PREV = r"""static const rnn_t_%(nm)s* masked_prev_%(nm)s(int n, int H, const npy_int8* m,
         const rnn_t_%(nm)s* hprev, rnn_t_%(nm)s* hm) {
   int all = 1;
   for (int b = 0; b < n; ++b) all &= (m[b] != 0);
@@ -133,7 +132,12 @@ static const rnn_t_%(nm)s* masked_prev_%(nm)s(int n, int H, const npy_int8* m,
   }
   return hm;
 }
-%(v16)s
+"""
+
+_LSTM_FWD = r"""
+/* Rows of the state entering step t: h[t-1] itself when no row is masked,
+   else a copy into hm with the masked rows zeroed. */
+""" + _C_MASKED_PREV + r"""%(v16)s
 /* save != 0: c and G get every step (for the gradient); save == 0 (forward
    only): c and G are unused, the cell state lives in cbuf (2 rows of n*H) and
    the gates of one row in gs (5H). */
@@ -259,18 +263,7 @@ static int lstm_fwdx_%(nm)s(int Tn, int n, int H, int I, const rnn_t_%(nm)s* X, 
 """
 
 _GRU_FWD = r"""
-static const rnn_t_%(nm)s* masked_prev_%(nm)s(int n, int H, const npy_int8* m,
-        const rnn_t_%(nm)s* hprev, rnn_t_%(nm)s* hm) {
-  int all = 1;
-  for (int b = 0; b < n; ++b) all &= (m[b] != 0);
-  if (all) return hprev;
-  for (int b = 0; b < n; ++b) {
-    if (m[b]) memcpy(hm + (size_t)b * H, hprev + (size_t)b * H, sizeof(rnn_t_%(nm)s) * H);
-    else memset(hm + (size_t)b * H, 0, sizeof(rnn_t_%(nm)s) * H);
-  }
-  return hm;
-}
-%(v16)s
+""" + _C_MASKED_PREV + r"""%(v16)s
 /* save == 0 (forward only): G is unused, the gates of one step live in gs (n*3H). */
 static void gru_fwd_%(nm)s(int Tn, int n, int H, const rnn_t_%(nm)s* xp,
         const rnn_t_%(nm)s* bias, const npy_int8* mask, const rnn_t_%(nm)s* U, rnn_t_%(nm)s* h, rnn_t_%(nm)s* G, int save,

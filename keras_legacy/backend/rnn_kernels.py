@@ -269,6 +269,21 @@ static inline void kl_lstm_mm_rb_{nm}(int rb, int K, size_t ld, const float* hs,
     default: kl_lstm_mm1_{nm}(K, ld, hs, P, buf, acc_in); break;
   }}
 }}
+
+/* The products of rows [lo, hi) (src: row lo, row stride ld) with one packed panel Pb,
+   K in chunks of 64 panel rows (16 KB, reused from L1 by every row tile), into buf
+   (64 floats per row, row lo first): one pass's float32 sums, chunk after chunk. */
+static inline void kl_panel_mm_{nm}(int lo, int hi, int nt, int K, size_t ld, const float* src,
+                                   const float* Pb, float* buf) {{
+  for (int k0 = 0; k0 < K; k0 += 64) {{
+    const int kc = K - k0 < 64 ? K - k0 : 64;
+    for (int r0 = lo, rb; r0 < hi; r0 += rb) {{
+      rb = kl_tile_{nm}(r0, hi, nt);
+      kl_lstm_mm_rb_{nm}(rb, kc, ld, src + (size_t)(r0 - lo) * ld + k0, Pb + (size_t)k0 * 64,
+                         buf + (size_t)(r0 - lo) * 64, k0 > 0);
+    }}
+  }}
+}}
 """
 
 _V16_LSTM_CELL = r"""
@@ -445,14 +460,7 @@ static void kl_lstm_fwdx_rows_{nm}(void* vp, int k, struct kl_team_{nm}* tm) {{
       const __mmask16 um = (__mmask16)((1u << nu) - 1u);
       const float* PWb = PW + (size_t)jb * I * 64;
       const float* PUb = P + (size_t)jb * H * 64;
-      for (int k0 = 0; k0 < I; k0 += KC) {{
-        const int kc = I - k0 < KC ? I - k0 : KC;
-        for (int r0 = lo, rb; r0 < hi; r0 += rb) {{
-          rb = kl_tile_{nm}(r0, hi, nt);
-          kl_lstm_mm_rb_{nm}(rb, kc, sx1, xt + (size_t)r0 * sx1 + k0,
-                             PWb + (size_t)k0 * 64, bufx + (size_t)(r0 - lo) * 64, k0 > 0);
-        }}
-      }}
+      kl_panel_mm_{nm}(lo, hi, nt, I, sx1, xt + (size_t)lo * sx1, PWb, bufx);
       /* the cell of a row tile right after its last product chunk: its gate math runs
          while the next tile's products start (out-of-order overlap), same results */
 #define KL_FWDX_CELL_{nm}(r0, rb) \
@@ -759,7 +767,7 @@ static inline __mmask16 kl_um_{nm}(int H, int u0) {{
 static void kl_gru_fwd_rows_{nm}(void* vp, int k, struct kl_team_{nm}* tm) {{
   const struct kl_gru_{nm}* a = (const struct kl_gru_{nm}*)vp;
   const int Tn = a->Tn, n = a->n, H = a->H, save = a->save, nt = tm->nt;
-  const int H3 = 3 * H, NZ = (H + 31) / 32, NH = (H + 63) / 64, KC = 64;
+  const int H3 = 3 * H, NZ = (H + 31) / 32, NH = (H + 63) / 64;
   const float* bias = a->bias;
   int lo, hi;
   kl_gru_pack_{nm}(H, H, (size_t)H3, 32, a->U, a->Pzr, k, nt);
@@ -789,17 +797,7 @@ static void kl_gru_fwd_rows_{nm}(void* vp, int k, struct kl_team_{nm}* tm) {{
     /* z, r */
     for (int jb = 0; jb < NZ; ++jb) {{
       const int j0 = jb * 32;
-      if (hs) {{
-        const float* Pb = Pzr + (size_t)jb * H * 64;
-        for (int k0 = 0; k0 < H; k0 += KC) {{
-          const int kc = H - k0 < KC ? H - k0 : KC;
-          for (int r0 = 0, rb; r0 < nr; r0 += rb) {{
-            rb = kl_tile_{nm}(r0 + lo, hi, nt);
-            kl_lstm_mm_rb_{nm}(rb, kc, (size_t)H, hs + (size_t)r0 * H + k0, Pb + (size_t)k0 * 64,
-                               buf + (size_t)r0 * 64, k0 > 0);
-          }}
-        }}
-      }}
+      if (hs) kl_panel_mm_{nm}(lo, hi, nt, H, (size_t)H, hs, Pzr + (size_t)jb * H * 64, buf);
       for (int r = 0; r < nr; ++r) {{
         const float* xr = xt + (size_t)r * H3;
         const float* br = buf + (size_t)r * 64;
@@ -825,17 +823,7 @@ static void kl_gru_fwd_rows_{nm}(void* vp, int k, struct kl_team_{nm}* tm) {{
     /* h~' and the new state */
     for (int jb = 0; jb < NH; ++jb) {{
       const int j0 = jb * 64;
-      if (hs) {{
-        const float* Pb = Ph + (size_t)jb * H * 64;
-        for (int k0 = 0; k0 < H; k0 += KC) {{
-          const int kc = H - k0 < KC ? H - k0 : KC;
-          for (int r0 = 0, rb; r0 < nr; r0 += rb) {{
-            rb = kl_tile_{nm}(r0 + lo, hi, nt);
-            kl_lstm_mm_rb_{nm}(rb, kc, (size_t)H, rh + (size_t)r0 * H + k0, Pb + (size_t)k0 * 64,
-                               buf + (size_t)r0 * 64, k0 > 0);
-          }}
-        }}
-      }}
+      if (hs) kl_panel_mm_{nm}(lo, hi, nt, H, (size_t)H, rh, Ph + (size_t)jb * H * 64, buf);
       for (int r = 0; r < nr; ++r) {{
         const float* xr = xt + (size_t)r * H3 + 2 * H;
         const float* br = buf + (size_t)r * 64;
