@@ -317,17 +317,22 @@ class LSTMForward(_ForwardBase):
         {release}
         }}"""
 
-    def L_op(self, inputs, outputs, output_grads):
+    def _dA(self, mask, U, outputs, output_grads):
+        """``dA``, the gradient of the pre-activations, from LSTMGrad (only h is differentiable)."""
         self._check_saved()
-        xp, mask, U = inputs[:3]
         h, c, G = outputs
         gh, gc, gG = output_grads
         for g in (gc, gG):
             if not isinstance(g.type, DisconnectedType):
-                raise NotImplementedError("LSTMForward: only the h output is differentiable")
+                raise NotImplementedError(f"{type(self).__name__}: only the h output is differentiable")
         if isinstance(gh.type, DisconnectedType):
             gh = T.zeros_like(h)
-        dA = LSTMGrad(self.act, self.inner, self.truncate)(mask, U, c, G, gh)
+        return LSTMGrad(self.act, self.inner, self.truncate)(mask, U, c, G, gh)
+
+    def L_op(self, inputs, outputs, output_grads):
+        xp, mask, U = inputs[:3]
+        h = outputs[0]
+        dA = self._dA(mask, U, outputs, output_grads)
         return [dA, DisconnectedType()(), _weight_grad(h, mask, dA)] + _bias_grad(inputs, dA)
 
     pullback = L_op  # PyTensor >= 3.3 name of L_op
@@ -424,16 +429,9 @@ class LSTMForwardX(LSTMForward):
         }}"""
 
     def L_op(self, inputs, outputs, output_grads):
-        self._check_saved()
         X, mask, W, U, b = inputs
-        h, c, G = outputs
-        gh, gc, gG = output_grads
-        for g in (gc, gG):
-            if not isinstance(g.type, DisconnectedType):
-                raise NotImplementedError("LSTMForwardX: only the h output is differentiable")
-        if isinstance(gh.type, DisconnectedType):
-            gh = T.zeros_like(h)
-        dA = LSTMGrad(self.act, self.inner, self.truncate)(mask, U, c, G, gh)
+        h = outputs[0]
+        dA = self._dA(mask, U, outputs, output_grads)
         dA2 = T.reshape(dA, (-1, dA.shape[2]))
         dX = T.reshape(T.dot(dA2, W.T), X.shape)
         dW = T.dot(T.reshape(X, (-1, X.shape[2])).T, dA2)
