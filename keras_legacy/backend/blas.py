@@ -132,17 +132,18 @@ def blas_report():
     return report
 
 
-def set_num_threads(n):
-    """Set the pip OpenBLAS thread count (for benchmarks; tests use the env var)."""
+def _pip_openblas():
+    """The pip OpenBLAS (``scipy_openblas32``) as a ``ctypes`` library."""
     import scipy_openblas32 as sob
 
-    lib = ctypes.CDLL(os.path.join(sob.get_lib_dir(), f"lib{sob.get_library()}.so"))
-    lib.scipy_openblas_set_num_threads(int(n))
+    return ctypes.CDLL(os.path.join(sob.get_lib_dir(), f"lib{sob.get_library()}.so"))
+
+
+def set_num_threads(n):
+    """Set the pip OpenBLAS thread count (for benchmarks; tests use the env var)."""
+    _pip_openblas().scipy_openblas_set_num_threads(int(n))
 
 
 def get_num_threads():
     """The pip OpenBLAS thread count now (what the float32 LSTM kernels also use)."""
-    import scipy_openblas32 as sob
-
-    lib = ctypes.CDLL(os.path.join(sob.get_lib_dir(), f"lib{sob.get_library()}.so"))
-    return int(lib.scipy_openblas_get_num_threads())
+    return int(_pip_openblas().scipy_openblas_get_num_threads())
