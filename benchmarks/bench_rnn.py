@@ -5,7 +5,8 @@ Run (see README.md): ``PYTHONPATH=. python benchmarks/bench_rnn.py [--threads 1 
 Before timing, every case asserts the compiled graph's structure (the C
 linker, the fused forward/gradient Ops, no Scan) and its results against the
 NumPy reference implementation of the same Ops (``perform``).  Times are the
-minimum over rounds of the mean of a few calls (ms per batch).
+minimum over rounds of the mean of a few calls (ms per batch); the rounds of ours and
+PyTorch's alternate, so a drift of the machine's speed hits both sides alike.
 """
 
 from __future__ import annotations
@@ -34,6 +35,24 @@ def _min_time(fn, rounds=5, reps=3):
             fn()
         best = min(best, (time.perf_counter() - t0) / reps)
     return best * 1e3
+
+
+def _min_times(fns, rounds=7, reps=3):
+    """Best mean-of-``reps`` time (ms) of each function, the rounds alternating between them.
+
+    This machine's speed drifts by up to ~10% over minutes (shared host); timing one side
+    after the other would fold that drift into the ratio, alternating rounds does not.
+    """
+    for fn in fns:
+        fn()
+    best = [float("inf")] * len(fns)
+    for _ in range(rounds):
+        for i, fn in enumerate(fns):
+            t0 = time.perf_counter()
+            for _ in range(reps):
+                fn()
+            best[i] = min(best[i], (time.perf_counter() - t0) / reps)
+    return [b * 1e3 for b in best]
 
 
 def gemm_flops(kind, batch, steps, inp, hidden, train):
@@ -241,8 +260,10 @@ def main():
                 for train in (False, True):
                     ours, cs = build_ours(kind, *shape, train)
                     rounds = 3 if args.quick else 7
-                    ms = _min_time(ours, rounds=rounds)
-                    tms = _min_time(build_torch(kind, *shape, train), rounds=rounds) if torch else float("nan")
+                    if torch:  # rounds alternate between the two sides (see _min_times)
+                        ms, tms = _min_times([ours, build_torch(kind, *shape, train)], rounds=rounds)
+                    else:
+                        ms, tms = _min_times([ours], rounds=rounds)[0], float("nan")
                     gf = gemm_flops(kind, *shape, train) / (ms * 1e-3) / 1e9
                     print(f"| {kind} | {','.join(map(str, shape))} | {'train' if train else 'forward'} | "
                           f"{threads} | {ms:.2f} | {tms:.2f} | {ms / tms:.2f} | {gf:.1f} | "

@@ -23,7 +23,7 @@ import pytensor
 import pytensor.tensor as T
 import pytest
 from pytensor.compile.mode import Mode
-from pytensor.graph.basic import io_toposort
+from pytensor.graph.traversal import io_toposort
 
 from keras_legacy import backend as K
 from keras_legacy.backend import rnn_ops

@@ -3,7 +3,8 @@
 Per-dtype helpers (activations and their derivatives as C expressions, the float32
 polynomial ``exp``, a GEMM for builds without BLAS) and the templates of the forward and
 backward recurrences, filled in per node by the Ops (``%(nm)s`` is the node's name).
-The float32 AVX-512 kernels are in ``rnn_kernels``.
+The float32 AVX-512 kernels are in ``rnn_kernels`` (LSTM), ``rnn_gru_kernel`` (GRU) and
+``rnn_vec_c`` (their shared parts).
 """
 
 from __future__ import annotations

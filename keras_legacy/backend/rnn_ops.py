@@ -49,24 +49,30 @@ from keras_legacy.backend.rnn_c_text import (  # noqa: F401  (has_blas: public)
     _c_helpers,
     has_blas,
 )
-from keras_legacy.backend.rnn_kernels import gru_forward_v16, lstm_backward_v16, lstm_forward_v16
+from keras_legacy.backend.rnn_gru_kernel import gru_forward_v16
+from keras_legacy.backend.rnn_kernels import lstm_backward_v16, lstm_forward_v16
 
 #: Activations the fused kernels implement, by registry name.
 SUPPORTED = ("tanh", "sigmoid", "hard_sigmoid", "linear")
 
-_C_VERSION = 19  # 19: cheaper float32 exp, tanh, sigmoid in the AVX-512 kernels (18: GRU forward kernel)
+_C_VERSION = 20  # 20: activations N vectors at a time, 128-row K chunks (19: cheaper float32 exp)
+
+
+def _c_source_files() -> tuple[str, ...]:
+    """The files the C text is made from: this module and the four holding C text."""
+    from keras_legacy.backend import rnn_c_text, rnn_gru_kernel, rnn_kernels, rnn_vec_c
+
+    return (__file__, rnn_c_text.__file__, rnn_kernels.__file__, rnn_gru_kernel.__file__, rnn_vec_c.__file__)
 
 
 def _source_digest() -> int:
-    """A digest of the files the C text is made from (this module, ``rnn_c_text``, ``rnn_kernels``).
+    """A digest of ``_c_source_files()``.
 
     Part of ``c_code_cache_version``: PyTensor reuses a compiled module by its version, so
     an edit of the C without a ``_C_VERSION`` bump would otherwise run the old module.
     """
-    from keras_legacy.backend import rnn_c_text, rnn_kernels
-
     digest = hashlib.sha256()
-    for path in (__file__, rnn_c_text.__file__, rnn_kernels.__file__):
+    for path in _c_source_files():
         try:
             with open(path, "rb") as f:
                 digest.update(f.read())
@@ -545,7 +551,7 @@ class GRUForward(_ForwardBase):
 
     def _v16(self, dtype, name):
         # float32 with AVX-512: U_zr and U_h packed once per call, the products and the
-        # gate updates per register tile (rnn_kernels.gru_forward_v16); float64 keeps BLAS.
+        # gate updates per register tile (rnn_gru_kernel.gru_forward_v16); float64 keeps BLAS.
         v16, dispatch = gru_forward_v16(dtype, self.act, self.inner, name)
         return {"v16": v16, "v16_dispatch": dispatch}
 
