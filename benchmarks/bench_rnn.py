@@ -26,17 +26,6 @@ import numpy as np  # noqa: E402
 SHAPES = [(64, 100, 128, 256), (32, 200, 64, 64)]  # batch, steps, input, hidden
 
 
-def _min_time(fn, rounds=5, reps=3):
-    fn()
-    best = float("inf")
-    for _ in range(rounds):
-        t0 = time.perf_counter()
-        for _ in range(reps):
-            fn()
-        best = min(best, (time.perf_counter() - t0) / reps)
-    return best * 1e3
-
-
 def _min_times(fns, rounds=7, reps=3):
     """Best mean-of-``reps`` time (ms) of each function, the rounds alternating between them.
 
@@ -53,6 +42,11 @@ def _min_times(fns, rounds=7, reps=3):
                 fn()
             best[i] = min(best[i], (time.perf_counter() - t0) / reps)
     return [b * 1e3 for b in best]
+
+
+def _min_time(fn, rounds=5, reps=3):
+    """Best mean-of-``reps`` time (ms) of one function."""
+    return _min_times([fn], rounds=rounds, reps=reps)[0]
 
 
 def gemm_flops(kind, batch, steps, inp, hidden, train):
@@ -263,7 +257,7 @@ def main():
                     if torch:  # rounds alternate between the two sides (see _min_times)
                         ms, tms = _min_times([ours, build_torch(kind, *shape, train)], rounds=rounds)
                     else:
-                        ms, tms = _min_times([ours], rounds=rounds)[0], float("nan")
+                        ms, tms = _min_time(ours, rounds=rounds), float("nan")
                     gf = gemm_flops(kind, *shape, train) / (ms * 1e-3) / 1e9
                     print(f"| {kind} | {','.join(map(str, shape))} | {'train' if train else 'forward'} | "
                           f"{threads} | {ms:.2f} | {tms:.2f} | {ms / tms:.2f} | {gf:.1f} | "
