@@ -1,4 +1,5 @@
-"""Data preprocessing of Keras 0.1.3: ``sequence`` (padding, skip-grams) and ``text`` (tokenizing).
+"""Data preprocessing of Keras 0.1.3 and 0.2.0: ``sequence`` (padding, skip-grams), ``text`` (tokenizing)
+and ``image`` (augmentation, standardisation; SciPy, and Pillow for files).
 
-NumPy and the standard library only.
+Leaf package: NumPy, SciPy and the standard library only.
 """

@@ -108,17 +108,14 @@ def vertical_flip(x):
 
 def random_barrel_transform(x, intensity):
     """Not implemented in 0.1.3/0.2.0 either: returns ``None`` and leaves ``x`` alone."""
-    return None
 
 
 def random_shear(x, intensity):
     """Not implemented in 0.1.3/0.2.0 either: returns ``None`` and leaves ``x`` alone."""
-    return None
 
 
 def random_channel_shift(x, rg):
     """Not implemented in 0.1.3/0.2.0 either: returns ``None`` and leaves ``x`` alone."""
-    return None
 
 
 def random_zoom(x, rg, fill_mode="nearest", cval=0.0):
