@@ -323,8 +323,6 @@ class ImageDataGenerator:
         """
         X = np.array(X, dtype=None if np.issubdtype(np.asarray(X).dtype, np.floating) else np.float64,
                      copy=True)
-        if rounds < 1 and augment:
-            raise ValueError(f"fit: rounds must be at least 1 with augment=True, got {rounds!r}.")
         if augment:
             n = X.shape[0]
             augmented = np.zeros((rounds * n,) + tuple(X.shape[1:]))
