@@ -233,12 +233,12 @@ class ImageDataGenerator:
         multiple of ``batch_size``.  With ``save_to_dir``, each sample of the
         batch is also written as ``{save_prefix}_{index}.{save_format}``
         (``index`` counts the samples of this pass) through
-        :func:`array_to_img`, which rescales the yielded batch to 0..255 in
-        place, as in 0.x.
+        :func:`array_to_img`, whose in-place scaling leaves the yielded batch
+        rescaled to 0..255.
         """
         if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
             raise ValueError(f"flow: batch_size must be a positive int, got {batch_size!r}.")
-        if save_to_dir is not None and not os.path.isdir(save_to_dir):
+        if save_to_dir and not os.path.isdir(save_to_dir):
             raise OSError(f"flow: save_to_dir {save_to_dir!r} is not a directory; create it first.")
         if seed:
             random.seed(seed)
