@@ -15,6 +15,7 @@ import shutil
 import subprocess
 
 import pytest
+
 from conftest import ROOT
 
 SHARED = pathlib.Path(os.environ.get("KL_SHARED_GOLDEN") or ROOT.parent / "shared" / "golden")
@@ -54,9 +55,9 @@ def test_git_tracks_every_corpus_file(golden):
     git = shutil.which("git")
     if git is None:
         pytest.skip("git is not installed")
-    inside = subprocess.run([git, "-C", str(ROOT), "rev-parse", "--is-inside-work-tree"], capture_output=True, text=True)
-    if inside.returncode != 0 or inside.stdout.strip() != "true":
-        pytest.skip(f"{ROOT} is not a git checkout")
+    top = subprocess.run([git, "-C", str(ROOT), "rev-parse", "--show-toplevel"], capture_output=True, text=True)
+    if top.returncode != 0 or pathlib.Path(top.stdout.strip()).resolve() != ROOT:
+        pytest.skip(f"{ROOT} is not the root of a git checkout")
     listed = subprocess.run(
         [git, "-C", str(ROOT), "ls-files", "-z", "--", "tests/golden"], capture_output=True, text=True, check=True
     )
