@@ -1,4 +1,5 @@
-"""Test configuration: one BLAS thread, the PyTensor compile cache inside the checkout."""
+"""Test configuration: one BLAS thread, the PyTensor compile cache inside the checkout, and the
+``golden`` fixture: the corpus of the original Keras outputs copied into ``tests/golden/``."""
 
 import os
 import pathlib
@@ -14,16 +15,12 @@ if "base_compiledir" not in os.environ.get("PYTENSOR_FLAGS", ""):
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-GOLDEN = ROOT.parent / "shared" / "golden"
-
-
-def pytest_configure(config):
-    if not GOLDEN.is_dir():
-        raise pytest.UsageError(f"The golden corpus is missing: expected it at {GOLDEN}")
+GOLDEN = ROOT / "tests" / "golden"
 
 
 @pytest.fixture(scope="session")
 def golden():
+    """The root of the golden corpus (``tests/golden/``, see its README.md) as a ``pathlib.Path``."""
     return GOLDEN
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pathlib
 import warnings
 
 import numpy as np
@@ -12,15 +11,14 @@ import pytest
 from keras_legacy import activations
 from keras_legacy import backend as K
 
-GOLDEN = pathlib.Path(__file__).resolve().parents[1].parent / "shared" / "golden"
 NAMES = ["hard_sigmoid", "linear", "relu", "sigmoid", "softmax", "softplus", "tanh",
          "time_distributed_softmax"]
 ELEMENTWISE = ["hard_sigmoid", "linear", "relu", "sigmoid", "softplus", "tanh"]
 
 
 @pytest.fixture(scope="module")
-def data():
-    with np.load(GOLDEN / "activations.npz", allow_pickle=False) as d:
+def data(golden):
+    with np.load(golden / "activations.npz", allow_pickle=False) as d:
         return {k: d[k] for k in d.files}
 
 

@@ -2,7 +2,6 @@
 
 import http.server
 import json
-import pathlib
 import re
 import socket
 import threading
@@ -14,8 +13,6 @@ import pytest
 
 from keras_legacy import callbacks as cbks
 from keras_legacy import optimizers
-
-GOLDEN = pathlib.Path(__file__).resolve().parents[1].parent / "shared" / "golden"
 
 
 class FakeModel:
@@ -54,16 +51,16 @@ def fake_fit(callbacks, epochs, nb_sample=10, batch_size=4, verbose=0, metrics=(
     return history, model
 
 
-def test_history_quirk_keys_match_golden_layout():
-    golden = json.loads((GOLDEN / "model_masked_loss" / "history.json").read_text())
+def test_history_quirk_keys_match_golden_layout(golden):
+    hist_golden = json.loads((golden / "model_masked_loss" / "history.json").read_text())
     losses = [[1.0, 2.0, 4.0], [0.5, 0.5, 2.0]]
     accs = [[0.25, 0.5, 1.0], [0.0, 1.0, 0.5]]
     hist, _ = fake_fit([], [(losses[0], accs[0], {}), (losses[1], accs[1], {})])
     assert hist.epoch == [0, 1]
-    assert sorted(hist.history) == sorted(golden) == ["acc", "batch", "loss", "size"]
+    assert sorted(hist.history) == sorted(hist_golden) == ["acc", "batch", "loss", "size"]
     # batch sizes 4, 4, 2 over 10 samples, exactly as in the golden file
-    np.testing.assert_allclose(hist.history["batch"], golden["batch"], rtol=0, atol=1e-15)
-    np.testing.assert_allclose(hist.history["size"], golden["size"], rtol=0, atol=1e-15)
+    np.testing.assert_allclose(hist.history["batch"], hist_golden["batch"], rtol=0, atol=1e-15)
+    np.testing.assert_allclose(hist.history["size"], hist_golden["size"], rtol=0, atol=1e-15)
     w = np.array([4, 4, 2]) / 10
     np.testing.assert_allclose(hist.history["loss"], [np.dot(w, losses[0]), np.dot(w, losses[1])])
     np.testing.assert_allclose(hist.history["acc"], [np.dot(w, accs[0]), np.dot(w, accs[1])])

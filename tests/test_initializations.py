@@ -4,7 +4,6 @@ initial weights of the golden models (the order of the draws inside the layers).
 from __future__ import annotations
 
 import json
-import pathlib
 
 import numpy as np
 import pytest
@@ -12,15 +11,14 @@ import pytest
 from keras_legacy import initializations
 from keras_legacy.layers import recurrent
 
-GOLDEN = pathlib.Path(__file__).resolve().parents[1].parent / "shared" / "golden"
 FUNCTIONS = ["glorot_normal", "glorot_uniform", "he_normal", "he_uniform", "identity",
              "lecun_uniform", "normal", "one", "orthogonal", "uniform", "zero"]
 SHAPES = [(5, 7), (7, 7), (3, 2, 3, 3)]
 
 
 @pytest.fixture(scope="module")
-def data():
-    with np.load(GOLDEN / "initializations.npz", allow_pickle=False) as d:
+def data(golden):
+    with np.load(golden / "initializations.npz", allow_pickle=False) as d:
         return {k: d[k] for k in d.files}
 
 
@@ -90,20 +88,20 @@ def check_weight(got, want, is_orthogonal, msg):
         np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-15, err_msg=msg)
 
 
-def model_seed(model):
-    with open(GOLDEN / "manifest.json") as fh:
+def model_seed(golden, model):
+    with open(golden / "manifest.json") as fh:
         return json.load(fh)["parts"]["models"][model]["np_random_seed_before_build"]
 
 
-def load_init(model):
-    with np.load(GOLDEN / f"model_{model}" / "init.npz", allow_pickle=False) as d:
+def load_init(golden, model):
+    with np.load(golden / f"model_{model}" / "init.npz", allow_pickle=False) as d:
         return {k: d[k] for k in d.files}
 
 
-def test_lstm_draw_order_imdb_like():
+def test_lstm_draw_order_imdb_like(golden):
     """Embedding(20, 8) then LSTM(8, 6): the LSTM draws i, f, c, o but saves i, c, f, o."""
-    init = load_init("imdb_like")
-    np.random.seed(model_seed("imdb_like"))
+    init = load_init(golden, "imdb_like")
+    np.random.seed(model_seed(golden, "imdb_like"))
     embedding = initializations.uniform((20, 8)).get_value()
     lstm = recurrent.LSTM(8, 6)
     np.testing.assert_array_equal(embedding, init["layer_0_param_0"])
@@ -115,10 +113,10 @@ def test_lstm_draw_order_imdb_like():
     np.testing.assert_array_equal(weights[8], np.ones(6))  # b_f is params[8]
 
 
-def test_gru_draws_seq2seq_like():
+def test_gru_draws_seq2seq_like(golden):
     """GRU(3, 5), RepeatVector (no draw), GRU(5, 5): both GRUs' initial weights."""
-    init = load_init("seq2seq_like")
-    np.random.seed(model_seed("seq2seq_like"))
+    init = load_init(golden, "seq2seq_like")
+    np.random.seed(model_seed(golden, "seq2seq_like"))
     first = recurrent.GRU(3, 5)
     second = recurrent.GRU(5, 5, return_sequences=True)
     for layer_index, layer in ((0, first), (2, second)):

@@ -9,7 +9,6 @@ shows what the plain reload gives.
 """
 
 import json
-import pathlib
 
 import numpy as np
 import pytest
@@ -17,7 +16,6 @@ import yaml
 
 from keras_legacy.models import Graph, Sequential, model_from_config, model_from_json, model_from_yaml
 
-GOLDEN = pathlib.Path(__file__).resolve().parents[1].parent / "shared" / "golden"
 NAMES = ["model_imdb_like", "model_seq2seq_like", "model_masked_loss", "model_graph"]
 MASKED = {"model_imdb_like", "model_masked_loss"}
 
@@ -45,11 +43,11 @@ def _rebuild_masked(config, **compile_kwargs):
 
 
 @pytest.fixture(scope="module")
-def models():
+def models(golden):
     """name -> model rebuilt from config.json (compiled lazily: functions are built on use)."""
     built = {}
     for name in NAMES:
-        config = _json(GOLDEN / name / "config.json")
+        config = _json(golden / name / "config.json")
         built[name] = _rebuild_masked(config) if name in MASKED else model_from_config(config)
     return built
 

@@ -1,7 +1,5 @@
 """keras_legacy.objectives against the golden objectives.npz and a NumPy reference."""
 
-import pathlib
-
 import numpy as np
 import pytensor.tensor as T
 import pytest
@@ -54,12 +52,9 @@ def np_objective(name, yt, yp):
     raise KeyError(name)
 
 
-GOLDEN = pathlib.Path(__file__).resolve().parents[1].parent / "shared" / "golden"
-
-
 @pytest.fixture(scope="module")
-def data():
-    return dict(np.load(GOLDEN / "objectives.npz", allow_pickle=False))
+def data(golden):
+    return dict(np.load(golden / "objectives.npz", allow_pickle=False))
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ update rule.
 """
 
 import json
-import pathlib
 
 import numpy as np
 import pytensor
@@ -18,8 +17,6 @@ import pytest
 
 from keras_legacy import backend as K
 from keras_legacy import objectives, optimizers
-
-GOLDEN = pathlib.Path(__file__).resolve().parents[1].parent / "shared" / "golden"
 
 CASES = {
     "sgd_nesterov": lambda: optimizers.SGD(lr=0.1, momentum=0.9, nesterov=True, decay=0.01),
@@ -32,8 +29,8 @@ CASES = {
 }
 
 
-def load(name):
-    return dict(np.load(GOLDEN / f"optimizers_{name}.npz", allow_pickle=False))
+def load(golden, name):
+    return dict(np.load(golden / f"optimizers_{name}.npz", allow_pickle=False))
 
 
 def build_train_fn(data, opt, constraints=None):
@@ -117,8 +114,8 @@ NP_CASES = {
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_trajectory_matches_golden(name):
-    data = load(name)
+def test_trajectory_matches_golden(golden, name):
+    data = load(golden, name)
     opt = CASES[name]()
     train, params = build_train_fn(data, opt)
     for s in range(1, 6):
@@ -135,9 +132,9 @@ def test_trajectory_matches_golden(name):
 
 
 @pytest.mark.parametrize("name", sorted(NP_CASES))
-def test_numpy_reference_reproduces_golden(name):
+def test_numpy_reference_reproduces_golden(golden, name):
     """The NumPy rules (independent of PyTensor) give the golden trajectory as well."""
-    data = load(name)
+    data = load(golden, name)
     kind, hp = NP_CASES[name]
     ref = NumpyOptimizer(kind, **hp)
     w = [data[f"init_{i}"].copy() for i in range(4)]
@@ -150,8 +147,8 @@ def test_numpy_reference_reproduces_golden(name):
 
 
 @pytest.mark.parametrize("name", ["adam", "rmsprop", "adagrad", "adadelta"])
-def test_config_matches_golden(name):
-    data = load(name)
+def test_config_matches_golden(golden, name):
+    data = load(golden, name)
     assert str(data["config_error"]) == ""
     assert CASES[name]().get_config() == json.loads(str(data["config_json"]))
     # and it round-trips through optimizers.get
@@ -160,9 +157,9 @@ def test_config_matches_golden(name):
     assert again.get_config() == cfg
 
 
-def test_sgd_config_fixed():
+def test_sgd_config_fixed(golden):
     # 0.1.3 raised AttributeError here (golden config_error); we return the 0.2.0 config.
-    assert "AttributeError" in str(load("sgd_default")["config_error"])
+    assert "AttributeError" in str(load(golden, "sgd_default")["config_error"])
     cfg = optimizers.SGD(lr=0.1, momentum=0.9, nesterov=True, decay=0.01).get_config()
     assert cfg == {"name": "SGD", "lr": 0.1, "momentum": 0.9, "decay": 0.01, "nesterov": True}
     assert json.loads(json.dumps(cfg)) == cfg
@@ -180,8 +177,8 @@ def test_hyperparameters_are_shared_scalars():
     assert isinstance(optimizers.RMSprop().rho, pytensor.compile.SharedVariable)
 
 
-def test_get_state_set_state_roundtrip():
-    data = load("adam")
+def test_get_state_set_state_roundtrip(golden):
+    data = load(golden, "adam")
     opt = optimizers.Adam()
     train, params = build_train_fn(data, opt)
     train(data["X"], data["y"])
@@ -203,8 +200,8 @@ def test_get_state_set_state_roundtrip():
         opt.set_state(state[:-1])
 
 
-def test_constraints_applied_to_new_value():
-    data = load("sgd_default")
+def test_constraints_applied_to_new_value(golden):
+    data = load(golden, "sgd_default")
     opt = optimizers.SGD()
     train, params = build_train_fn(data, opt, constraints=[lambda p: T.clip(p, -0.1, 0.1), None, None, None])
     train(data["X"], data["y"])
