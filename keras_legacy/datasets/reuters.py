@@ -17,6 +17,7 @@ from keras_legacy.preprocessing.text import Tokenizer
 
 ORIGIN = "https://s3.amazonaws.com/text-datasets/reuters.pkl"
 WORD_INDEX_ORIGIN = "https://s3.amazonaws.com/text-datasets/reuters_word_index.pkl"
+DEFAULT_SGM_PATH = os.path.join("datasets", "temp", "reuters21578")
 SANITY_WORDS = ("banana", "oil", "chocolate", "barrel", "cash", "flower", "tree")
 
 
@@ -39,8 +40,7 @@ def _wires(text):
         yield topic, body[:body.find(body_end)]
 
 
-def make_reuters_dataset(path=os.path.join("datasets", "temp", "reuters21578"),
-                         min_samples_per_topic=15):
+def make_reuters_dataset(path=DEFAULT_SGM_PATH, min_samples_per_topic=15):
     """Write ``datasets/data/reuters.pkl`` and ``reuters_word_index.pkl`` from Reuters-21578.
 
     Reads every file of ``path`` whose name contains ``sgm``; keeps the topics
@@ -114,5 +114,5 @@ def get_word_index(path="reuters_word_index.pkl"):
     path = get_file(path, origin=WORD_INDEX_ORIGIN)
     index = load_pickle(path, WORD_INDEX_ORIGIN)
     if not isinstance(index, dict):
-        raise ValueError(f"{path} should hold a pickled dict {{word: id}}, got {type(index).__name__}.")
+        raise TypeError(f"{path} should hold a pickled dict {{word: id}}, got {type(index).__name__}.")
     return index
