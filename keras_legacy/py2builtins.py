@@ -12,7 +12,9 @@ builtins):
   ``cStringIO``, ``StringIO``, ``Queue``, ``__builtin__``, ``ConfigParser``,
   ``urllib2`` and the Python 2 parts of ``itertools`` (``izip``, ``imap``,
   ``ifilter``, ``izip_longest``) and ``string`` (``letters``, ``lowercase``,
-  ``uppercase``, ``join``, ``split``...); nothing is put into ``sys.modules``;
+  ``uppercase``, ``join``, ``split``...), and when the ``six`` package is not
+  installed, the Python 3 side of ``six`` / ``six.moves`` (``range``,
+  ``cPickle``, ``zip``...); nothing is put into ``sys.modules``;
 * the helpers that the rewritten code calls (:func:`classic_div`,
   :func:`classic_idiv`, :func:`py2_attribute`; see :mod:`keras_legacy.py2compat`).
 
@@ -28,6 +30,7 @@ import builtins
 import configparser
 import decimal
 import functools
+import importlib.util
 import io
 import itertools
 import math
@@ -215,12 +218,39 @@ def _alias_modules():
     }
 
 
+def _six_modules(cpickle):
+    """``six``, ``six.moves`` and ``six.moves.cPickle`` for scripts, when six is not installed.
+
+    The Python 3 side of six (what a script written for both gets on Python 3).
+    """
+    moves = _module(
+        "six.moves", cPickle=cpickle, range=range, xrange=range, zip=zip, map=map,
+        filter=filter, input=input, reduce=functools.reduce, zip_longest=itertools.zip_longest,
+        queue=queue, configparser=configparser, cStringIO=io.StringIO, StringIO=io.StringIO)
+    six = _module(
+        "six", moves=moves, PY2=False, PY3=True, string_types=(str,), integer_types=(int,),
+        text_type=str, binary_type=bytes, class_types=(type,),
+        iteritems=lambda d, **kw: iter(d.items(**kw)), iterkeys=lambda d, **kw: iter(d.keys(**kw)),
+        itervalues=lambda d, **kw: iter(d.values(**kw)), b=lambda s: s.encode("latin1"),
+        u=lambda s: s, print_=print, next=next)
+    return {"six": six, "six.moves": moves, "six.moves.cPickle": cpickle}
+
+
+def _six_installed():
+    try:
+        return importlib.util.find_spec("six") is not None
+    except ValueError:
+        return False
+
+
 def _make_import(aliases):
     real_import = builtins.__import__
 
     def script_import(name, globals=None, locals=None, fromlist=(), level=0):
         if level == 0 and name in aliases:
-            return aliases[name]
+            if fromlist or "." not in name:
+                return aliases[name]
+            return aliases[name.partition(".")[0]]
         return real_import(name, globals, locals, fromlist, level)
 
     return script_import
@@ -235,7 +265,10 @@ def script_builtins():
         execfile=_execfile, range=_py2_range, zip=_py2_zip, map=_py2_map,
         filter=_py2_filter, round=_py2_round,
     )
-    names["__import__"] = _make_import(_alias_modules())
+    aliases = _alias_modules()
+    if not _six_installed():
+        aliases.update(_six_modules(aliases["cPickle"]))
+    names["__import__"] = _make_import(aliases)
     names[HELPER_NAMES["div"]] = classic_div
     names[HELPER_NAMES["idiv"]] = classic_idiv
     names[HELPER_NAMES["attr"]] = py2_attribute

@@ -291,3 +291,17 @@ def test_script_builtins_are_fresh_and_leave_builtins_alone():
     assert names["__import__"]("cPickle").dumps is __import__("pickle").dumps
     assert names["__import__"]("os") is os
     assert py2builtins.script_builtins() is not names
+
+
+def test_six_imports_work_with_or_without_six(tmp_path):
+    result = run_py2(tmp_path, """
+        from __future__ import print_function
+        import json
+        import six.moves.cPickle
+        from six.moves import range, zip
+        import six
+        data = six.moves.cPickle.loads(six.moves.cPickle.dumps([1, 2]))
+        print(json.dumps([list(range(3)), six.PY3, data, list(zip([1], [2])),
+                          sorted(six.iteritems({"a": 1})), isinstance("s", six.string_types)]))
+    """)
+    assert last_json(result) == [[0, 1, 2], True, [1, 2], [[1, 2]], [["a", 1]], True]

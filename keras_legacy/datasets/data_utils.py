@@ -110,7 +110,10 @@ def _extract(tarball, datadir, folder, origin):
     try:
         try:
             with tarfile.open(tarball, "r:gz") as archive:
-                archive.extractall(scratch, filter="data")
+                if hasattr(tarfile, "data_filter"):
+                    archive.extractall(scratch, filter="data")
+                else:  # Python before 3.11.4: no extraction filters
+                    archive.extractall(scratch)
         except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
             raise DamagedDatasetError(
                 f"The cached archive {tarball} is damaged ({type(exc).__name__}: {exc}). "
