@@ -128,14 +128,20 @@ def _py2_filter(function, iterable):
     return kept
 
 
+_ROUND_CONTEXT = decimal.Context(prec=1200, rounding=decimal.ROUND_HALF_UP)
+
+
 def _py2_round(number, ndigits=0):
-    if isinstance(number, (int, float)) and not isinstance(number, bool):
-        if math.isinf(number) or math.isnan(number):
-            return float(number)
-        quantum = decimal.Decimal(1).scaleb(-int(ndigits))
-        exact = decimal.Decimal(number)
-        return float(exact.quantize(quantum, rounding=decimal.ROUND_HALF_UP))
-    return round(number, ndigits)
+    """Python 2 ``round``: a float, halves away from zero, on the exact value of the float."""
+    if not isinstance(number, (int, float, np.integer, np.floating)):
+        return round(number, ndigits)
+    number = float(number)
+    ndigits = int(ndigits)
+    if math.isinf(number) or math.isnan(number) or ndigits > 400:
+        return number
+    quantum = decimal.Decimal(1).scaleb(-ndigits)
+    exact = decimal.Decimal(number)
+    return float(exact.quantize(quantum, context=_ROUND_CONTEXT))
 
 
 def _cmp(a, b):

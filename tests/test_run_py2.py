@@ -305,3 +305,13 @@ def test_six_imports_work_with_or_without_six(tmp_path):
                           sorted(six.iteritems({"a": 1})), isinstance("s", six.string_types)]))
     """)
     assert last_json(result) == [[0, 1, 2], True, [1, 2], [[1, 2]], [["a", 1]], True]
+
+
+@pytest.mark.parametrize("args, expected", [
+    ((2.5,), 3.0), ((-2.5,), -3.0), ((0.5,), 1.0), ((1.5,), 2.0), ((7,), 7.0),
+    ((2.675, 2), 2.67), ((0.125, 2), 0.13), ((1250, -2), 1300.0), ((1e300, 2), 1e300),
+    ((np.float32(2.5),), 3.0), ((np.int64(3),), 3.0),
+])
+def test_python2_round(args, expected):
+    result = py2builtins.script_builtins()["round"](*args)
+    assert type(result) is float and result == expected

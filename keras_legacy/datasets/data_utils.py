@@ -114,7 +114,7 @@ def _extract(tarball, datadir, folder, origin):
                     archive.extractall(scratch, filter="data")
                 else:  # Python before 3.11.4: no extraction filters
                     archive.extractall(scratch)
-        except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
+        except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile) as exc:
             raise DamagedDatasetError(
                 f"The cached archive {tarball} is damaged ({type(exc).__name__}: {exc}). "
                 f"Delete it to download it again from {origin}, or replace it with a good copy."
@@ -168,7 +168,7 @@ def load_pickle(path, origin=None):
         where = f" It comes from {origin}." if origin else ""
         raise DatasetNotFoundError(f"Dataset file {path} does not exist.{where}") from exc
     except (pickle.UnpicklingError, EOFError, gzip.BadGzipFile, zlib.error, ValueError,
-            TypeError, AttributeError, ImportError, IndexError, KeyError, OSError) as exc:
+            TypeError, AttributeError, ImportError, IndexError, KeyError) as exc:
         again = f" to download it again from {origin}" if origin else ""
         raise DamagedDatasetError(
             f"The dataset file {path} is damaged or not a pickle of the expected data "
