@@ -2,7 +2,7 @@
 
 ::
 
-    python -m keras_legacy.run [--keras 0.1.3|0.2.0] SCRIPT [ARGS...]
+    python -m keras_legacy.run [--keras 0.1.3|0.2.0] [--py2] SCRIPT [ARGS...]
 
 The script runs as ``__main__`` with ``sys.argv == [SCRIPT, *ARGS]`` and with
 two import aliases in place:
@@ -19,6 +19,10 @@ module) changes nothing; :func:`install_aliases` or this command does.  The
 aliased names are the very same module objects (``keras.layers.core.Dense is
 keras_legacy.layers.core.Dense``).
 
+``--py2`` runs a Python 2 era script with its habits (``xrange``, ``cPickle``,
+classic integer division in the script's own code...); see
+:mod:`keras_legacy.py2compat` for what it covers and what it cannot.
+
 ``THEANO_FLAGS=floatX=float32`` (how 2015 scripts chose float32) is honoured
 when PyTensor has not been imported yet and ``PYTENSOR_FLAGS`` does not set
 ``floatX`` itself.
@@ -33,6 +37,8 @@ import importlib.util
 import os
 import runpy
 import sys
+
+from keras_legacy import py2compat
 
 #: ``--keras`` value -> the packages that ``keras`` resolves to, first match wins.
 KERAS_STYLES = {
@@ -203,14 +209,19 @@ def _theano_flags_to_pytensor(environ):
             )
 
 
-def run_script(script, args=(), keras_version=DEFAULT_KERAS):
-    """Run ``script`` as ``__main__`` with the aliases installed and ``sys.argv = [script, *args]``."""
+def run_script(script, args=(), keras_version=DEFAULT_KERAS, py2=False):
+    """Run ``script`` as ``__main__`` with the aliases installed and ``sys.argv = [script, *args]``.
+
+    ``py2=True`` runs it through :func:`keras_legacy.py2compat.run_path`.
+    """
     if not os.path.isfile(script):
         raise FileNotFoundError(f"keras_legacy.run: no such script {script!r}.")
     _theano_flags_to_pytensor(os.environ)
     install_aliases(keras_version)
     sys.argv = [script, *args]
     sys.path.insert(0, os.path.dirname(os.path.abspath(script)))
+    if py2:
+        return py2compat.run_path(script)
     return runpy.run_path(script, run_name="__main__")
 
 
@@ -226,7 +237,13 @@ def _parser():
         choices=sorted(KERAS_STYLES),
         help=f"the constructor style the script was written for (default {DEFAULT_KERAS})",
     )
-    parser.add_argument("script", help="the Python 3 script to run")
+    parser.add_argument(
+        "--py2",
+        action="store_true",
+        help="run a Python 2 era script: xrange, cPickle, classic integer division... "
+        "(its own code only; Python 2 syntax is reported, not run)",
+    )
+    parser.add_argument("script", help="the script to run")
     parser.add_argument("args", nargs=argparse.REMAINDER, help="arguments passed to the script")
     return parser
 
@@ -240,7 +257,10 @@ def main(argv=None):
         install_aliases(options.keras)
     except (ImportError, ValueError) as exc:
         sys.exit(f"keras_legacy.run: {exc}")
-    run_script(options.script, options.args, options.keras)
+    try:
+        run_script(options.script, options.args, options.keras, py2=options.py2)
+    except py2compat.Py2SyntaxError as exc:
+        sys.exit(f"keras_legacy.run --py2: {exc}")
     return 0
 
 
