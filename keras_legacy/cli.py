@@ -25,9 +25,9 @@ import sys
 
 import numpy as np
 
+from keras_legacy.engine.version_sniff import sniff_version
+from keras_legacy.engine.weight_names import graph_weight_names, weight_names
 from keras_legacy.utils import io_utils
-from keras_legacy.utils.version_sniff import sniff_version
-from keras_legacy.utils.weight_names import graph_weight_names, weight_names
 
 
 def read_weights(path):

@@ -13,6 +13,7 @@ from __future__ import annotations
 from keras_legacy.layers.core import Layer
 from keras_legacy.utils.theano_utils import ndim_tensor
 
+
 class LazyLayer:
     """Mixin giving a 0.1.3 layer class the 0.2.0 ``build``/shape protocol.
 
@@ -22,6 +23,8 @@ class LazyLayer:
     """
 
     input_ndim: int | None = None
+    #: read by ``keras_legacy.layers.checks``: this layer checks its input shape itself
+    infers_input_shape = True
 
     def _init_lazy(self, weights=None, input_shape=None, **kwargs):
         if kwargs:
