@@ -188,22 +188,25 @@ def _config_of(obj):
     return obj.get_config() if obj is not None else None
 
 
-def _set_regularizers(layer, W_regularizer=None, b_regularizer=None, activity_regularizer=None):
-    """Resolve and bind the regularizers as the 0.1.3 constructors did.
+def _resolve_regularizers(layer, W_regularizer=None, b_regularizer=None, activity_regularizer=None):
+    """Set ``W_regularizer``/``b_regularizer``/``activity_regularizer`` (resolved by name or config)."""
+    layer.W_regularizer = regularizers.get(W_regularizer)
+    layer.b_regularizer = regularizers.get(b_regularizer)
+    layer.activity_regularizer = regularizers.get(activity_regularizer)
 
-    Sets the attributes ``W_regularizer``/``b_regularizer``/``activity_regularizer``
-    and the list ``layer.regularizers`` (W, b, activity, those given).
+
+def _bind_regularizers(layer):
+    """Bind the resolved regularizers to ``layer.W``/``layer.b``/the layer, as the 0.1.3 constructors did.
+
+    Sets the list ``layer.regularizers`` (W, b, activity, those given).
     """
     layer.regularizers = []
-    for attr, value, weight in (("W_regularizer", W_regularizer, "W"),
-                                ("b_regularizer", b_regularizer, "b")):
-        reg = regularizers.get(value)
-        setattr(layer, attr, reg)
+    for attr, weight in (("W_regularizer", "W"), ("b_regularizer", "b")):
+        reg = getattr(layer, attr)
         if reg is not None:
             reg.set_param(getattr(layer, weight))
             layer.regularizers.append(reg)
-    reg = regularizers.get(activity_regularizer)
-    layer.activity_regularizer = reg
+    reg = layer.activity_regularizer
     if reg is not None:
         reg.set_layer(layer)
         layer.regularizers.append(reg)

@@ -14,9 +14,10 @@ from keras_legacy import backend as K
 from keras_legacy.layers.base import (  # noqa: F401  (Layer, MaskedLayer: 0.1.3 keras.layers.core names)
     Layer,
     MaskedLayer,
+    _bind_regularizers,
     _collect_params,
     _config_of,
-    _set_regularizers,
+    _resolve_regularizers,
     set_sublayer_weights,
     sublayer_weights,
 )
@@ -228,22 +229,38 @@ class RepeatVector(Layer):
         return {"name": self.__class__.__name__, "n": self.n}
 
 
-def _build_dense(layer, input_var, input_dim, output_dim, init, activation, weights,
-                 W_regularizer, b_regularizer, activity_regularizer, W_constraint, b_constraint):
-    """The 0.1.3 Dense/TimeDistributedDense constructor body (draws W, then b = zeros)."""
-    layer.init = initializations.get(init)
-    layer.activation = activations.get(activation)
-    layer.input_dim = input_dim
-    layer.output_dim = output_dim
-    layer.input = input_var
-    layer.add_weight("W", (input_dim, output_dim), layer.init)
-    layer.add_weight("b", (output_dim,), initializations.zero)
-    _set_regularizers(layer, W_regularizer, b_regularizer, activity_regularizer)
-    layer.W_constraint = constraints.get(W_constraint)
-    layer.b_constraint = constraints.get(b_constraint)
-    layer.constraints = [layer.W_constraint, layer.b_constraint]
-    if weights is not None:
-        layer.set_weights(weights)
+class _DenseFamily(Layer):
+    """What Dense, TimeDistributedDense and MaxoutDense share: the settings and the weight creation.
+
+    ``_configure`` stores the settings (no weight drawn); ``_make_weights(input_dim)``
+    draws ``W`` then ``b`` (zeros) and binds the regularizers.  The 0.1.3
+    constructors call both; the 0.2.0 classes call ``_make_weights`` from ``build()``
+    once the input size is known.
+    """
+
+    #: MaxoutDense has no activation (nor the attribute)
+    _has_activation = True
+
+    def _configure(self, output_dim, init, activation, W_regularizer, b_regularizer, activity_regularizer,
+                   W_constraint, b_constraint):
+        self.init = initializations.get(init)
+        if self._has_activation:
+            self.activation = activations.get(activation)
+        self.output_dim = output_dim
+        _resolve_regularizers(self, W_regularizer, b_regularizer, activity_regularizer)
+        self.W_constraint = constraints.get(W_constraint)
+        self.b_constraint = constraints.get(b_constraint)
+        self.constraints = [self.W_constraint, self.b_constraint]
+
+    def _weight_shapes(self, input_dim):
+        return (input_dim, self.output_dim), (self.output_dim,)
+
+    def _make_weights(self, input_dim):
+        self.input_dim = input_dim
+        W_shape, b_shape = self._weight_shapes(input_dim)
+        self.add_weight("W", W_shape, self.init)
+        self.add_weight("b", b_shape, initializations.zero)
+        _bind_regularizers(self)
 
 
 def _dense_config(layer, extra=()):
@@ -263,7 +280,7 @@ def _dense_config(layer, extra=()):
     return config
 
 
-class Dense(Layer):
+class Dense(_DenseFamily):
     """Fully connected: ``activation(X . W + b)``, W ``(input_dim, output_dim)``, b zeros.
 
     params ``[W, b]``; ``name`` renames them ``<name>_W`` and ``<name>_b``.
@@ -275,8 +292,12 @@ class Dense(Layer):
                  weights=None, name=None, W_regularizer=None, b_regularizer=None,
                  activity_regularizer=None, W_constraint=None, b_constraint=None):
         super().__init__()
-        _build_dense(self, T.matrix(), input_dim, output_dim, init, activation, weights,
-                     W_regularizer, b_regularizer, activity_regularizer, W_constraint, b_constraint)
+        self._configure(output_dim, init, activation, W_regularizer, b_regularizer, activity_regularizer,
+                        W_constraint, b_constraint)
+        self.input = T.matrix()
+        self._make_weights(input_dim)
+        if weights is not None:
+            self.set_weights(weights)
         if name is not None:
             self.set_name(name)
 
@@ -310,7 +331,7 @@ class ActivityRegularization(Layer):
         return {"name": self.__class__.__name__, "l1": self.l1, "l2": self.l2}
 
 
-class TimeDistributedDense(MaskedLayer):
+class TimeDistributedDense(MaskedLayer, _DenseFamily):
     """Dense applied at every timestep: ``(n, T, input_dim) -> (n, T, output_dim)``.
 
     ``activation(X[:, t] . W + b)`` for each t (the 0.1.3 code scanned over
@@ -324,8 +345,12 @@ class TimeDistributedDense(MaskedLayer):
                  weights=None, W_regularizer=None, b_regularizer=None, activity_regularizer=None,
                  W_constraint=None, b_constraint=None):
         super().__init__()
-        _build_dense(self, T.tensor3(), input_dim, output_dim, init, activation, weights,
-                     W_regularizer, b_regularizer, activity_regularizer, W_constraint, b_constraint)
+        self._configure(output_dim, init, activation, W_regularizer, b_regularizer, activity_regularizer,
+                        W_constraint, b_constraint)
+        self.input = T.tensor3()
+        self._make_weights(input_dim)
+        if weights is not None:
+            self.set_weights(weights)
 
     def get_output(self, train=False):
         X = self.get_input(train)
@@ -388,28 +413,26 @@ class AutoEncoder(Layer):
                 "output_reconstruction": self.output_reconstruction}
 
 
-class MaxoutDense(Layer):
+class MaxoutDense(_DenseFamily):
     """Maxout: ``max_k (X . W[k] + b[k])``, W ``(nb_feature, input_dim, output_dim)``, b ``(nb_feature, output_dim)``."""
 
     input_ndim = 2
+    _has_activation = False
 
     def __init__(self, input_dim, output_dim, nb_feature=4, init="glorot_uniform", weights=None,
                  W_regularizer=None, b_regularizer=None, activity_regularizer=None,
                  W_constraint=None, b_constraint=None):
         super().__init__()
-        self.init = initializations.get(init)
-        self.input_dim = input_dim
-        self.output_dim = output_dim
         self.nb_feature = nb_feature
+        self._configure(output_dim, init, None, W_regularizer, b_regularizer, activity_regularizer,
+                        W_constraint, b_constraint)
         self.input = T.matrix()
-        self.add_weight("W", (nb_feature, input_dim, output_dim), self.init)
-        self.add_weight("b", (nb_feature, output_dim), initializations.zero)
-        _set_regularizers(self, W_regularizer, b_regularizer, activity_regularizer)
-        self.W_constraint = constraints.get(W_constraint)
-        self.b_constraint = constraints.get(b_constraint)
-        self.constraints = [self.W_constraint, self.b_constraint]
+        self._make_weights(input_dim)
         if weights is not None:
             self.set_weights(weights)
+
+    def _weight_shapes(self, input_dim):
+        return (self.nb_feature, input_dim, self.output_dim), (self.nb_feature, self.output_dim)
 
     def get_output(self, train=False):
         X = self.get_input(train)
