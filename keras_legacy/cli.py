@@ -7,7 +7,7 @@
 
 ``inspect`` prints the layout (Sequential or Graph), every layer with its
 arrays, shapes and dtypes, and the Keras version that wrote the files (from
-the config's keys: see :mod:`keras_legacy.utils.version_sniff`).
+the config's keys: see :mod:`keras_legacy.engine.version_sniff`).
 
 ``convert`` writes the arrays to one ``.npz``: without a config the keys are
 ``layer_{k}_param_{n}`` (Sequential) or ``param_{n}`` (Graph), the keys Keras'

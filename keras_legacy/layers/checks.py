@@ -39,7 +39,7 @@ def _name(layer):
     return type(layer).__name__
 
 
-def is_lazy(layer):
+def infers_input_shape(layer):
     """A 0.2.0-style layer (shape inference and its own ndim checks)."""
     return getattr(type(layer), "infers_input_shape", False)
 
@@ -50,7 +50,7 @@ def _is_recurrent(layer):
 
 def _static_shape(layer):
     """The 0.2.0 ``output_shape`` when the layer has one and it is known, else None."""
-    if not is_lazy(layer) and not hasattr(type(layer), "output_shape"):
+    if not infers_input_shape(layer) and not hasattr(type(layer), "output_shape"):
         return None
     try:
         shape = layer.output_shape
@@ -130,7 +130,7 @@ def takes_indices(layer):
 
 def expected_input_dim(layer):
     """The size of the last input axis the layer was built for (float inputs), or None."""
-    if is_lazy(layer) or takes_indices(layer):
+    if infers_input_shape(layer) or takes_indices(layer):
         return None
     if _name(layer) in _INPUT_DIM:
         return getattr(layer, "input_dim", None)
@@ -154,7 +154,7 @@ def describe(layer):
 
 def check_connection(previous, layer):
     """Raise ValueError when ``layer`` cannot take ``previous``'s output (rank or feature size)."""
-    if is_lazy(layer):
+    if infers_input_shape(layer):
         return  # 0.2.0 layers check their input shape themselves and infer their sizes
     expected_ndim = getattr(layer, "input_ndim", None)
     got_ndim = output_ndim(previous)
