@@ -12,7 +12,7 @@ import numpy as np
 from keras_legacy import backend as K
 from keras_legacy import objectives, optimizers
 from keras_legacy.engine import validation
-from keras_legacy.engine.training import Model, _graphs_for_theano_mode, _target_like, _weights_like
+from keras_legacy.engine.training import Model, graphs_for_theano_mode, target_like, weights_like
 from keras_legacy.engine.training_utils import (
     slice_X,
     standardize_weights,
@@ -26,7 +26,7 @@ from keras_legacy.utils import io_utils
 class GraphModel(Model):
     """The 0.1.3 training API of a graph of layers with named inputs and outputs (mixed into a ``Graph`` container)."""
 
-    @_graphs_for_theano_mode
+    @graphs_for_theano_mode
     def compile(self, optimizer, loss, theano_mode=None, *, masked_mean=False):
         """``loss`` maps each output name to an objective; the total loss is their sum."""
         if not isinstance(loss, dict):
@@ -47,9 +47,9 @@ class GraphModel(Model):
             objective = weighted_objective(objectives.get(loss[name]), masked_mean=masked_mean)
             y_train = output.get_output(True)
             y_test = output.get_output(False)
-            y = _target_like(y_test, name)
+            y = target_like(y_test, name)
             output_ndims.append(y_test.ndim)
-            w = _weights_like(y_test, f"{name}_sample_weight")
+            w = weights_like(y_test, f"{name}_sample_weight")
             mask = output.get_output_mask()
             train_loss = train_loss + objective(y, y_train, w, mask)
             test_loss = test_loss + objective(y, y_test, w, mask)

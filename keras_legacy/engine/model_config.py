@@ -2,8 +2,8 @@
 
 ``keras_legacy.models`` defines the 0.1.3 ``model_from_json``/``model_from_yaml``/
 ``model_from_config`` with these, passing its model classes to ``build_model``;
-``Model.to_yaml``/``Model.to_json`` write with ``_ConfigDumper`` and
-``_json_default``.  YAML is read with a safe loader; configs never name code
+``Model.to_yaml``/``Model.to_json`` write with ``ConfigDumper`` and
+``json_default``.  YAML is read with a safe loader; configs never name code
 to import.
 """
 
@@ -35,11 +35,11 @@ _ConfigLoader.add_constructor(
 )
 
 
-class _ConfigDumper(yaml.SafeDumper):
+class ConfigDumper(yaml.SafeDumper):
     """Safe YAML dumper that writes tuples as plain lists."""
 
 
-_ConfigDumper.add_representer(tuple, lambda dumper, data: dumper.represent_list(list(data)))
+ConfigDumper.add_representer(tuple, lambda dumper, data: dumper.represent_list(list(data)))
 
 
 def merge_custom(custom_layers, custom_objects, where):
@@ -119,7 +119,7 @@ def build_model(config, custom_layers, custom_objects, sequential_class, graph_c
     return model
 
 
-def _json_default(o):
+def json_default(o):
     if isinstance(o, np.generic):
         return o.item()
     if isinstance(o, np.ndarray):

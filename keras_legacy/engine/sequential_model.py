@@ -15,7 +15,7 @@ import pytensor.tensor as T
 from keras_legacy import backend as K
 from keras_legacy import objectives, optimizers
 from keras_legacy.engine import validation
-from keras_legacy.engine.training import Model, _as_list, _graphs_for_theano_mode, _target_like, _weights_like
+from keras_legacy.engine.training import Model, as_list, graphs_for_theano_mode, target_like, weights_like
 from keras_legacy.engine.training_utils import (
     slice_X,
     standardize_weights,
@@ -30,7 +30,7 @@ from keras_legacy.utils import io_utils
 class SequentialModel(Model):
     """The 0.1.3 training API of a stack of layers (mixed into a ``Sequential`` container)."""
 
-    @_graphs_for_theano_mode
+    @graphs_for_theano_mode
     def compile(self, optimizer, loss, class_mode="categorical", theano_mode=None, *, masked_mean=False):
         """Set the optimizer and loss; functions compile on first use (``mode=theano_mode``).
 
@@ -47,12 +47,12 @@ class SequentialModel(Model):
         self.theano_mode = theano_mode
         objective = weighted_objective(self.loss, masked_mean=masked_mean)
 
-        X = _as_list(self.get_input(train=False))
+        X = as_list(self.get_input(train=False))
         y_train = self.get_output(train=True)
         y_test = self.get_output(train=False)
-        y = _target_like(y_test, "y")
+        y = target_like(y_test, "y")
         self._output_ndims = [y_test.ndim]
-        weights = _weights_like(y_test, "sample_weight")
+        weights = weights_like(y_test, "sample_weight")
         mask = self.layers[-1].get_output_mask()
         train_loss = objective(y, y_train, weights, mask)
         test_loss = objective(y, y_test, weights, mask)
@@ -102,7 +102,7 @@ class SequentialModel(Model):
     def _check_X(self, X, where):
         """The input list, checked against the first layer(s) (rank, features, indices, values)."""
         X = standardize_X(X)
-        inputs = _as_list(self.get_input(train=False))
+        inputs = as_list(self.get_input(train=False))
         X = validation.check_inputs(X, validation.sequential_input_specs(self, inputs), where)
         names = ["X"] if len(X) == 1 else [f"X[{k}]" for k in range(len(X))]
         validation.check_same_length(X, names, where)

@@ -28,8 +28,8 @@ import yaml
 
 from keras_legacy import backend as K
 from keras_legacy import callbacks as cbks
-from keras_legacy.engine.model_config import _ConfigDumper, _json_default, get_function_name
-from keras_legacy.engine.training_utils import _LastGoodState, batch_shuffle, make_batches, slice_X
+from keras_legacy.engine.model_config import ConfigDumper, get_function_name, json_default
+from keras_legacy.engine.training_utils import LastGoodState, batch_shuffle, make_batches, slice_X
 from keras_legacy.engine.validation import NonFiniteLossError
 from keras_legacy.utils.generic_utils import Progbar
 
@@ -88,7 +88,7 @@ class Model:
         })
         callback_list.on_train_begin()
         self.stop_training = False
-        guard = _LastGoodState(getattr(self, "_train_state", None) or self.params)
+        guard = LastGoodState(getattr(self, "_train_state", None) or self.params)
         for epoch in range(nb_epoch):
             callback_list.on_epoch_begin(epoch)
             if shuffle == "batch":
@@ -195,26 +195,26 @@ class Model:
         return config
 
     def to_yaml(self):
-        return yaml.dump(self.get_config(), Dumper=_ConfigDumper, default_flow_style=False)
+        return yaml.dump(self.get_config(), Dumper=ConfigDumper, default_flow_style=False)
 
     def to_json(self):
-        return json.dumps(self.get_config(), default=_json_default)
+        return json.dumps(self.get_config(), default=json_default)
 
 
-def _target_like(output, name):
+def target_like(output, name):
     """A fresh symbolic input with the dtype and rank of ``output``."""
     return T.TensorType(dtype=output.dtype, shape=(None,) * output.ndim)(name)
 
 
-def _weights_like(output, name):
+def weights_like(output, name):
     return T.TensorType(dtype=K.floatx(), shape=(None,) * output.ndim)(name)
 
 
-def _as_list(x):
+def as_list(x):
     return list(x) if isinstance(x, (list, tuple)) else [x]
 
 
-def _graphs_for_theano_mode(compile_fn):
+def graphs_for_theano_mode(compile_fn):
     """Run ``compile`` inside ``K.graph_mode(theano_mode)``: the layers build their
     graphs for the backend the functions will be compiled with."""
     signature = inspect.signature(compile_fn)
