@@ -15,7 +15,7 @@ import pytensor.tensor as T
 
 from keras_legacy import backend as K
 from keras_legacy import initializations
-from keras_legacy.layers.core import MaskedLayer
+from keras_legacy.layers.base import MaskedLayer
 from keras_legacy.utils.theano_utils import ndim_tensor, sharedX
 
 

@@ -28,7 +28,7 @@ import numpy as np
 import pytensor.tensor as T
 
 from keras_legacy import initializations
-from keras_legacy.layers.core import Layer
+from keras_legacy.layers.base import Layer
 from keras_legacy.utils.theano_utils import ndim_tensor, shared_ones, shared_zeros
 
 
