@@ -7,7 +7,7 @@
 
 ``inspect`` prints the layout (Sequential or Graph), every layer with its
 arrays, shapes and dtypes, and the Keras version that wrote the files (from
-the config's keys: see :mod:`keras_legacy.utils.version_sniff`).
+the config's keys: see :mod:`keras_legacy.engine.version_sniff`).
 
 ``convert`` writes the arrays to one ``.npz``: without a config the keys are
 ``layer_{k}_param_{n}`` (Sequential) or ``param_{n}`` (Graph), the keys Keras'
@@ -25,9 +25,9 @@ import sys
 
 import numpy as np
 
+from keras_legacy.engine.version_sniff import sniff_version
+from keras_legacy.engine.weight_names import graph_weight_names, weight_names
 from keras_legacy.utils import io_utils
-from keras_legacy.utils.version_sniff import sniff_version
-from keras_legacy.utils.weight_names import graph_weight_names, weight_names
 
 
 def read_weights(path):

@@ -9,8 +9,8 @@ import pytest
 
 from conftest import ROOT
 from keras_legacy import cli
-from keras_legacy.utils.version_sniff import sniff_version
-from keras_legacy.utils.weight_names import weight_names
+from keras_legacy.engine.version_sniff import sniff_version
+from keras_legacy.engine.weight_names import weight_names
 
 MODELS_013 = ["model_imdb_like", "model_masked_loss", "model_seq2seq_like"]
 MODELS_020 = ["port020/model_imdb_like", "port020/model_seq2seq_like", "port020/model_batchnorm"]

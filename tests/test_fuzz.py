@@ -15,7 +15,8 @@ from keras_legacy.layers.core import Activation, Dense, Dropout, Masking, Repeat
 from keras_legacy.layers.embeddings import Embedding
 from keras_legacy.layers.recurrent import GRU, LSTM, SimpleRNN
 from keras_legacy.models import Sequential
-from keras_legacy.utils import layer_shapes, validation
+from keras_legacy.engine import validation
+from keras_legacy.layers import checks as layer_shapes
 
 from reference import lstm as numpy_lstm
 

@@ -32,17 +32,23 @@ from pytensor.compile.mode import Mode
 from pytensor.compile.mode import get_mode as _pt_get_mode
 from pytensor.tensor.special import softmax as _pt_softmax
 
+from keras_legacy.backend import rows_ops
+from keras_legacy.backend.blas import configure_blas as _configure_blas
+from keras_legacy.backend.parallel_build import ParallelCVMLinker
+
 #: The row-increment Ops behind the gradient of ``W[idx]`` (a Python ``numpy.add.at``
 #: for matrices): PyTensor 3.0.x uses ``AdvancedIncSubtensor1`` (a vector idx),
 #: 3.3 removed it and uses ``AdvancedIncSubtensor`` with ``idx_list == (0,)``.
 AdvancedIncSubtensor1 = getattr(T.subtensor, "AdvancedIncSubtensor1", None)
 AdvancedIncSubtensor = T.subtensor.AdvancedIncSubtensor
+rows_ops.register_rewrites(
+    ([(AdvancedIncSubtensor1, rows_ops.rows_inc)] if AdvancedIncSubtensor1 is not None else [])
+    + [(AdvancedIncSubtensor, rows_ops.rows_inc_nd)]
+)
 
 PYTENSOR_VERSION = pytensor.__version__
 
 # Link the C backend to the pip-installed OpenBLAS unless the user chose a BLAS.
-from keras_legacy.backend.blas import configure_blas as _configure_blas  # noqa: E402
-
 BLAS_SOURCE = _configure_blas()
 
 #: The mode every keras_legacy compile uses unless ``theano_mode`` says otherwise.
@@ -70,10 +76,6 @@ def _default_mode() -> Mode:
     """
     if DEFAULT_MODE_NAME != "CVM":
         return _pt_get_mode(DEFAULT_MODE_NAME)
-    from keras_legacy.backend import rows_ops
-
-    from keras_legacy.backend.parallel_build import ParallelCVMLinker
-
     rewrites = _pt_get_mode("CVM").including(rows_ops.TAG).provided_optimizer
     return Mode(linker=ParallelCVMLinker(allow_gc=False, use_cloop=True), optimizer=rewrites)
 

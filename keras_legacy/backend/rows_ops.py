@@ -10,7 +10,8 @@ bit those of ``numpy.add.at``) in a C loop.
 The rewrites ``rows_inc`` (PyTensor 3.0.x's ``AdvancedIncSubtensor1``) and
 ``rows_inc_nd`` (PyTensor 3.3's ``AdvancedIncSubtensor`` with one leading
 integer index, which also runs ``numpy.add.at`` in Python) swap it in; they are registered under the tag
-``"kl_rows_inc"`` only (not ``fast_run``), and ``K.get_mode(None)`` (the
+``"kl_rows_inc"`` only (not ``fast_run``), by ``keras_legacy.backend.pytensor_compat``
+(which knows the installed PyTensor's Ops), and ``K.get_mode(None)`` (the
 default mode of keras_legacy's compiles) includes it.  It runs after
 PyTensor's inplace rewrites and keeps their choice (``inplace=True`` destroys
 ``x``, as the node it replaces did).
@@ -24,8 +25,6 @@ from pytensor.compile import optdb
 from pytensor.graph.basic import Apply
 from pytensor.graph.rewriting.basic import WalkingGraphRewriter, node_rewriter
 from pytensor.link.c.op import COp
-
-from keras_legacy.backend.pytensor_compat import AdvancedIncSubtensor, AdvancedIncSubtensor1
 
 TAG = "kl_rows_inc"
 _FLOATS = ("float32", "float64")
@@ -176,8 +175,14 @@ def rows_inc_nd(fgraph, node):
     return [RowsInc(inplace=op.inplace)(x, y, idx)]
 
 
-_TRACKED = [(AdvancedIncSubtensor1, rows_inc)] if AdvancedIncSubtensor1 is not None else []
-_TRACKED.append((AdvancedIncSubtensor, rows_inc_nd))
-for _op, _fn in _TRACKED:
-    # after PyTensor's inplace rewrites (local_inplace_AdvancedIncSubtensor[1] are at 70.6)
-    optdb.register(f"kl_{_fn.__name__}_rewrite", WalkingGraphRewriter(node_rewriter([_op])(_fn)), TAG, position=70.65)
+def register_rewrites(tracked):
+    """Register, under ``TAG``, one rewrite per ``(Op class, rewrite function)`` of ``tracked``.
+
+    ``keras_legacy.backend.pytensor_compat`` calls it once with the increment Ops
+    of the installed PyTensor (``rows_inc`` for ``AdvancedIncSubtensor1`` where
+    it exists, ``rows_inc_nd`` for ``AdvancedIncSubtensor``).
+    """
+    for op, fn in tracked:
+        # after PyTensor's inplace rewrites (local_inplace_AdvancedIncSubtensor[1] are at 70.6)
+        optdb.register(f"kl_{fn.__name__}_rewrite", WalkingGraphRewriter(node_rewriter([op])(fn)), TAG,
+                       position=70.65)

@@ -24,6 +24,11 @@ import tempfile
 
 import numpy as np
 
+from keras_legacy.callbacks import Callback
+from keras_legacy.layers.core import Activation, RepeatVector, TimeDistributedDense
+from keras_legacy.layers.recurrent import LSTM
+from keras_legacy.models import Sequential, model_from_json
+
 CHARS = "0123456789+ "
 
 
@@ -65,33 +70,24 @@ def make_data(digits, n, rng):
     return X, y, table
 
 
-def _stop_callback_class():
-    from keras_legacy.callbacks import Callback
+class StopAtAccuracy(Callback):
+    """Show a few answers after each epoch; stop once ``val_acc`` passes ``target``."""
 
-    class StopAtAccuracy(Callback):
-        """Show a few answers after each epoch; stop once ``val_acc`` passes ``target``."""
+    def __init__(self, target, X_show, y_show, table):
+        super().__init__()
+        self.target, self.X_show, self.y_show, self.table = target, X_show, y_show, table
 
-        def __init__(self, target, X_show, y_show, table):
-            super().__init__()
-            self.target, self.X_show, self.y_show, self.table = target, X_show, y_show, table
-
-        def on_epoch_end(self, epoch, logs={}):  # noqa: B006 (the 0.x signature)
-            pred = self.model.predict(self.X_show, verbose=0)
-            for q, t, p in zip(self.X_show, self.y_show, pred):
-                decode = self.table.decode
-                mark = "ok" if decode(t) == decode(p) else "--"
-                print(f"  {mark} Q {decode(q)[::-1]!r}  T {decode(t)!r}  P {decode(p)!r}")
-            if logs.get("val_acc", 0.0) > self.target:
-                self.model.stop_training = True
-
-    return StopAtAccuracy
+    def on_epoch_end(self, epoch, logs={}):  # noqa: B006 (the 0.x signature)
+        pred = self.model.predict(self.X_show, verbose=0)
+        for q, t, p in zip(self.X_show, self.y_show, pred):
+            decode = self.table.decode
+            mark = "ok" if decode(t) == decode(p) else "--"
+            print(f"  {mark} Q {decode(q)[::-1]!r}  T {decode(t)!r}  P {decode(p)!r}")
+        if logs.get("val_acc", 0.0) > self.target:
+            self.model.stop_training = True
 
 
 def build_model(n_chars, hidden, answer_len):
-    from keras_legacy.layers.core import Activation, RepeatVector, TimeDistributedDense
-    from keras_legacy.layers.recurrent import LSTM
-    from keras_legacy.models import Sequential
-
     model = Sequential()
     model.add(LSTM(n_chars, hidden))
     model.add(RepeatVector(answer_len))
@@ -114,10 +110,6 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     np.random.seed(args.seed)  # the initialisers draw from NumPy's global generator
-    from keras_legacy import backend as K  # noqa: F401  (imports PyTensor)
-    from keras_legacy.models import model_from_json
-
-    StopAtAccuracy = _stop_callback_class()
     rng = np.random.default_rng(args.seed)
     X, y, table = make_data(args.digits, args.samples, rng)
     split = int(0.9 * len(X))

@@ -15,7 +15,7 @@ import pytensor.tensor as T
 
 from keras_legacy import backend as K
 from keras_legacy import initializations
-from keras_legacy.layers.core import MaskedLayer
+from keras_legacy.layers.base import MaskedLayer
 from keras_legacy.utils.theano_utils import ndim_tensor, sharedX
 
 
@@ -45,9 +45,13 @@ class PReLU(MaskedLayer):
         self.input_shape = tuple(input_shape)
         self.input_ndim = len(self.input_shape) + 1
         self.input = ndim_tensor(self.input_ndim)
-        self.add_weight("alphas", self.input_shape, self.init)
+        self._make_weights(self.input_shape)
         if weights is not None:
             self.set_weights(weights)
+
+    def _make_weights(self, feature_shape):
+        """The weights for inputs of per-sample shape ``feature_shape``; shared with the 0.2.0 class."""
+        self.add_weight("alphas", feature_shape, self.init)
 
     def get_output(self, train=False):
         X = self.get_input(train)
@@ -71,10 +75,14 @@ class ParametricSoftplus(MaskedLayer):
         self.beta_init = beta_init
         self.input_ndim = len(self.input_shape) + 1
         self.input = ndim_tensor(self.input_ndim)
-        self.add_weight("alphas", self.input_shape, lambda shape: sharedX(alpha_init * np.ones(shape)))
-        self.add_weight("betas", self.input_shape, lambda shape: sharedX(beta_init * np.ones(shape)))
+        self._make_weights(self.input_shape)
         if weights is not None:
             self.set_weights(weights)
+
+    def _make_weights(self, feature_shape):
+        """The weights for inputs of per-sample shape ``feature_shape``; shared with the 0.2.0 class."""
+        self.add_weight("alphas", feature_shape, lambda shape: sharedX(self.alpha_init * np.ones(shape)))
+        self.add_weight("betas", feature_shape, lambda shape: sharedX(self.beta_init * np.ones(shape)))
 
     def get_output(self, train=False):
         X = self.get_input(train)

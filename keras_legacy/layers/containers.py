@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytensor.tensor as T
 
-from keras_legacy.layers.core import Layer, set_sublayer_weights, sublayer_weights
+from keras_legacy.layers.core import Layer, Merge, set_sublayer_weights, sublayer_weights
 from keras_legacy.utils.theano_utils import ndim_tensor
 
 
@@ -65,6 +65,10 @@ class Sequential(Layer):
     def output_shape(self):
         """The last layer's ``output_shape`` (0.2.0 layers have one)."""
         return self.layers[-1].output_shape
+
+    def _output_layer(self):
+        """The layer whose output is this container's (the last one), for the static shape checks."""
+        return self.layers[-1] if self.layers else None
 
     def get_output(self, train=False):
         self._require_layers("get_output")
@@ -182,6 +186,10 @@ class Graph(Layer):
     def input(self):
         return self.get_input()
 
+    def _output_layer(self):
+        """The node of the single output, for the static shape checks (None with several outputs)."""
+        return self.outputs[self.output_order[0]] if len(self.output_order) == 1 else None
+
     def get_output(self, train=False):
         if len(self.inputs) == 1 and len(self.outputs) == 1:
             return self.outputs[self.output_order[0]].get_output(train)
@@ -221,8 +229,6 @@ class Graph(Layer):
         )
 
     def _merged(self, names, merge_mode, what):
-        from keras_legacy.layers.core import Merge
-
         return Merge([self._source(n, what) for n in names], mode=merge_mode)
 
     def add_node(self, layer, name, input=None, inputs=(), merge_mode="concat", create_output=False):

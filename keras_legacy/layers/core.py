@@ -1,185 +1,27 @@
-"""The Keras 0.1.3 layer protocol and the core layers.
+"""The core layers of Keras 0.1.3 (``keras.layers.core``).
 
-A layer is a graph builder: ``get_output(train)`` returns a symbolic tensor
-computed from ``get_input(train)``, which is either the output of the layer
-set with ``set_previous`` or the layer's own symbolic ``input``.
+``Layer`` and ``MaskedLayer`` (the layer protocol) live in
+``keras_legacy.layers.base`` and are exported here under their 0.1.3 path.
 """
 
 from __future__ import annotations
-
-import bisect
 
 import numpy as np
 import pytensor.tensor as T
 
 from keras_legacy import activations, constraints, initializations, regularizers
 from keras_legacy import backend as K
+from keras_legacy.layers.base import (  # noqa: F401  (Layer, MaskedLayer: 0.1.3 keras.layers.core names)
+    Layer,
+    MaskedLayer,
+    _bind_regularizers,
+    _collect_params,
+    _config_of,
+    _resolve_regularizers,
+    set_sublayer_weights,
+    sublayer_weights,
+)
 from keras_legacy.utils.theano_utils import ndim_tensor
-
-
-class Layer:
-    """Base class of every layer (Keras 0.1.3 protocol).
-
-    Attributes
-    ----------
-    params : list
-        The trainable shared variables, in the order ``get_weights`` returns
-        and HDF5 files store them.  Only ``add_weight`` appends to it.
-    input_ndim : int or None
-        The rank of the input the layer takes; checked by ``set_previous``.
-    """
-
-    input_ndim: int | None = None
-
-    def __init__(self):
-        self.params = []
-        self._param_positions = []  # save-order keys of ``params`` (see add_weight)
-
-    # --- parameters: one door -------------------------------------------------
-    def add_weight(self, name, shape, init, position=None):
-        """Create, name and register one weight; return the shared variable.
-
-        ``init`` is an initialisation function (``shape -> shared variable``),
-        called now, so weights are drawn in the order ``add_weight`` is called
-        (the original's constructor order).  ``position`` is the weight's place
-        in ``params`` (the save order) when that differs from the draw order.
-        The variable is also set as the attribute ``name`` of the layer.
-        """
-        var = init(shape)
-        var.name = name
-        setattr(self, name, var)
-        positions = self.__dict__.setdefault("_param_positions", list(range(len(self.params))))
-        if position is None:
-            position = positions[-1] + 1 if positions else 0
-        idx = bisect.bisect_right(positions, position)
-        self.params.insert(idx, var)
-        positions.insert(idx, position)
-        return var
-
-    # --- graph connection -----------------------------------------------------
-    def init_updates(self):
-        self.updates = []
-
-    def set_previous(self, layer, connection_map=None):
-        if getattr(layer, "nb_output", 1) != self.nb_input:
-            raise ValueError(
-                f"Cannot connect layers: {type(layer).__name__} has {layer.nb_output} output(s) "
-                f"but {type(self).__name__} takes {self.nb_input} input(s)."
-            )
-        if not self.supports_masked_input() and layer.get_output_mask() is not None:
-            raise ValueError(
-                f"Cannot connect non-masking layer to layer with masked output: "
-                f"{type(self).__name__} does not take a mask, and {type(layer).__name__} "
-                "outputs one (e.g. Embedding(mask_zero=True), Masking, or a recurrent layer "
-                "with return_sequences=True after one). Use a mask-aware layer "
-                "(TimeDistributedDense, Activation, Dropout, a recurrent layer) instead."
-            )
-        from keras_legacy.utils.validation import check_connection
-
-        check_connection(layer, self)  # rank and feature size, when both sides know them
-        self.previous = layer
-
-    @property
-    def nb_input(self):
-        return 1
-
-    @property
-    def nb_output(self):
-        return 1
-
-    def get_output(self, train=False):
-        return self.get_input(train)
-
-    def get_input(self, train=False):
-        if hasattr(self, "previous"):
-            return self.previous.get_output(train=train)
-        return self.input
-
-    def supports_masked_input(self):
-        """Whether this layer accepts a masked input (0.1.3: only MaskedLayer does)."""
-        return False
-
-    def get_output_mask(self, train=None):
-        """The mask of this layer's output (None: no mask)."""
-        return None
-
-    # --- weights ----------------------------------------------------------------
-    def set_weights(self, weights):
-        """Set the values of ``params`` from a list of arrays (count and shapes checked)."""
-        weights = list(weights)
-        if len(weights) != len(self.params):
-            raise ValueError(
-                f"{type(self).__name__}.set_weights: expected {len(self.params)} arrays "
-                f"(shapes {[tuple(p.get_value().shape) for p in self.params]}), got {len(weights)}."
-            )
-        values = []
-        for k, (p, w) in enumerate(zip(self.params, weights)):
-            w = np.asarray(w)
-            expected = p.get_value(borrow=True).shape
-            if w.shape != expected:
-                raise ValueError(
-                    f"{type(self).__name__}.set_weights: array {k} ({p.name}) has shape "
-                    f"{w.shape}, expected {expected}."
-                )
-            values.append(w.astype(p.dtype))
-        for p, w in zip(self.params, values):
-            p.set_value(w)
-
-    def get_weights(self):
-        return [p.get_value() for p in self.params]
-
-    def get_config(self):
-        return {"name": self.__class__.__name__}
-
-    def get_params(self):
-        """``(params, regularizers, constraints, updates)`` as the models collect them.
-
-        ``regularizers`` is the layer's ``regularizers`` list (bound to their
-        weight or layer by the constructor); ``constraints`` has one entry per
-        param, an identity ``Constraint()`` where the layer has none (0.1.3).
-        """
-        if hasattr(self, "regularizers"):
-            regs = list(self.regularizers)
-        else:
-            regs = []
-            for attr in ("W_regularizer", "b_regularizer"):
-                reg = getattr(self, attr, None)
-                if reg is not None:
-                    reg.set_param(self.W if attr == "W_regularizer" else self.b)
-                    regs.append(reg)
-            act_reg = getattr(self, "activity_regularizer", None)
-            if act_reg is not None:
-                act_reg.set_layer(self)
-                regs.append(act_reg)
-        layer_consts = getattr(self, "constraints", None)
-        if layer_consts is not None and len(layer_consts) == len(self.params):
-            consts = [c if c is not None else constraints.Constraint() for c in layer_consts]
-        else:
-            consts = [constraints.Constraint() for _ in self.params]
-        updates = list(getattr(self, "updates", []))
-        return self.params, regs, consts, updates
-
-    def count_params(self):
-        return int(sum(np.prod(p.get_value(borrow=True).shape) for p in self.params))
-
-    def set_name(self, name):
-        for p in self.params:
-            p.name = f"{p.name}_{name}"
-
-
-class MaskedLayer(Layer):
-    """A layer that takes a mask and, by default, passes it on unchanged."""
-
-    def supports_masked_input(self):
-        return True
-
-    def get_input_mask(self, train=False):
-        if hasattr(self, "previous"):
-            return self.previous.get_output_mask(train)
-        return None
-
-    def get_output_mask(self, train=False):
-        return self.get_input_mask(train)
 
 
 class Masking(MaskedLayer):
@@ -206,73 +48,6 @@ class Masking(MaskedLayer):
     def get_config(self):
         return {"name": self.__class__.__name__, "mask_value": self.mask_value}
 
-
-# --- helpers shared by the layers below ---------------------------------------------
-
-def _config_of(obj):
-    """A regularizer's or constraint's nested config dict, or None."""
-    return obj.get_config() if obj is not None else None
-
-
-def _set_regularizers(layer, W_regularizer=None, b_regularizer=None, activity_regularizer=None):
-    """Resolve and bind the regularizers as the 0.1.3 constructors did.
-
-    Sets the attributes ``W_regularizer``/``b_regularizer``/``activity_regularizer``
-    and the list ``layer.regularizers`` (W, b, activity, those given).
-    """
-    layer.regularizers = []
-    for attr, value, weight in (("W_regularizer", W_regularizer, "W"),
-                                ("b_regularizer", b_regularizer, "b")):
-        reg = regularizers.get(value)
-        setattr(layer, attr, reg)
-        if reg is not None:
-            reg.set_param(getattr(layer, weight))
-            layer.regularizers.append(reg)
-    reg = regularizers.get(activity_regularizer)
-    layer.activity_regularizer = reg
-    if reg is not None:
-        reg.set_layer(layer)
-        layer.regularizers.append(reg)
-
-
-def _collect_params(layers):
-    """``(params, regularizers, constraints, updates)`` of several layers, params de-duplicated."""
-    params, regs, consts, updates = [], [], [], []
-    for layer in layers:
-        p_list, r_list, c_list, u_list = layer.get_params()
-        regs += list(r_list)
-        updates += list(u_list)
-        for p, c in zip(p_list, c_list):
-            if not any(p is q for q in params):
-                params.append(p)
-                consts.append(c)
-    return params, regs, consts, updates
-
-
-def sublayer_weights(sublayers):
-    """The weights of ``sublayers``, concatenated in order (Merge, AutoEncoder, Sequential)."""
-    return [w for sub in sublayers for w in sub.get_weights()]
-
-
-def set_sublayer_weights(layer, weights, sublayers):
-    """Set ``sublayers``' weights from one flat list; count and shapes are checked first."""
-    weights = list(weights)
-    current = sublayer_weights(sublayers)
-    if len(weights) != len(current):
-        raise ValueError(
-            f"{type(layer).__name__}.set_weights: expected {len(current)} arrays (the sub-layers' "
-            f"weights, concatenated in order), got {len(weights)}."
-        )
-    for k, (w, c) in enumerate(zip(weights, current)):
-        if np.shape(w) != c.shape:
-            raise ValueError(
-                f"{type(layer).__name__}.set_weights: array {k} has shape {np.shape(w)}, "
-                f"expected {c.shape}."
-            )
-    for sub in sublayers:
-        n = len(sub.get_weights())
-        sub.set_weights(weights[:n])
-        weights = weights[n:]
 
 
 class Merge(Layer):
@@ -454,22 +229,38 @@ class RepeatVector(Layer):
         return {"name": self.__class__.__name__, "n": self.n}
 
 
-def _build_dense(layer, input_var, input_dim, output_dim, init, activation, weights,
-                 W_regularizer, b_regularizer, activity_regularizer, W_constraint, b_constraint):
-    """The 0.1.3 Dense/TimeDistributedDense constructor body (draws W, then b = zeros)."""
-    layer.init = initializations.get(init)
-    layer.activation = activations.get(activation)
-    layer.input_dim = input_dim
-    layer.output_dim = output_dim
-    layer.input = input_var
-    layer.add_weight("W", (input_dim, output_dim), layer.init)
-    layer.add_weight("b", (output_dim,), initializations.zero)
-    _set_regularizers(layer, W_regularizer, b_regularizer, activity_regularizer)
-    layer.W_constraint = constraints.get(W_constraint)
-    layer.b_constraint = constraints.get(b_constraint)
-    layer.constraints = [layer.W_constraint, layer.b_constraint]
-    if weights is not None:
-        layer.set_weights(weights)
+class _DenseFamily(Layer):
+    """What Dense, TimeDistributedDense and MaxoutDense share: the settings and the weight creation.
+
+    ``_configure`` stores the settings (no weight drawn); ``_make_weights(input_dim)``
+    draws ``W`` then ``b`` (zeros) and binds the regularizers.  The 0.1.3
+    constructors call both; the 0.2.0 classes call ``_make_weights`` from ``build()``
+    once the input size is known.
+    """
+
+    #: MaxoutDense has no activation (nor the attribute)
+    _has_activation = True
+
+    def _configure(self, output_dim, init, activation, W_regularizer, b_regularizer, activity_regularizer,
+                   W_constraint, b_constraint):
+        self.init = initializations.get(init)
+        if self._has_activation:
+            self.activation = activations.get(activation)
+        self.output_dim = output_dim
+        _resolve_regularizers(self, W_regularizer, b_regularizer, activity_regularizer)
+        self.W_constraint = constraints.get(W_constraint)
+        self.b_constraint = constraints.get(b_constraint)
+        self.constraints = [self.W_constraint, self.b_constraint]
+
+    def _weight_shapes(self, input_dim):
+        return (input_dim, self.output_dim), (self.output_dim,)
+
+    def _make_weights(self, input_dim):
+        self.input_dim = input_dim
+        W_shape, b_shape = self._weight_shapes(input_dim)
+        self.add_weight("W", W_shape, self.init)
+        self.add_weight("b", b_shape, initializations.zero)
+        _bind_regularizers(self)
 
 
 def _dense_config(layer, extra=()):
@@ -489,7 +280,7 @@ def _dense_config(layer, extra=()):
     return config
 
 
-class Dense(Layer):
+class Dense(_DenseFamily):
     """Fully connected: ``activation(X . W + b)``, W ``(input_dim, output_dim)``, b zeros.
 
     params ``[W, b]``; ``name`` renames them ``<name>_W`` and ``<name>_b``.
@@ -501,8 +292,12 @@ class Dense(Layer):
                  weights=None, name=None, W_regularizer=None, b_regularizer=None,
                  activity_regularizer=None, W_constraint=None, b_constraint=None):
         super().__init__()
-        _build_dense(self, T.matrix(), input_dim, output_dim, init, activation, weights,
-                     W_regularizer, b_regularizer, activity_regularizer, W_constraint, b_constraint)
+        self._configure(output_dim, init, activation, W_regularizer, b_regularizer, activity_regularizer,
+                        W_constraint, b_constraint)
+        self.input = T.matrix()
+        self._make_weights(input_dim)
+        if weights is not None:
+            self.set_weights(weights)
         if name is not None:
             self.set_name(name)
 
@@ -536,7 +331,7 @@ class ActivityRegularization(Layer):
         return {"name": self.__class__.__name__, "l1": self.l1, "l2": self.l2}
 
 
-class TimeDistributedDense(MaskedLayer):
+class TimeDistributedDense(MaskedLayer, _DenseFamily):
     """Dense applied at every timestep: ``(n, T, input_dim) -> (n, T, output_dim)``.
 
     ``activation(X[:, t] . W + b)`` for each t (the 0.1.3 code scanned over
@@ -550,8 +345,12 @@ class TimeDistributedDense(MaskedLayer):
                  weights=None, W_regularizer=None, b_regularizer=None, activity_regularizer=None,
                  W_constraint=None, b_constraint=None):
         super().__init__()
-        _build_dense(self, T.tensor3(), input_dim, output_dim, init, activation, weights,
-                     W_regularizer, b_regularizer, activity_regularizer, W_constraint, b_constraint)
+        self._configure(output_dim, init, activation, W_regularizer, b_regularizer, activity_regularizer,
+                        W_constraint, b_constraint)
+        self.input = T.tensor3()
+        self._make_weights(input_dim)
+        if weights is not None:
+            self.set_weights(weights)
 
     def get_output(self, train=False):
         X = self.get_input(train)
@@ -614,28 +413,26 @@ class AutoEncoder(Layer):
                 "output_reconstruction": self.output_reconstruction}
 
 
-class MaxoutDense(Layer):
+class MaxoutDense(_DenseFamily):
     """Maxout: ``max_k (X . W[k] + b[k])``, W ``(nb_feature, input_dim, output_dim)``, b ``(nb_feature, output_dim)``."""
 
     input_ndim = 2
+    _has_activation = False
 
     def __init__(self, input_dim, output_dim, nb_feature=4, init="glorot_uniform", weights=None,
                  W_regularizer=None, b_regularizer=None, activity_regularizer=None,
                  W_constraint=None, b_constraint=None):
         super().__init__()
-        self.init = initializations.get(init)
-        self.input_dim = input_dim
-        self.output_dim = output_dim
         self.nb_feature = nb_feature
+        self._configure(output_dim, init, None, W_regularizer, b_regularizer, activity_regularizer,
+                        W_constraint, b_constraint)
         self.input = T.matrix()
-        self.add_weight("W", (nb_feature, input_dim, output_dim), self.init)
-        self.add_weight("b", (nb_feature, output_dim), initializations.zero)
-        _set_regularizers(self, W_regularizer, b_regularizer, activity_regularizer)
-        self.W_constraint = constraints.get(W_constraint)
-        self.b_constraint = constraints.get(b_constraint)
-        self.constraints = [self.W_constraint, self.b_constraint]
+        self._make_weights(input_dim)
         if weights is not None:
             self.set_weights(weights)
+
+    def _weight_shapes(self, input_dim):
+        return (self.nb_feature, input_dim, self.output_dim), (self.nb_feature, self.output_dim)
 
     def get_output(self, train=False):
         X = self.get_input(train)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytensor.tensor as T
 
 from keras_legacy import activations, constraints, initializations, regularizers
-from keras_legacy.layers.core import Layer
+from keras_legacy.layers.base import Layer
 
 
 class Embedding(Layer):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from keras_legacy import backend as K
-from keras_legacy.layers.core import MaskedLayer
+from keras_legacy.layers.base import MaskedLayer
 
 
 class GaussianNoise(MaskedLayer):

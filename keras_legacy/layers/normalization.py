@@ -28,7 +28,7 @@ import numpy as np
 import pytensor.tensor as T
 
 from keras_legacy import initializations
-from keras_legacy.layers.core import Layer
+from keras_legacy.layers.base import Layer
 from keras_legacy.utils.theano_utils import ndim_tensor, shared_ones, shared_zeros
 
 
@@ -39,22 +39,30 @@ class BatchNormalization(Layer):
 
     def __init__(self, input_shape, epsilon=1e-6, mode=0, momentum=0.9, weights=None):
         super().__init__()
+        self._configure(epsilon, mode, momentum)
+        self.input_shape = tuple(input_shape)
+        self.input_ndim = len(self.input_shape) + 1
+        self.input = ndim_tensor(self.input_ndim)
+        self._make_weights(self.input_shape)
+        if weights is not None:
+            self.set_weights(weights)
+
+    def _configure(self, epsilon, mode, momentum):
+        """The settings (no weight drawn); shared with the 0.2.0 class."""
         if mode not in self.MODES:
             raise ValueError(f"BatchNormalization mode must be 0 or 1, got {mode!r}.")
         self.init = initializations.get("uniform")
-        self.input_shape = tuple(input_shape)
         self.epsilon = epsilon
         self.mode = mode
         self.momentum = momentum
-        self.input_ndim = len(self.input_shape) + 1
-        self.input = ndim_tensor(self.input_ndim)
-        self.add_weight("gamma", self.input_shape, self.init)
-        self.add_weight("beta", self.input_shape, initializations.zero)
-        self.running_mean = shared_zeros(self.input_shape, name="running_mean")
-        self.running_std = shared_ones(self.input_shape, name="running_std")
+
+    def _make_weights(self, feature_shape):
+        """Draw gamma, then beta (zeros); the running statistics start at 0 and 1."""
+        self.add_weight("gamma", feature_shape, self.init)
+        self.add_weight("beta", feature_shape, initializations.zero)
+        self.running_mean = shared_zeros(feature_shape, name="running_mean")
+        self.running_std = shared_ones(feature_shape, name="running_std")
         self.updates = []
-        if weights is not None:
-            self.set_weights(weights)
 
     def _const(self, value, like):
         return np.asarray(value, dtype=like.dtype)

@@ -8,42 +8,10 @@ sniff which release wrote a config, so 0.1.x, 0.2.0 and 0.3.x files all load.
 
 from __future__ import annotations
 
-from keras_legacy import models
-from keras_legacy.models import (  # noqa: F401
+from keras_legacy.models import (  # noqa: F401  (0.2.0 keras.models names)
     Sequential,
     model_from_config,
     model_from_json,
     model_from_yaml,
 )
-from keras_legacy.v020.layers.core import Merge
-
-
-class Graph(models.Graph):
-    """The 0.2.0 Graph: inputs declared with ``input_shape``; merges with ``concat_axis``."""
-
-    _concat_axis = -1
-
-    def add_input(self, name, input_shape=None, dtype="float", ndim=None):
-        if input_shape is None:  # a 0.1.x call: add_input(name, ndim=2)
-            return super().add_input(name, ndim=ndim or 2, dtype=dtype)
-        input_shape = tuple(input_shape)
-        super().add_input(name, ndim=len(input_shape) + 1, dtype=dtype)
-        self.inputs[name].output_shape = (None,) + input_shape
-        self.input_config[-1] = {"name": name, "input_shape": list(input_shape), "dtype": dtype}
-
-    def _merged(self, names, merge_mode, what):
-        return Merge([self._source(n, what) for n in names], mode=merge_mode,
-                     concat_axis=self._concat_axis)
-
-    def add_node(self, layer, name, input=None, inputs=(), merge_mode="concat", concat_axis=-1,
-                 create_output=False):
-        self._concat_axis = concat_axis
-        super().add_node(layer, name, input=input, inputs=inputs, merge_mode=merge_mode)
-        self.node_config[-1].update(concat_axis=concat_axis, create_output=create_output)
-        if create_output:
-            self.add_output(name, input=name)
-
-    def add_output(self, name, input=None, inputs=(), merge_mode="concat", concat_axis=-1):
-        self._concat_axis = concat_axis
-        super().add_output(name, input=input, inputs=inputs, merge_mode=merge_mode)
-        self.output_config[-1]["concat_axis"] = concat_axis
+from keras_legacy.v020.graph_model import Graph  # noqa: F401

@@ -1,34 +1,82 @@
 """Keras 0.2.0 core layers: ``Dense(output_dim, ..., input_dim=None)`` and shape inference.
 
-Same math as ``keras_legacy.layers.core``; see ``keras_legacy.v020``.
+Same math as ``keras_legacy.layers.core``; see ``keras_legacy.v020.layers.base``.
 """
 
 from __future__ import annotations
 
 import numpy as np
+import pytensor.tensor as T
 
 from keras_legacy.layers import core as c013
-from keras_legacy.layers.core import Layer, MaskedLayer  # noqa: F401 (0.2.0 names)
-from keras_legacy.v020.layers._lazy import LazyLayer, shapeless_020
+from keras_legacy.layers.base import Layer, MaskedLayer  # noqa: F401 (0.2.0 names)
+from keras_legacy.v020.layers.base import Layer020
 
-Masking = shapeless_020(c013.Masking)
-Dropout = shapeless_020(c013.Dropout)
-Activation = shapeless_020(c013.Activation)
-ActivityRegularization = shapeless_020(c013.ActivityRegularization)
 AutoEncoder = c013.AutoEncoder
-RepeatVector = shapeless_020(
-    c013.RepeatVector, lambda self, s: (s[0], self.n, s[1]))
-Flatten = shapeless_020(
-    c013.Flatten, lambda self, s: (s[0], int(np.prod(s[1:]))))
-Permute = shapeless_020(
-    c013.Permute, lambda self, s: (s[0],) + tuple(s[d] for d in self.dims))
 
 
-class Reshape(shapeless_020(c013.Reshape, lambda self, s: (s[0],) + tuple(self.dims))):
+# --- layers without weights: the 0.1.3 constructor plus ``input_shape`` ----------------------
+
+class Masking(Layer020, c013.Masking):
+    def __init__(self, mask_value=0.0, **kwargs):
+        c013.Masking.__init__(self, mask_value)
+        self._init_020(kwargs)
+
+
+class Dropout(Layer020, c013.Dropout):
+    def __init__(self, p, **kwargs):
+        c013.Dropout.__init__(self, p)
+        self._init_020(kwargs)
+
+
+class Activation(Layer020, c013.Activation):
+    def __init__(self, activation, target=0, beta=0.1, **kwargs):
+        c013.Activation.__init__(self, activation, target=target, beta=beta)
+        self._init_020(kwargs)
+
+
+class ActivityRegularization(Layer020, c013.ActivityRegularization):
+    def __init__(self, l1=0.0, l2=0.0, **kwargs):
+        c013.ActivityRegularization.__init__(self, l1=l1, l2=l2)
+        self._init_020(kwargs)
+
+
+class RepeatVector(Layer020, c013.RepeatVector):
+    def __init__(self, n, **kwargs):
+        c013.RepeatVector.__init__(self, n)
+        self._init_020(kwargs)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.n, input_shape[1])
+
+
+class Flatten(Layer020, c013.Flatten):
+    def __init__(self, **kwargs):
+        c013.Flatten.__init__(self)
+        self._init_020(kwargs)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], int(np.prod(input_shape[1:])))
+
+
+class Permute(Layer020, c013.Permute):
+    def __init__(self, dims, **kwargs):
+        c013.Permute.__init__(self, dims)
+        self._init_020(kwargs)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0],) + tuple(input_shape[d] for d in self.dims)
+
+
+class Reshape(Layer020, c013.Reshape):
     """0.2.0 ``Reshape(dims)`` (0.1.3 took ``*dims``)."""
 
-    def __init__(self, dims, input_shape=None):
-        super().__init__(*dims, input_shape=input_shape)
+    def __init__(self, dims, **kwargs):
+        c013.Reshape.__init__(self, *dims)
+        self._init_020(kwargs)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0],) + tuple(self.dims)
 
     def get_config(self):
         config = super().get_config()
@@ -36,65 +84,56 @@ class Reshape(shapeless_020(c013.Reshape, lambda self, s: (s[0],) + tuple(self.d
         return config
 
 
-class _DenseLike(LazyLayer):
-    """0.2.0 constructor of the Dense family: output size first, input size inferred."""
+# --- the Dense family: output size first, input size inferred ---------------------------------
 
-    _arg_names = ("init", "activation", "weights", "W_regularizer", "b_regularizer",
-                  "activity_regularizer", "W_constraint", "b_constraint")
+class _DenseFamily020(Layer020):
+    """``build()`` draws the weights with the 0.1.3 ``_make_weights`` (W, then b)."""
 
-    def _init_dense(self, output_dim, args, input_dim, kwargs, input_shape):
-        self.output_dim = output_dim
+    def _init_dense(self, input_dim, input_shape_from_dim, weights, kwargs):
         self._given_input_dim = input_dim
-        weights = args.pop("weights", None)
-        self._build_args = args
         if input_dim is not None and "input_shape" not in kwargs:
-            kwargs["input_shape"] = input_shape
-        self._init_lazy(weights=weights, **kwargs)
+            kwargs["input_shape"] = input_shape_from_dim
+        self._init_020(kwargs, weights)
+
+    def _create_weights(self, input_shape):
+        self._make_weights(input_shape[-1])
 
     def get_config(self):
-        config = self._v013.get_config(self)
+        config = super().get_config()
         config["input_dim"] = self._given_input_dim
-        return self._v020_extra_config(config)
+        return config
 
 
-class Dense(_DenseLike, c013.Dense):
+class Dense(_DenseFamily020, c013.Dense):
     """0.2.0 ``Dense(output_dim, init, activation, weights, ..., input_dim=None)``."""
 
-    _v013 = c013.Dense
     input_ndim = 2
 
     def __init__(self, output_dim, init="glorot_uniform", activation="linear", weights=None,
                  W_regularizer=None, b_regularizer=None, activity_regularizer=None,
                  W_constraint=None, b_constraint=None, input_dim=None, **kwargs):
-        args = dict(init=init, activation=activation, weights=weights, W_regularizer=W_regularizer,
-                    b_regularizer=b_regularizer, activity_regularizer=activity_regularizer,
-                    W_constraint=W_constraint, b_constraint=b_constraint)
-        self._init_dense(output_dim, args, input_dim, kwargs, (input_dim,))
-
-    def _build_013(self, input_shape):
-        c013.Dense.__init__(self, input_shape[1], self.output_dim, **self._build_args)
+        Layer.__init__(self)
+        self._configure(output_dim, init, activation, W_regularizer, b_regularizer, activity_regularizer,
+                        W_constraint, b_constraint)
+        self._init_dense(input_dim, (input_dim,), weights, kwargs)
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0], self.output_dim)
 
 
-class TimeDistributedDense(_DenseLike, c013.TimeDistributedDense):
+class TimeDistributedDense(_DenseFamily020, c013.TimeDistributedDense):
     """0.2.0 ``TimeDistributedDense(output_dim, ..., input_dim=None, input_length=None)``."""
 
-    _v013 = c013.TimeDistributedDense
     input_ndim = 3
 
     def __init__(self, output_dim, init="glorot_uniform", activation="linear", weights=None,
                  W_regularizer=None, b_regularizer=None, activity_regularizer=None,
                  W_constraint=None, b_constraint=None, input_dim=None, input_length=None, **kwargs):
-        args = dict(init=init, activation=activation, weights=weights, W_regularizer=W_regularizer,
-                    b_regularizer=b_regularizer, activity_regularizer=activity_regularizer,
-                    W_constraint=W_constraint, b_constraint=b_constraint)
+        Layer.__init__(self)
+        self._configure(output_dim, init, activation, W_regularizer, b_regularizer, activity_regularizer,
+                        W_constraint, b_constraint)
         self.input_length = input_length
-        self._init_dense(output_dim, args, input_dim, kwargs, (input_length, input_dim))
-
-    def _build_013(self, input_shape):
-        c013.TimeDistributedDense.__init__(self, input_shape[2], self.output_dim, **self._build_args)
+        self._init_dense(input_dim, (input_length, input_dim), weights, kwargs)
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0], input_shape[1], self.output_dim)
@@ -105,22 +144,19 @@ class TimeDistributedDense(_DenseLike, c013.TimeDistributedDense):
         return config
 
 
-class MaxoutDense(_DenseLike, c013.MaxoutDense):
+class MaxoutDense(_DenseFamily020, c013.MaxoutDense):
     """0.2.0 ``MaxoutDense(output_dim, nb_feature=4, ..., input_dim=None)``."""
 
-    _v013 = c013.MaxoutDense
     input_ndim = 2
 
     def __init__(self, output_dim, nb_feature=4, init="glorot_uniform", weights=None,
                  W_regularizer=None, b_regularizer=None, activity_regularizer=None,
                  W_constraint=None, b_constraint=None, input_dim=None, **kwargs):
-        args = dict(nb_feature=nb_feature, init=init, weights=weights, W_regularizer=W_regularizer,
-                    b_regularizer=b_regularizer, activity_regularizer=activity_regularizer,
-                    W_constraint=W_constraint, b_constraint=b_constraint)
-        self._init_dense(output_dim, args, input_dim, kwargs, (input_dim,))
-
-    def _build_013(self, input_shape):
-        c013.MaxoutDense.__init__(self, input_shape[1], self.output_dim, **self._build_args)
+        Layer.__init__(self)
+        self.nb_feature = nb_feature
+        self._configure(output_dim, init, None, W_regularizer, b_regularizer, activity_regularizer,
+                        W_constraint, b_constraint)
+        self._init_dense(input_dim, (input_dim,), weights, kwargs)
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0], self.output_dim)
@@ -135,8 +171,6 @@ class Merge(c013.Merge):
 
     def get_output(self, train=False):
         if self.mode == "concat":
-            import pytensor.tensor as T
-
             return T.concatenate([layer.get_output(train) for layer in self.layers], axis=self.concat_axis)
         return super().get_output(train)
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from keras_legacy.layers import embeddings as e013
-from keras_legacy.v020.layers._lazy import LazyLayer
+from keras_legacy.v020.layers.base import Layer020
+
+WordContextProduct = e013.WordContextProduct
 
 
-class Embedding(LazyLayer, e013.Embedding):
+class Embedding(Layer020, e013.Embedding):
     """Same lookup as 0.1.3 (``W[X]``; mask ``X != 0`` with ``mask_zero``), 0.2.0 config keys.
 
+    The input size is given, so ``W`` is drawn by the constructor, as 0.2.0 did.
     As the 0.2.0 original, the config always carries ``input_shape: [input_dim]``
     (a harmless bug of that release); the output shape uses ``input_length``.
     """
@@ -16,15 +19,13 @@ class Embedding(LazyLayer, e013.Embedding):
     input_ndim = 2
 
     def __init__(self, input_dim, output_dim, init="uniform", input_length=None, W_regularizer=None,
-                 activity_regularizer=None, W_constraint=None, mask_zero=False, weights=None,
-                 input_shape=None):
+                 activity_regularizer=None, W_constraint=None, mask_zero=False, weights=None, **kwargs):
+        kwargs.pop("input_shape", None)  # the shape comes from input_length
         e013.Embedding.__init__(self, input_dim, output_dim, init=init, W_regularizer=W_regularizer,
-                                activity_regularizer=activity_regularizer,
-                                W_constraint=W_constraint, mask_zero=mask_zero)
-        params = self.params
+                                activity_regularizer=activity_regularizer, W_constraint=W_constraint,
+                                mask_zero=mask_zero)
         self.input_length = input_length
-        self._init_lazy(weights=weights)
-        self.params = params  # drawn eagerly, as 0.2.0 did
+        self._init_020(kwargs)
         self.built = True
         if weights is not None:
             self.set_weights(weights)
@@ -42,6 +43,3 @@ class Embedding(LazyLayer, e013.Embedding):
         config.update(input_shape=[self.input_dim], input_length=self.input_length,
                       mask_zero=self.mask_zero)
         return config
-
-
-WordContextProduct = e013.WordContextProduct

@@ -10,15 +10,18 @@ from __future__ import annotations
 import numpy as np
 
 from keras_legacy.layers import normalization as n013
-from keras_legacy.v020.layers._lazy import FeatureShaped
+from keras_legacy.layers.base import Layer
+from keras_legacy.v020.layers.base import Layer020
 
 
-class BatchNormalization(FeatureShaped, n013.BatchNormalization):
-    _v013 = n013.BatchNormalization
+class BatchNormalization(Layer020, n013.BatchNormalization):
+    def __init__(self, epsilon=1e-6, mode=0, momentum=0.9, weights=None, **kwargs):
+        Layer.__init__(self)
+        self._configure(epsilon, mode, momentum)
+        self._init_020(kwargs, weights)
 
-    def __init__(self, epsilon=1e-6, mode=0, momentum=0.9, weights=None, input_shape=None):
-        self._init_feature_shaped(dict(epsilon=epsilon, mode=mode, momentum=momentum),
-                                  weights, input_shape)
+    def _create_weights(self, input_shape):
+        self._make_weights(tuple(input_shape[1:]))
 
     def get_weights(self):
         return super().get_weights() + [self.running_mean.get_value(), self.running_std.get_value()]

@@ -1,11 +1,11 @@
-"""Checks on user input that raise precise errors before any PyTensor graph runs.
+"""Checks on the data given to a model, raising precise errors before any PyTensor graph runs.
 
-``check_connection`` is called by ``Layer.set_previous``; the model entry points
-(``fit``/``predict``/``evaluate``/``*_on_batch``) describe what each model
-input and target must look like (``sequential_input_specs``,
+The model entry points (``fit``/``predict``/``evaluate``/``*_on_batch``)
+describe what each model input and target must look like (``sequential_input_specs``,
 ``graph_input_specs``, ``OutputSpec``) and call ``check_inputs`` and
 ``check_targets``.  Every error names where it happened, what was expected,
-what came, and how to fix it.
+what came, and how to fix it.  (The layer-to-layer check of
+``Layer.set_previous`` is ``keras_legacy.layers.checks.check_connection``.)
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from keras_legacy.utils import layer_shapes
+from keras_legacy.layers import checks
+from keras_legacy.layers.containers import Sequential as SequentialContainer
 
 
 class NonFiniteLossError(FloatingPointError, ValueError):
@@ -30,36 +31,6 @@ class NonFiniteLossError(FloatingPointError, ValueError):
         self.batch = batch
         self.loss = loss
         self.history = history
-
-
-# --- layers ---------------------------------------------------------------------------
-
-def check_connection(previous, layer):
-    """Raise ValueError when ``layer`` cannot take ``previous``'s output (rank or feature size)."""
-    if layer_shapes.is_lazy(layer):
-        return  # 0.2.0 layers check their input shape themselves and infer their sizes
-    expected_ndim = getattr(layer, "input_ndim", None)
-    got_ndim = layer_shapes.output_ndim(previous)
-    this, prev = layer_shapes.describe(layer), layer_shapes.describe(previous)
-    if expected_ndim is not None and got_ndim is not None and expected_ndim != got_ndim:
-        hint = ""
-        if got_ndim == 3 and expected_ndim == 2:
-            hint = (" A recurrent layer before it needs return_sequences=False, or use "
-                    "TimeDistributedDense (3-D) instead of Dense.")
-        elif got_ndim == 2 and expected_ndim == 3:
-            hint = " Use RepeatVector(n) to turn a 2-D output into n timesteps, or return_sequences=True."
-        raise ValueError(
-            f"Cannot connect {this} after {prev}: {type(layer).__name__} takes a {expected_ndim}-D input "
-            f"(nb_samples first), but {type(previous).__name__} outputs a {got_ndim}-D tensor.{hint}"
-        )
-    expected_dim = layer_shapes.expected_input_dim(layer)
-    got_dim = layer_shapes.output_dim(previous)
-    if expected_dim is not None and got_dim is not None and expected_dim != got_dim:
-        raise ValueError(
-            f"Cannot connect {this} after {prev}: {type(layer).__name__} was built for {expected_dim} "
-            f"input features (input_dim={expected_dim}), but {type(previous).__name__} outputs "
-            f"{got_dim} features per sample. Build {type(layer).__name__} with input_dim={got_dim}."
-        )
 
 
 # --- what the model takes ---------------------------------------------------------------
@@ -87,9 +58,7 @@ class OutputSpec:
 
 def _leaves(layer):
     """The layers that own the model's symbolic inputs, walking into containers and Merges."""
-    from keras_legacy.layers import containers
-
-    if isinstance(layer, containers.Sequential):
+    if isinstance(layer, SequentialContainer):
         return _leaves(layer.layers[0]) if layer.layers else []
     if type(layer).__name__ == "Merge":
         return [leaf for sub in layer.layers for leaf in _leaves(sub)]
@@ -101,11 +70,11 @@ def _spec_for(var, consumer, name):
     indices = str(var.dtype).startswith("int")
     if consumer is None:
         return InputSpec(name, ndim, indices)
-    desc = layer_shapes.describe(consumer)
+    desc = checks.describe(consumer)
     if indices:
         vocab = getattr(consumer, "input_dim", None)
         return InputSpec(name, ndim, True, vocab_size=vocab if isinstance(vocab, int) else None, layer=desc)
-    return InputSpec(name, ndim, False, feature_size=layer_shapes.expected_input_dim(consumer), layer=desc)
+    return InputSpec(name, ndim, False, feature_size=checks.expected_input_dim(consumer), layer=desc)
 
 
 def sequential_input_specs(model, inputs):
@@ -120,14 +89,12 @@ def sequential_input_specs(model, inputs):
 
 def graph_input_specs(graph):
     """Specs of a Graph's named inputs, in ``input_order``."""
-    from keras_legacy.layers import containers
-
     specs = []
     for name in graph.input_order:
         source = graph.inputs[name]
         consumer = None
         for node in graph.nodes.values():
-            first = node.layers[0] if isinstance(node, containers.Sequential) and node.layers else node
+            first = node.layers[0] if isinstance(node, SequentialContainer) and node.layers else node
             if getattr(first, "previous", None) is source:
                 consumer = first
                 break

@@ -1,11 +1,10 @@
-"""Model configs: ``model_from_json``/``model_from_yaml``/``model_from_config`` and the YAML/JSON codecs.
+"""Model configs: the YAML/JSON codecs and ``build_model``, the body of ``model_from_config``.
 
-``keras_legacy.models`` re-exports the public names (they were
-``keras.models`` functions in 0.1.3) and uses ``_ConfigDumper`` and
-``_json_default`` for ``Model.to_yaml``/``Model.to_json``.  YAML is read with
-a safe loader; configs never name code to import.  ``model_from_config``
-imports the model classes when it runs (``keras_legacy.models`` imports this
-module).
+``keras_legacy.models`` defines the 0.1.3 ``model_from_json``/``model_from_yaml``/
+``model_from_config`` with these, passing its model classes to ``build_model``;
+``Model.to_yaml``/``Model.to_json`` write with ``ConfigDumper`` and
+``json_default``.  YAML is read with a safe loader; configs never name code
+to import.
 """
 
 from __future__ import annotations
@@ -15,7 +14,9 @@ import json
 import numpy as np
 import yaml
 
-__all__ = ["model_from_yaml", "model_from_json", "model_from_config", "get_function_name"]
+from keras_legacy import optimizers
+from keras_legacy.engine.layer_registry import container_from_config
+from keras_legacy.engine.version_sniff import V020, V03X, sniff_version
 
 
 def get_function_name(o):
@@ -34,14 +35,14 @@ _ConfigLoader.add_constructor(
 )
 
 
-class _ConfigDumper(yaml.SafeDumper):
+class ConfigDumper(yaml.SafeDumper):
     """Safe YAML dumper that writes tuples as plain lists."""
 
 
-_ConfigDumper.add_representer(tuple, lambda dumper, data: dumper.represent_list(list(data)))
+ConfigDumper.add_representer(tuple, lambda dumper, data: dumper.represent_list(list(data)))
 
 
-def _custom(custom_layers, custom_objects, where):
+def merge_custom(custom_layers, custom_objects, where):
     """Merge ``custom_layers`` (0.1.x/0.2.0 name) and ``custom_objects`` (0.3.x name)."""
     merged = {}
     for arg, value in (("custom_layers", custom_layers), ("custom_objects", custom_objects)):
@@ -56,55 +57,47 @@ def _custom(custom_layers, custom_objects, where):
     return merged or None
 
 
-def model_from_yaml(yaml_string, custom_layers=None, custom_objects=None):
-    """Rebuild a model from ``to_yaml()`` output; only plain YAML (and ``!!python/tuple``) is read."""
+def parse_yaml(yaml_string):
+    """The config of a ``to_yaml()`` text; only plain YAML (and ``!!python/tuple``) is read."""
     try:
-        config = yaml.load(yaml_string, Loader=_ConfigLoader)
+        return yaml.load(yaml_string, Loader=_ConfigLoader)
     except yaml.YAMLError as exc:
         raise ValueError(
             "model_from_yaml: the text is not a plain Keras 0.x YAML config; keras_legacy reads YAML with a "
             "safe loader that knows only the !!python/tuple tag and never runs code from a config. "
             f"({exc})"
         ) from None
-    return model_from_config(config, _custom(custom_layers, custom_objects, "model_from_yaml"))
 
 
-def model_from_json(json_string, custom_layers=None, custom_objects=None):
-    """Rebuild a model from ``to_json()`` output (``custom_objects`` is the 0.3.x name of ``custom_layers``)."""
+def parse_json(json_string):
+    """The config of a ``to_json()`` text."""
     try:
-        config = json.loads(json_string)
+        return json.loads(json_string)
     except json.JSONDecodeError as exc:
         raise ValueError(f"model_from_json: the text is not valid JSON ({exc}).") from None
-    return model_from_config(config, _custom(custom_layers, custom_objects, "model_from_json"))
 
 
-def model_from_config(config, custom_layers=None, custom_objects=None):
+def build_model(config, custom_layers, custom_objects, sequential_class, graph_class, graph_class_020):
     """Rebuild a model from ``get_config()``; compile it when the config has an optimizer.
 
     The Keras release that wrote the config is sniffed from its keys
-    (``keras_legacy.utils.version_sniff``): 0.1.x configs rebuild with the
-    0.1.3 (input-first) layers, 0.2.0 configs with ``keras_legacy.v020``'s,
-    0.3.x configs with those and ``keras_legacy.v03``'s recurrent layers.
-    ``custom_layers`` (or ``custom_objects``, the 0.3.x name) maps extra
-    names to layer classes, and to functions used by name in the config
+    (``keras_legacy.engine.version_sniff``): 0.1.x configs rebuild with the
+    0.1.3 (input-first) layers and ``graph_class``, 0.2.0 configs with
+    ``keras_legacy.v020``'s layers and ``graph_class_020`` (inputs with
+    ``input_shape``), 0.3.x configs with those and ``keras_legacy.v03``'s
+    recurrent layers.  ``custom_layers`` (or ``custom_objects``, the 0.3.x
+    name; see ``merge_custom``) maps extra names to layer classes, and to functions used by name in the config
     (``activation``, ``init``, the loss...).  Nothing else is looked up: a
     config never names code to import.
     """
-    from keras_legacy import optimizers
-    from keras_legacy.models import Graph, Sequential
-    from keras_legacy.utils.layer_utils import container_from_config
-    from keras_legacy.utils.version_sniff import V03X, V020, sniff_version
-
     if not isinstance(config, dict) or config.get("name") not in ("Sequential", "Graph"):
         got = config.get("name") if isinstance(config, dict) else type(config).__name__
         raise ValueError(f"model_from_config: expected a 'Sequential' or 'Graph' config, got {got!r}.")
-    custom_layers = _custom(custom_layers, custom_objects, "model_from_config")
+    custom_layers = merge_custom(custom_layers, custom_objects, "model_from_config")
     version = sniff_version(config).version
     style = {V020: "0.2.0", V03X: "0.3.x"}.get(version, "0.1.3")
-    graph_class = Graph
-    if style != "0.1.3":
-        from keras_legacy.v020.models import Graph as graph_class  # inputs with input_shape
-    model = container_from_config(config, sequential_class=Sequential, graph_class=graph_class,
+    model = container_from_config(config, sequential_class=sequential_class,
+                                  graph_class=graph_class if style == "0.1.3" else graph_class_020,
                                   style=style, custom_layers=custom_layers)
     if config.get("optimizer") is not None:
         params = dict(config["optimizer"])
@@ -126,7 +119,7 @@ def model_from_config(config, custom_layers=None, custom_objects=None):
     return model
 
 
-def _json_default(o):
+def json_default(o):
     if isinstance(o, np.generic):
         return o.item()
     if isinstance(o, np.ndarray):

@@ -1,11 +1,13 @@
-"""Static output ranks and feature sizes of 0.x layers, without building any graph.
+"""Static output ranks and feature sizes of 0.x layers, and the connection check of ``set_previous``.
 
 0.1.3 layers have no ``output_shape``; what a layer outputs is read here from
 its class and constructor arguments (``output_dim``, ``return_sequences``,
 ``dims``...).  Each function answers ``None`` when it cannot tell (a
 ``Flatten`` output size, a custom layer): callers then skip the check rather
 than guess.  0.2.0 layers (``keras_legacy.v020``) answer through their own
-``output_shape``.
+``output_shape``.  A container (``Sequential``, ``Graph``) answers for the
+layer its ``_output_layer()`` names (None when it has no single output layer),
+so this module needs no container class.
 """
 
 from __future__ import annotations
@@ -37,9 +39,9 @@ def _name(layer):
     return type(layer).__name__
 
 
-def is_lazy(layer):
+def infers_input_shape(layer):
     """A 0.2.0-style layer (shape inference and its own ndim checks)."""
-    return hasattr(type(layer), "_init_lazy")
+    return getattr(type(layer), "infers_input_shape", False)
 
 
 def _is_recurrent(layer):
@@ -48,7 +50,7 @@ def _is_recurrent(layer):
 
 def _static_shape(layer):
     """The 0.2.0 ``output_shape`` when the layer has one and it is known, else None."""
-    if not is_lazy(layer) and not hasattr(type(layer), "output_shape"):
+    if not infers_input_shape(layer) and not hasattr(type(layer), "output_shape"):
         return None
     try:
         shape = layer.output_shape
@@ -61,10 +63,12 @@ def _previous(layer):
     return getattr(layer, "previous", None)
 
 
-def _containers():
-    from keras_legacy.layers import containers
-
-    return containers
+def _container_output(layer):
+    """``(True, inner)`` for a container (``inner``: its single output layer or None), else ``(False, None)``."""
+    source = getattr(layer, "_output_layer", None)
+    if source is None:
+        return False, None
+    return True, source()
 
 
 def output_ndim(layer):
@@ -72,12 +76,10 @@ def output_ndim(layer):
     shape = _static_shape(layer)
     if shape is not None:
         return len(shape)
-    containers = _containers()
+    is_container, inner = _container_output(layer)
+    if is_container:
+        return output_ndim(inner) if inner is not None else None
     name = _name(layer)
-    if isinstance(layer, containers.Sequential):
-        return output_ndim(layer.layers[-1]) if layer.layers else None
-    if isinstance(layer, containers.Graph):
-        return output_ndim(layer.outputs[layer.output_order[0]]) if len(layer.output_order) == 1 else None
     if name == "Merge":
         ndims = {output_ndim(sub) for sub in layer.layers}
         return ndims.pop() if len(ndims) == 1 else None
@@ -103,12 +105,10 @@ def output_dim(layer):
     shape = _static_shape(layer)
     if shape is not None:
         return shape[-1] if shape else None
-    containers = _containers()
+    is_container, inner = _container_output(layer)
+    if is_container:
+        return output_dim(inner) if inner is not None else None
     name = _name(layer)
-    if isinstance(layer, containers.Sequential):
-        return output_dim(layer.layers[-1]) if layer.layers else None
-    if isinstance(layer, containers.Graph):
-        return output_dim(layer.outputs[layer.output_order[0]]) if len(layer.output_order) == 1 else None
     if name == "Merge":
         dims = [output_dim(sub) for sub in layer.layers]
         if any(d is None for d in dims):
@@ -130,7 +130,7 @@ def takes_indices(layer):
 
 def expected_input_dim(layer):
     """The size of the last input axis the layer was built for (float inputs), or None."""
-    if is_lazy(layer) or takes_indices(layer):
+    if infers_input_shape(layer) or takes_indices(layer):
         return None
     if _name(layer) in _INPUT_DIM:
         return getattr(layer, "input_dim", None)
@@ -150,3 +150,31 @@ def describe(layer):
     if _is_recurrent(layer):
         parts.append(f"return_sequences={layer.return_sequences}")
     return f"{_name(layer)}({', '.join(parts)})"
+
+
+def check_connection(previous, layer):
+    """Raise ValueError when ``layer`` cannot take ``previous``'s output (rank or feature size)."""
+    if infers_input_shape(layer):
+        return  # 0.2.0 layers check their input shape themselves and infer their sizes
+    expected_ndim = getattr(layer, "input_ndim", None)
+    got_ndim = output_ndim(previous)
+    this, prev = describe(layer), describe(previous)
+    if expected_ndim is not None and got_ndim is not None and expected_ndim != got_ndim:
+        hint = ""
+        if got_ndim == 3 and expected_ndim == 2:
+            hint = (" A recurrent layer before it needs return_sequences=False, or use "
+                    "TimeDistributedDense (3-D) instead of Dense.")
+        elif got_ndim == 2 and expected_ndim == 3:
+            hint = " Use RepeatVector(n) to turn a 2-D output into n timesteps, or return_sequences=True."
+        raise ValueError(
+            f"Cannot connect {this} after {prev}: {type(layer).__name__} takes a {expected_ndim}-D input "
+            f"(nb_samples first), but {type(previous).__name__} outputs a {got_ndim}-D tensor.{hint}"
+        )
+    expected_dim = expected_input_dim(layer)
+    got_dim = output_dim(previous)
+    if expected_dim is not None and got_dim is not None and expected_dim != got_dim:
+        raise ValueError(
+            f"Cannot connect {this} after {prev}: {type(layer).__name__} was built for {expected_dim} "
+            f"input features (input_dim={expected_dim}), but {type(previous).__name__} outputs "
+            f"{got_dim} features per sample. Build {type(layer).__name__} with input_dim={got_dim}."
+        )

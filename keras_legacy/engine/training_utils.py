@@ -4,7 +4,7 @@ The NumPy helpers (``standardize_y``, ``batch_shuffle``, ``make_batches``,
 ``standardize_X``, ``slice_X``, ``standardize_weights``) and the symbolic
 loss wrapper ``weighted_objective`` keep their 0.1.3 names; ``keras_legacy.models``
 re-exports them, so ``from keras_legacy.models import slice_X`` works as
-``from keras.models import slice_X`` did.  ``_LastGoodState`` is the
+``from keras.models import slice_X`` did.  ``LastGoodState`` is the
 snapshot of the training state that ``Model._fit`` restores when the loss
 stops being finite.
 """
@@ -130,7 +130,7 @@ def standardize_weights(y, sample_weight=None, class_weight=None):
     return np.ones(target_shape)
 
 
-class _LastGoodState:
+class LastGoodState:
     """The training state (weights, optimizer accumulators, running statistics) of the last good step.
 
     Two snapshots roll batch by batch, copied into preallocated buffers (one
