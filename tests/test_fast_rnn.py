@@ -14,6 +14,7 @@ tests/test_recurrent_golden.py.  Here, with few compiled functions:
 
 from __future__ import annotations
 
+import contextlib
 import pathlib
 
 import numpy as np
@@ -27,7 +28,7 @@ from pytensor.graph.traversal import io_toposort
 
 from keras_legacy import backend as K
 from keras_legacy.backend import rnn
-from keras_legacy.backend.blas import blas_report
+from keras_legacy.backend.blas import blas_report, get_num_threads, set_num_threads
 from keras_legacy.layers import recurrent
 
 FUSED = {"LSTM": (rnn.LSTMForward, rnn.LSTMGrad), "GRU": (rnn.GRUForward, rnn.GRUGrad)}
@@ -53,8 +54,8 @@ def close(a, b, tol=1e-10):
 
 # --- fused == scan reference, other activations, masks + truncation -------------------
 
-ACTS = {"LSTM": dict(activation="sigmoid", inner_activation="tanh"),
-        "GRU": dict(activation="tanh", inner_activation="sigmoid")}
+ACTS = {"LSTM": {"activation": "sigmoid", "inner_activation": "tanh"},
+        "GRU": {"activation": "tanh", "inner_activation": "sigmoid"}}
 
 
 def _random_case(rng, n=4, steps=7):
@@ -95,7 +96,7 @@ def test_reference_graph_has_both_paths(reference_run):
 
 
 def test_fused_equals_scan_with_mask_and_truncation(reference_run):
-    name, f, res, k, weights, data = reference_run
+    _name, _f, res, k, _weights, _data = reference_run
     close(res[0], res[1])
     fast, ref = res[2:2 + k], res[2 + k:]
     for a, b in zip(fast, ref):
@@ -284,6 +285,39 @@ def _close32(got, ref):
     np.testing.assert_allclose(got, ref, rtol=0, atol=1e-5 * scale)
 
 
+def _f32(vals):
+    """The float64 arrays of ``vals`` as float32 (masks unchanged)."""
+    return [v.astype("float32") if v.dtype == np.float64 else v for v in vals]
+
+
+def _without_v16():
+    """Compile flags building the Ops without the AVX-512 kernels (the BLAS path)."""
+    return pytensor.config.change_flags(gcc__cxxflags=pytensor.config.gcc__cxxflags + " -DKL_LSTM_NO_V16")
+
+
+@contextlib.contextmanager
+def _threads():
+    """``run(fn)``: ``fn()``'s arrays with OpenBLAS on 1, 2, 1 and 2 threads, as ``{1: .., 2: ..}``;
+    the same thread count twice must give the same bits.  The thread count is restored."""
+    before = get_num_threads()
+
+    def run(fn):
+        got = {}
+        for nt in (1, 2, 1, 2):
+            set_num_threads(nt)
+            assert get_num_threads() == nt
+            res = [np.array(r) for r in fn()]
+            if nt in got:
+                assert all(np.array_equal(a, r) for a, r in zip(got[nt], res))
+            got[nt] = res
+        return got
+
+    try:
+        yield run
+    finally:
+        set_num_threads(before)
+
+
 @pytest.mark.parametrize("act,inner,trunc", [("tanh", "sigmoid", -1), ("sigmoid", "hard_sigmoid", 2),
                                              ("linear", "tanh", -1)])
 def test_lstm_float32_kernel_equals_float64_reference(act, inner, trunc):
@@ -300,7 +334,7 @@ def test_lstm_float32_kernel_equals_float64_reference(act, inner, trunc):
     for steps, n, H in V16_CASES:
         vals = _lstm_v16_data(rng, steps, n, H)
         want = ref(*vals)
-        vals32 = [v.astype("float32") if v.dtype == np.float64 else v for v in vals]
+        vals32 = _f32(vals)
         got = f_all(*vals32) + f_fwd(*vals32[:4])
         assert all(g.dtype == np.float32 for g in got)
         for g, w in zip(got, want):
@@ -312,7 +346,7 @@ def test_lstm_float32_kernel_text_and_blas_fallback():
     the BLAS path's C); built with ``-DKL_LSTM_NO_V16`` the float32 Ops run the BLAS path,
     and both agree with the float64 reference to 1e-5 (values and gradients)."""
     rng = np.random.RandomState(12)
-    ins, outs, fwd_only = _lstm_v16_graph("float32", "tanh", "sigmoid", -1)
+    ins, outs, _fwd_only = _lstm_v16_graph("float32", "tanh", "sigmoid", -1)
     for dtype, has in (("float32", True), ("float64", False)):
         xp, U = T.tensor3(dtype=dtype), T.matrix(dtype=dtype)
         node = rnn.LSTMForward("tanh", "sigmoid")(xp, T.matrix(dtype="int8"), U)[0].owner
@@ -326,12 +360,12 @@ def test_lstm_float32_kernel_text_and_blas_fallback():
         assert ("kl_lstm_bwd_v16_nm(Tn, n, H, stop" in bwd_text) is has
         assert "kl_lstm_fwd_v16_nm" not in bwd_text
     f_v16 = K.function(ins, outs)
-    with pytensor.config.change_flags(gcc__cxxflags=pytensor.config.gcc__cxxflags + " -DKL_LSTM_NO_V16"):
+    with _without_v16():
         f_blas = K.function(ins, outs)
     ins64, outs64, _ = _lstm_v16_graph("float64", "tanh", "sigmoid", -1)
     ref = pytensor.function(ins64, outs64, mode=PY_MODE)
     vals = _lstm_v16_data(rng, 4, 9, 37)
-    vals32 = [v.astype("float32") if v.dtype == np.float64 else v for v in vals]
+    vals32 = _f32(vals)
     for a, b, w in zip(f_v16(*vals32), f_blas(*vals32), ref(*vals)):
         _close32(a, w)
         _close32(b, w)
@@ -387,7 +421,7 @@ def test_lstm_float32_backward_kernel_equals_numpy(act, inner, trunc):
         assert np.abs(want).max() > 0.1  # the gradient is not trivially zero
         (got64,) = fns["float64"](*vals)
         np.testing.assert_allclose(got64, want, rtol=0, atol=1e-10)
-        (got32,) = fns["float32"](*[v.astype("float32") if v.dtype == np.float64 else v for v in vals])
+        (got32,) = fns["float32"](*_f32(vals))
         assert got32.dtype == np.float32
         _close32(got32, want)
 
@@ -440,7 +474,7 @@ def _check_lstm_x(f, f_fwd, vals, act, inner, trunc):
     assert np.abs(want[1]).max() > 0.1  # dX is not trivially zero
     if trunc > 0 and X.shape[1] > trunc:
         assert np.all(want[1][:-trunc] == 0)
-    vals32 = [v.astype("float32") if v.dtype == np.float64 else v for v in vals]
+    vals32 = _f32(vals)
     got = f(*vals32) + f_fwd(*vals32[:-1])
     assert len(got) == 12 and all(g.dtype == np.float32 for g in got)
     for g, w in zip(got, want + [want[0], want[5]]):
@@ -506,7 +540,7 @@ def test_lstm_x_blas_fallback_perform_and_text():
         assert ("static int kl_lstm_fwdx_v16_nm(" in text) is has
         assert "static int lstm_fwdx_nm(" in text
     ins, outs, fwd = _lstm_x_graph(act, inner, trunc)
-    with pytensor.config.change_flags(gcc__cxxflags=pytensor.config.gcc__cxxflags + " -DKL_LSTM_NO_V16"):
+    with _without_v16():
         f_blas = K.function(ins, outs)
         f_blas_fwd = K.function(ins[:-1], fwd)
     for steps, n, I, H in [(5, 7, 3, 37), (1, 1, 2, 5)]:
@@ -570,7 +604,7 @@ VT_CASES = [(30, 13, 9, 100, -1), (40, 31, 5, 45, -1), (30, 13, 9, 100, 25)]
 def _lstm_threads_graph(act, inner, trunc):
     """float32 ``LSTMForwardX`` (batch-major X, read in place) and ``LSTMForward`` (from a
     time-major projection): h and every gradient, and forward-only h, of each."""
-    X, xp, dh, dhb = (T.tensor3(dtype="float32") for _ in range(4))
+    X, xp, dh = (T.tensor3(dtype="float32") for _ in range(3))
     W, U, b, m = (T.matrix(dtype="float32"), T.matrix(dtype="float32"), T.vector(dtype="float32"),
                   T.matrix(dtype="int8"))
     hx = rnn.LSTMForwardX(act, inner, trunc)(X.dimshuffle(1, 0, 2), m, W, U, b)[0]
@@ -586,15 +620,12 @@ def test_lstm_float32_kernels_equal_on_one_and_two_threads(act, inner):
     """The float32 LSTM kernels (forward with and without the input product, backward) give
     bit-identical h and gradients with OpenBLAS set to 1 and to 2 threads in one process (the
     rows are split, no sum is); the 2-thread results also match the float64 NumPy LSTM."""
-    from keras_legacy.backend.blas import get_num_threads, set_num_threads
-
     rng = np.random.RandomState(21)
     graphs = {}
     for trunc in sorted({c[-1] for c in VT_CASES}):
         ins, outs, fwd = _lstm_threads_graph(act, inner, trunc)
         graphs[trunc] = (K.function(ins, outs), K.function(ins[:-1], fwd))
-    before = get_num_threads()
-    try:
+    with _threads() as run:
         for steps, n, I, H, trunc in VT_CASES:
             f, f_fwd = graphs[trunc]
             X, _, m, W, U, b, dh = _lstm_x_data(rng, steps, n, I, H)
@@ -602,14 +633,7 @@ def test_lstm_float32_kernels_equal_on_one_and_two_threads(act, inner):
             X32 = X.astype("float32")
             xp = (np.einsum("nti,ig->tng", X32.astype(np.float64), W) + 0.25).astype("float32")
             vals = [X32, xp, m] + [v.astype("float32") for v in (W, U, b, dh)]
-            got = {}
-            for nt in (1, 2, 1, 2):
-                set_num_threads(nt)
-                assert get_num_threads() == nt
-                res = [np.array(r) for r in f(*vals) + f_fwd(*vals[:-1])]
-                if nt in got:  # the same thread count twice: the same bits
-                    assert all(np.array_equal(a, r) for a, r in zip(got[nt], res))
-                got[nt] = res
+            got = run(lambda: f(*vals) + f_fwd(*vals[:-1]))  # noqa: B023  (called at once)
             # the kernels' own results: h (3 graphs), dA (the gradient w.r.t. xp) and its sums
             # (the bias gradients); dX, dW, dU are OpenBLAS GEMMs over dA (its 2-thread sgemm
             # may sum in another order): compared to NumPy only, below
@@ -625,8 +649,6 @@ def test_lstm_float32_kernels_equal_on_one_and_two_threads(act, inner):
             for g, w in zip(got[2][5:9] + got[2][10:], [wp[0], wp[1], wp[3], wp[4], wp[0]]):
                 _close32(g, w)
             assert np.abs(want[1]).max() > 0.1
-    finally:
-        set_num_threads(before)
 
 
 def test_openblas_idle_threads_sleep_soon_unless_the_user_chose():
@@ -701,7 +723,7 @@ def test_gru_float32_forward_kernel_equals_numpy(act, inner, trunc):
         # U's scale keeps the linear activations' gradients from growing past float32's reach
         vals = [rng.normal(scale=1.0, size=(steps, n, 3 * H)), m, rng.normal(scale=0.25, size=(H, 3 * H)),
                 rng.normal(size=(3 * H,)), rng.normal(size=(steps, n, H))]
-        v32 = [v.astype("float32") if v.dtype == np.float64 else v for v in vals]
+        v32 = _f32(vals)
         got = f(*v32)
         got_fwd = f_fwd(*v32[:4])[0]
         h_ref, g_ref = reference.gru_packed_forward(act, inner, *[v.astype(np.float64) for v in v32[:4]])
@@ -730,7 +752,7 @@ def test_gru_float32_kernel_text_and_blas_fallback():
     b = T.vector(dtype="float32")
     outs = rnn.GRUForward("tanh", "sigmoid")(xp, m, U, b)
     f_v16 = K.function([xp, m, U, b], outs)
-    with pytensor.config.change_flags(gcc__cxxflags=pytensor.config.gcc__cxxflags + " -DKL_LSTM_NO_V16"):
+    with _without_v16():
         f_blas = K.function([xp, m, U, b], outs)
     rng = np.random.RandomState(5)
     mask = (rng.uniform(size=(5, 9)) > 0.3).astype("int8")
@@ -748,16 +770,13 @@ def test_gru_float32_kernel_text_and_blas_fallback():
 def test_gru_float32_forward_equal_on_one_and_two_threads(act, inner):
     """The float32 GRU forward kernel gives bit-identical h and gates with OpenBLAS set to 1
     and 2 threads in one process (rows split, no sum is); the 2-thread h matches NumPy."""
-    from keras_legacy.backend.blas import get_num_threads, set_num_threads
-
     rng = np.random.RandomState(23)
     xp, U, b, m = T.tensor3(dtype="float32"), T.matrix(dtype="float32"), T.vector(dtype="float32"), \
         T.matrix(dtype="int8")
     h, G = rnn.GRUForward(act, inner)(xp, m, U, b)
     f = K.function([xp, m, U, b], [h, G])
     f_fwd = K.function([xp, m, U, b], [rnn.gru_sequence(xp, m, U, act, inner, b=b)])
-    before = get_num_threads()
-    try:
+    with _threads() as run:
         for steps, n, H in [(30, 13, 100), (40, 31, 45), (25, 64, 64)]:
             m_ = (rng.uniform(size=(steps, n)) > 0.2).astype("int8")
             m_[3] = 0
@@ -765,19 +784,10 @@ def test_gru_float32_forward_equal_on_one_and_two_threads(act, inner):
             vals = [rng.normal(scale=2.0, size=(steps, n, 3 * H)).astype("float32"), m_,
                     rng.normal(scale=0.3, size=(H, 3 * H)).astype("float32"),
                     rng.normal(size=(3 * H,)).astype("float32")]
-            got = {}
-            for nt in (1, 2, 1, 2):
-                set_num_threads(nt)
-                assert get_num_threads() == nt
-                res = [np.array(r) for r in f(*vals) + f_fwd(*vals)]
-                if nt in got:
-                    assert all(np.array_equal(a, r) for a, r in zip(got[nt], res))
-                got[nt] = res
+            got = run(lambda: f(*vals) + f_fwd(*vals))  # noqa: B023  (called at once)
             for a, r in zip(got[1], got[2]):
                 assert a.dtype == np.float32 and np.array_equal(a, r), np.abs(a - r).max()
             h_ref, g_ref = reference.gru_packed_forward(act, inner, *[v.astype(np.float64) for v in vals])
             _close32(got[2][0], h_ref)
             _close32(got[2][1], g_ref)
             _close32(got[2][2], h_ref)
-    finally:
-        set_num_threads(before)

@@ -139,7 +139,7 @@ class LSTMForwardX(LSTMForward):
     ``X (T, n, I)`` (time-major, read in place: any row and step strides) and the packed
     input matrix ``W (I, 4H)``; the pre-activations are ``(X_t.W + b) + h~.U``.
 
-    Used by the layers for float32 (``fast_output``), where the AVX-512 kernel computes
+    Chosen by ``fused.recurrence`` for float32 LSTMs, where the AVX-512 kernel computes
     the input product per step and register tile next to the recurrent one (no
     ``(T, n, 4H)`` input-projection array, no time-major copy of X); float64 graphs keep
     ``dot(X, W)`` + ``LSTMForward``.  The gradient is ``LSTMGrad``'s ``dA`` with
