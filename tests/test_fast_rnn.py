@@ -29,7 +29,7 @@ from pytensor.graph.traversal import io_toposort
 from keras_legacy import backend as K
 from keras_legacy.backend import rnn
 from keras_legacy.backend.blas import blas_report, get_num_threads, set_num_threads
-from keras_legacy.layers import recurrent
+from keras_legacy.layers import recurrent, recurrent_loop
 
 FUSED = {"LSTM": (rnn.LSTMForward, rnn.LSTMGrad), "GRU": (rnn.GRUForward, rnn.GRUGrad)}
 FUSED_OPS = (rnn.LSTMForward, rnn.LSTMGrad, rnn.GRUForward, rnn.GRUGrad)
@@ -157,6 +157,38 @@ def test_default_switch_follows_the_c_compiler():
 def test_bad_activation_name_is_a_value_error():
     with pytest.raises(ValueError, match="support activations"):
         rnn.LSTMForward("softmax", "tanh")
+
+
+def test_recurrence_takes_tensors_and_checks_its_arguments():
+    X, m = T.tensor3(), T.matrix(dtype="int8")
+    W, U, b = T.matrix(), T.matrix(), T.vector()
+    with pytest.raises(ValueError, match="activations"):
+        rnn.recurrence(rnn.LSTM_GATES, X, m, W, U, b, "relu", "tanh")
+    with pytest.raises(ValueError, match="no fused recurrence"):
+        rnn.recurrence(rnn.Gates("jzs", "zrh", "zrh", "zrh", "zrh"), X, m, W, U, b, "tanh", "sigmoid")
+    h = rnn.recurrence(rnn.GRU_GATES, X, m, W, U, b, "tanh", "sigmoid", truncate=None)
+    assert isinstance(h.owner.op, rnn.GRUForward) and h.owner.op.truncate == -1
+    assert list(h.owner.inputs) == [h.owner.inputs[0], m, U, b]  # the bias goes into the Op
+
+
+def test_one_gate_description_per_cell():
+    """The layers' parameter order and draw order, the Ops' packing and the exporter's
+    order are permutations of one gate set (``GATES``)."""
+    for gates, layer in ((rnn.LSTM_GATES, recurrent.LSTM(2, 3)), (rnn.GRU_GATES, recurrent.GRU(2, 3))):
+        assert layer.GATES is gates
+        assert sorted(gates.saved) == sorted(gates.drawn) == sorted(gates.fused) == sorted(gates.onnx)
+        assert layer.params == [getattr(layer, f"{w}_{g}") for g in gates.saved for w in "WUb"]
+    assert rnn.LSTM_GATES.saved == "icfo" and rnn.LSTM_GATES.fused == "ifoc"
+
+
+def test_loop_policies_are_checked():
+    X = T.tensor3()
+    with pytest.raises(ValueError, match="carry masking"):
+        recurrent_loop.run(recurrent.GRU(3, 4), X, None, recurrent_loop.RESET, go_backwards=True)
+    with pytest.raises(ValueError, match="masking policy"):
+        recurrent_loop.run(recurrent.GRU(3, 4), X, None, "zero")
+    with pytest.raises(ValueError, match="depth=3"):
+        recurrent_loop.run(recurrent.SimpleDeepRNN(3, 4), X, None, recurrent_loop.CARRY)
 
 
 # --- BLAS ----------------------------------------------------------------------------

@@ -93,8 +93,11 @@ def run(cell, X, mask, policy=RESET, go_backwards=False, truncate_gradient=-1,
     if policy not in (RESET, CARRY):
         raise ValueError(f"masking policy must be {RESET!r} (0.1.x) or {CARRY!r} (0.3), got {policy!r}")
     depth = cell.depth
-    if depth > 1 and (policy != RESET or go_backwards or initial_states is not None):
-        raise ValueError(f"{type(cell).__name__} (depth={depth}) runs forward with 0.1.x reset "
+    if policy == RESET and go_backwards:
+        raise ValueError("go_backwards=True is a Keras 0.3 feature: it runs with carry masking "
+                         f"(policy={CARRY!r}), not with 0.1.x reset masking")
+    if depth > 1 and (policy != RESET or initial_states is not None):
+        raise ValueError(f"{type(cell).__name__} (depth={depth}) runs with 0.1.x reset "
                          "masking and zero initial states only")
     Xt = X.dimshuffle((1, 0, 2))
     if initial_states is None and (policy == RESET or mask is None):
