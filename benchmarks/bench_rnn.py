@@ -73,7 +73,7 @@ def build_ours(kind, batch, steps, inp, hidden, train):
     from pytensor.compile.mode import Mode
 
     from keras_legacy import backend as K
-    from keras_legacy.backend import rnn_ops
+    from keras_legacy.backend import rnn
     from keras_legacy.layers import recurrent
 
     rng = np.random.RandomState(0)
@@ -98,7 +98,7 @@ def build_ours(kind, batch, steps, inp, hidden, train):
     if kind == "LSTM":
         assert sum(o.startswith(("Dot", "Gemm")) for o in ops) == (3 if train else 0), ops
     assert not any("Scan" in o for o in ops), ops
-    fwd_ops = [nd.op for nd in f.maker.fgraph.toposort() if isinstance(nd.op, rnn_ops._ForwardBase)]
+    fwd_ops = [nd.op for nd in f.maker.fgraph.toposort() if isinstance(nd.op, (rnn.LSTMForward, rnn.GRUForward))]
     assert [op.save_gates for op in fwd_ops] == [train], fwd_ops  # forward alone saves no gates
     x = rng.normal(size=(batch, steps, inp)).astype("float32")
     # correctness: the NumPy reference of the same graph (perform), float32 1e-4

@@ -8,7 +8,8 @@ test-time function:
 * Dense / TimeDistributedDense: ``act(X . W + b)`` (``MatMul``, ``Add``);
 * Dropout at test time multiplies by ``1 - p`` (0.x dropout is not inverted),
   written as a ``Mul``;
-* LSTM: ONNX ``LSTM`` with gate order i, o, f, c (Keras saves i, c, f, o),
+* LSTM: ONNX ``LSTM`` with gate order i, o, f, c (Keras saves i, c, f, o; both
+  from ``LSTM.GATES``),
   weights transposed to ``(gates*hidden, input)``, the bias in ``Wb`` and a
   zero ``Rb``, activations ``[inner, act, act]`` (``hard_sigmoid`` is
   ``HardSigmoid`` with alpha 0.2, beta 0.5 = ``clip(0.2 x + 0.5, 0, 1)``);
@@ -31,6 +32,8 @@ Needs the optional packages ``onnx`` (and ``onnxruntime`` to run the file):
 from __future__ import annotations
 
 import numpy as np
+
+from keras_legacy.layers import recurrent
 
 OPSET = 17
 SUPPORTED_LAYERS = ("Embedding", "Dense", "TimeDistributedDense", "Activation", "Dropout",
@@ -132,14 +135,14 @@ def _rnn_activations(names, where):
 
 def _recurrent(g, x, layer_name, config, weights, where):
     """Batch-major (n, T, d) in; (n, T, h) or (n, h) out, as Keras 0.x."""
-    if layer_name == "LSTM":
-        W_i, U_i, b_i, W_c, U_c, b_c, W_f, U_f, b_f, W_o, U_o, b_o = weights
-        Ws, Us, bs = (W_i, W_o, W_f, W_c), (U_i, U_o, U_f, U_c), (b_i, b_o, b_f, b_c)
-        acts = [config["inner_activation"], config["activation"], config["activation"]]
-    elif layer_name == "GRU":
-        W_z, U_z, b_z, W_r, U_r, b_r, W_h, U_h, b_h = weights
-        Ws, Us, bs = (W_z, W_r, W_h), (U_z, U_r, U_h), (b_z, b_r, b_h)
+    if layer_name in ("LSTM", "GRU"):
+        # weights: (W_g, U_g, b_g) per gate in GATES.saved order; ONNX packs GATES.onnx order
+        gates = recurrent.LSTM.GATES if layer_name == "LSTM" else recurrent.GRU.GATES
+        by_gate = {g: weights[3 * k: 3 * k + 3] for k, g in enumerate(gates.saved)}
+        Ws, Us, bs = ([by_gate[g][j] for g in gates.onnx] for j in range(3))
         acts = [config["inner_activation"], config["activation"]]
+        if layer_name == "LSTM":
+            acts.append(config["activation"])
     else:  # SimpleRNN
         W, U, b = weights
         Ws, Us, bs = (W,), (U,), (b,)

@@ -112,7 +112,7 @@ def _loop(X, mask, n_states, step):
     return np.stack(outputs, axis=1)
 
 
-def simple_rnn(X, weights, mask=None, activation="sigmoid"):
+def _simple_rnn_step(weights, activation):
     W, U, b = weights
     act = ACTIVATIONS[activation]
 
@@ -120,7 +120,11 @@ def simple_rnn(X, weights, mask=None, activation="sigmoid"):
         h = np.zeros((x.shape[0], W.shape[1])) if tilde is None else tilde[0]
         return [act(x @ W + b + h @ U)]
 
-    return _loop(X, mask, 1, step)
+    return step
+
+
+def simple_rnn(X, weights, mask=None, activation="sigmoid"):
+    return _loop(X, mask, 1, _simple_rnn_step(weights, activation))
 
 
 def simple_deep_rnn(X, weights, mask=None, activation="sigmoid",
@@ -146,6 +150,10 @@ def simple_deep_rnn(X, weights, mask=None, activation="sigmoid",
 
 
 def gru(X, weights, mask=None, activation="sigmoid", inner_activation="hard_sigmoid"):
+    return _loop(X, mask, 1, _gru_step(weights, activation, inner_activation))
+
+
+def _gru_step(weights, activation, inner_activation):
     W_z, U_z, b_z, W_r, U_r, b_r, W_h, U_h, b_h = weights
     act, inner = ACTIVATIONS[activation], ACTIVATIONS[inner_activation]
 
@@ -156,10 +164,14 @@ def gru(X, weights, mask=None, activation="sigmoid", inner_activation="hard_sigm
         hh = act(x @ W_h + b_h + (r * h) @ U_h)
         return [z * h + (1.0 - z) * hh]
 
-    return _loop(X, mask, 1, step)
+    return step
 
 
 def lstm(X, weights, mask=None, activation="tanh", inner_activation="hard_sigmoid"):
+    return _loop(X, mask, 2, _lstm_step(weights, activation, inner_activation))
+
+
+def _lstm_step(weights, activation, inner_activation):
     W_i, U_i, b_i, W_c, U_c, b_c, W_f, U_f, b_f, W_o, U_o, b_o = weights
     act, inner = ACTIVATIONS[activation], ACTIVATIONS[inner_activation]
 
@@ -174,7 +186,7 @@ def lstm(X, weights, mask=None, activation="tanh", inner_activation="hard_sigmoi
         o = inner(x @ W_o + b_o + h @ U_o)
         return [o * act(c_new), c_new]
 
-    return _loop(X, mask, 2, step)
+    return step
 
 
 def jzs1(X, weights, Pmat, mask=None, activation="tanh", inner_activation="sigmoid"):
@@ -249,6 +261,122 @@ def forward(name, X, weights, mask=None, Pmat=None, activation=None, inner_activ
     raise ValueError(f"unknown recurrent layer {name!r}")
 
 
+def carry_forward(name, X, weights, mask=None, go_backwards=False, activation=None,
+                  inner_activation=None):
+    """Keras 0.3 ``SimpleRNN``/``GRU``/``LSTM`` (``return_sequences=True``): *carry*
+    masking (a masked step keeps the previous states and repeats the previous output,
+    per sample), zero initial states, ``go_backwards`` runs over the reversed sequence and
+    returns the outputs in the order they are computed.  0.3.0-0.3.2 defaults: SimpleRNN
+    and GRU ``sigmoid``, LSTM ``tanh``; inner ``hard_sigmoid``."""
+    X = np.asarray(X, dtype=np.float64)
+    weights = [np.asarray(w, dtype=np.float64) for w in weights]
+    act = activation or ("tanh" if name == "LSTM" else "sigmoid")
+    inner = inner_activation or "hard_sigmoid"
+    step = {"SimpleRNN": lambda: _simple_rnn_step(weights, act),
+            "GRU": lambda: _gru_step(weights, act, inner),
+            "LSTM": lambda: _lstm_step(weights, act, inner)}[name]()
+    n, steps, _ = X.shape
+    mask = np.ones((n, steps)) if mask is None else np.asarray(mask, dtype=np.float64)
+    states = None
+    outputs = []
+    for t in (range(steps - 1, -1, -1) if go_backwards else range(steps)):
+        new = step(X[:, t], states)
+        keep = mask[:, t:t + 1] > 0
+        states = new if states is None else [np.where(keep, a, b) for a, b in zip(new, states)]
+        if t == (steps - 1 if go_backwards else 0):  # first step: masked rows keep zeros
+            states = [np.where(keep, a, 0.0) for a in states]
+        outputs.append(states[0])
+    return np.stack(outputs, axis=1)
+
+
 def keras_mask(X, mask_value=0.0):
     """What ``Masking(mask_value)`` computes: 1 where any feature differs from the value."""
     return np.any(np.asarray(X) != mask_value, axis=-1).astype(np.float64)
+
+
+# --- the fused Ops' layout: time-major, gates packed side by side ----------------------
+#
+# ``xp``/``X`` are time-major ``(T, n, .)``; ``mask[t]`` is the mask the step at ``t``
+# applies to the previous states (``h~ = mask[t] * h[t-1]``); W ``(I, G*H)``, U
+# ``(H, G*H)`` and b ``(G*H,)`` hold the gates in the order LSTM i, f, o, c and
+# GRU z, r, h.  Used by the kernel tests of tests/test_fast_rnn.py.
+
+#: Derivatives of the activations from their outputs ``y`` (``hard_sigmoid``: 0.2 inside
+#: (0, 1), 0 on the clipped parts).
+DERIVATIVES = {
+    "tanh": lambda y: 1.0 - y * y,
+    "sigmoid": lambda y: y * (1.0 - y),
+    "hard_sigmoid": lambda y: np.where((y > 0) & (y < 1), 0.2, 0.0),
+    "linear": np.ones_like,
+}
+
+
+def lstm_packed_forward(act, inner, X, mask, W, U, b):
+    """LSTM forward from ``X (T, n, I)``: pre-activations ``(x_t.W + b) + h~.U``; returns
+    h, c and the saved gates ``[i, f, o, act(.), act(c)]`` per step."""
+    steps, n, _ = X.shape
+    H = U.shape[0]
+    h, c, G = np.zeros((steps, n, H)), np.zeros((steps, n, H)), np.zeros((steps, n, 5 * H))
+    h_prev, c_prev = np.zeros((n, H)), np.zeros((n, H))
+    for t in range(steps):
+        keep = mask[t].astype(np.float64)[:, None]
+        pre = (X[t] @ W + b) + (keep * h_prev) @ U
+        i, f, o = (ACTIVATIONS[inner](pre[:, k * H:(k + 1) * H]) for k in range(3))
+        g = ACTIVATIONS[act](pre[:, 3 * H:])
+        c_prev = f * (keep * c_prev) + i * g
+        tc = ACTIVATIONS[act](c_prev)
+        h_prev = o * tc
+        h[t], c[t], G[t] = h_prev, c_prev, np.concatenate([i, f, o, g, tc], axis=1)
+    return h, c, G
+
+
+def lstm_packed_backward(act, inner, trunc, mask, U, c, G, dh):
+    """Back-propagation through the LSTM recurrence from the saved states ``c`` and gates
+    ``G``: ``dA``, the gradient of the packed pre-activations; ``trunc > 0`` stops after
+    the last ``trunc`` steps."""
+    deriv = DERIVATIVES
+    steps, n, H = c.shape
+    dA = np.zeros((steps, n, 4 * H))
+    first = max(steps - trunc, 0) if trunc > 0 else 0
+    dh_in, dc_in = np.zeros((n, H)), np.zeros((n, H))  # flowing in from step t + 1
+    for t in range(steps - 1, first - 1, -1):
+        keep = mask[t].astype(np.float64)[:, None]
+        i, f, o, g, tc = (G[t][:, k * H:(k + 1) * H] for k in range(5))
+        c_in = keep * c[t - 1] if t > 0 else np.zeros((n, H))
+        d_h = dh[t] + dh_in
+        d_c = dc_in + d_h * o * deriv[act](tc)
+        dA[t, :, :H] = d_c * g * deriv[inner](i)
+        dA[t, :, H:2 * H] = d_c * c_in * deriv[inner](f)
+        dA[t, :, 2 * H:3 * H] = d_h * tc * deriv[inner](o)
+        dA[t, :, 3 * H:] = d_c * i * deriv[act](g)
+        dh_in = keep * (dA[t] @ U.T)
+        dc_in = keep * (d_c * f)
+    return dA
+
+
+def lstm_packed_grads(act, inner, trunc, X, mask, W, U, b, dh):
+    """h and the gradients of ``sum(h * dh)`` w.r.t. X (time-major), W, U and b."""
+    h, c, G = lstm_packed_forward(act, inner, X, mask, W, U, b)
+    dA = lstm_packed_backward(act, inner, trunc, mask, U, c, G, dh)
+    h_in = np.concatenate([np.zeros_like(h[:1]), h[:-1]]) * mask.astype(np.float64)[:, :, None]
+    return [h, dA @ W.T, np.einsum("tni,tng->ig", X, dA), np.einsum("tnh,tng->hg", h_in, dA),
+            dA.sum(axis=(0, 1))]
+
+
+def gru_packed_forward(act, inner, xp, mask, U, b):
+    """GRU forward over the projections ``xp (T, n, 3H)``: h and the saved gates
+    ``[z, r, act(.)]`` per step."""
+    steps, n, H3 = xp.shape
+    H = H3 // 3
+    hp = np.zeros((n, H))
+    hs, gs = [], []
+    for t in range(steps):
+        hm = hp * mask[t][:, None]
+        x = xp[t] + b
+        z = ACTIVATIONS[inner](x[:, :H] + hm @ U[:, :H])
+        r = ACTIVATIONS[inner](x[:, H:2 * H] + hm @ U[:, H:2 * H])
+        hh = ACTIVATIONS[act](x[:, 2 * H:] + (r * hm) @ U[:, 2 * H:])
+        hp = z * hm + (1 - z) * hh
+        hs.append(hp)
+        gs.append(np.concatenate([z, r, hh], axis=1))
+    return np.array(hs), np.array(gs)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pathlib
-
 import numpy as np
 import pytensor
 import pytensor.tensor as T
@@ -14,11 +12,8 @@ from pytensor.scan.op import Scan
 from keras_legacy import backend as K
 from keras_legacy.layers import recurrent
 
-GOLDEN = pathlib.Path(__file__).resolve().parents[1].parent / "shared" / "golden"
-
-
-def load(name):
-    with np.load(GOLDEN / name, allow_pickle=False) as d:
+def load(golden, name):
+    with np.load(golden / name, allow_pickle=False) as d:
         return {k: d[k] for k in d.files}
 
 
@@ -33,21 +28,12 @@ def scan_nodes(f):
     return [n for n in f.maker.fgraph.apply_nodes if isinstance(n.op, Scan)]
 
 
-def check_golden(values, data, n_params, rtol=1e-10, atol=1e-12):
-    out_seq, loss, *grads = values
-    np.testing.assert_allclose(out_seq, data["out_seq"], rtol=rtol, atol=atol)
-    np.testing.assert_allclose(loss, data["loss"], rtol=rtol, atol=atol)
-    for k in range(n_params):
-        np.testing.assert_allclose(grads[k], data[f"grad_{k}"], rtol=rtol, atol=atol,
-                                   err_msg=f"grad_{k}")
-    np.testing.assert_allclose(grads[n_params], data["grad_X"], rtol=rtol, atol=atol)
-
-
 @pytest.fixture(scope="module", params=[False, "auto"], ids=["scan", "default"])
-def lstm_graph(request):
-    """An LSTM on the golden nomask data: the plain scan step, and the default path
-    (the fused Ops of ``backend/rnn_ops.py`` where a C compiler is configured)."""
-    data = load("recurrent_LSTM_nomask.npz")
+def lstm_graph(request, golden):
+    """An LSTM on the golden nomask data (its values are checked against the golden
+    files in tests/test_recurrent_golden.py): the plain scan step, and the default path
+    (the fused Ops of ``keras_legacy.backend.rnn`` where a C compiler is configured)."""
+    data = load(golden, "recurrent_LSTM_nomask.npz")
     layer = golden_layer("LSTM", data, fast_path=request.param, return_sequences=True)
     X, R = T.tensor3("X"), T.tensor3("R")
     layer.input = X
@@ -86,12 +72,8 @@ def test_forward_and_grad_graph_scans(lstm_graph):
     assert len(nodes) == 2, [str(n.op) for n in nodes]
 
 
-def test_c_result_matches_golden(lstm_graph):
-    values = lstm_graph["f_full"](lstm_graph["data"]["X"], lstm_graph["data"]["R"])
-    check_golden(values, lstm_graph["data"], 12)
-
-
 def test_fast_compile_equals_c(lstm_graph):
+    """The Python linker (scan's and the fused Ops' ``perform``) equals the C backend."""
     g = lstm_graph
     f_fast = K.function([g["X"], g["R"]], g["outputs"], mode="FAST_COMPILE")
     assert not isinstance(f_fast.maker.linker, VMLinker) or not f_fast.maker.linker.c_thunks
@@ -99,7 +81,7 @@ def test_fast_compile_equals_c(lstm_graph):
     c = g["f_full"](g["data"]["X"], g["data"]["R"])
     for a, b in zip(fast, c):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
-    check_golden(fast, g["data"], 12)
+    assert np.abs(c[0]).max() > 0.1 and all(np.abs(gr).max() > 0 for gr in c[2:])
 
 
 def test_stacked_layers_one_scan_each():
@@ -114,8 +96,8 @@ def test_stacked_layers_one_scan_each():
     assert f(np.ones((2, 3, 3))).shape == (2, 2)
 
 
-def test_truncated_forward_graph_has_one_scan():
-    data = load("recurrent_LSTM_trunc.npz")
+def test_truncated_forward_graph_has_one_scan(golden):
+    data = load(golden, "recurrent_LSTM_trunc.npz")
     layer = golden_layer("LSTM", data, fast_path=False, return_sequences=True,
                          truncate_gradient=2)
     X = T.tensor3("X")
@@ -126,13 +108,13 @@ def test_truncated_forward_graph_has_one_scan():
 
 
 @pytest.mark.slow
-def test_plain_pytensor_function_default_mode_gru_trunc():
+def test_plain_pytensor_function_default_mode_gru_trunc(golden):
     """PyTensor's own default mode (Numba in 3.x) runs the truncated GRU and its gradient.
 
     The scan path (``fast_path=False``): its truncation by ``zero_grad`` gates is
     what must work in every mode.
     """
-    data = load("recurrent_GRU_trunc.npz")
+    data = load(golden, "recurrent_GRU_trunc.npz")
     layer = golden_layer("GRU", data, fast_path=False, return_sequences=True,
                          truncate_gradient=2)
     X, R = T.tensor3("X"), T.tensor3("R")
@@ -141,7 +123,13 @@ def test_plain_pytensor_function_default_mode_gru_trunc():
     loss = T.sum(seq * R)
     f = pytensor.function([X, R], [seq, loss] + pytensor.grad(loss, layer.params + [X]))
     # numba__fastmath (PyTensor's default) may reassociate sums: a few ulps.
-    check_golden(f(data["X"], data["R"]), data, 9, rtol=1e-9, atol=1e-12)
+    out_seq, loss, *grads = f(data["X"], data["R"])
+    tol = {"rtol": 1e-9, "atol": 1e-12}
+    np.testing.assert_allclose(out_seq, data["out_seq"], **tol)
+    np.testing.assert_allclose(loss, data["loss"], **tol)
+    for k in range(9):
+        np.testing.assert_allclose(grads[k], data[f"grad_{k}"], err_msg=f"grad_{k}", **tol)
+    np.testing.assert_allclose(grads[9], data["grad_X"], **tol)
 
 
 # --- the removed T.nnet functions and Theano's round ------------------------------

@@ -1,65 +1,46 @@
-"""The fused LSTM/GRU Ops (``backend/rnn_ops.py``) equal the reference ``scan`` path.
+"""The fused LSTM/GRU Ops (``keras_legacy.backend.rnn``): kernels, fallbacks, switches.
 
-Checks, with few compiled functions (module-scoped):
+The layers' fused path against the scan path and the golden files is checked once, in
+tests/test_recurrent_golden.py.  Here, with few compiled functions:
 
-* golden: LSTM and GRU with ``fast_path=True`` reproduce every
-  ``recurrent_<Layer>_<case>.npz`` (outputs, loss, all parameter gradients,
-  ``grad_X``) to 1e-10, and the compiled graph holds the fused Ops, no Scan;
-* reference: with non-default activations, a mask with pre-, mid- and
-  post-padding and ``truncate_gradient=3``, the fused path equals the plain
-  scan path (``fast_path=False``) of the same layer, values and gradients;
+* the fused path equals the scan path of the same layer with non-default activations, a
+  mask with pre-, mid- and post-padding and ``truncate_gradient=3``, values and gradients;
 * the NumPy ``perform`` of the Ops (other backends) equals their C code;
-* float32 (``floatX=float32``) against the golden float64 data to 1e-5;
-* an independent NumPy LSTM step for the forward values;
+* the float32 kernels (AVX-512 where the compiler targets it, else the BLAS path) against
+  the float64 NumPy references of ``tests/reference.py`` at edge shapes, with 1 and 2
+  threads, with and without BLAS;
 * BLAS: the C backend links the pip OpenBLAS and really loads it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import pathlib
 
 import numpy as np
 import pytensor
 import pytensor.tensor as T
 import pytest
+import reference
+from layer_checks import FixedInput
 from pytensor.compile.mode import Mode
 from pytensor.graph.traversal import io_toposort
 
 from keras_legacy import backend as K
-from keras_legacy.backend import rnn_ops
-from keras_legacy.backend.blas import blas_report
-from keras_legacy.layers import recurrent
-from keras_legacy.layers.core import MaskedLayer
+from keras_legacy.backend import rnn
+from keras_legacy.backend.blas import blas_report, get_num_threads, set_num_threads
+from keras_legacy.layers import recurrent, recurrent_loop
 
-GOLDEN = pathlib.Path(__file__).resolve().parents[1].parent / "shared" / "golden"
-MASKED = ["prepad", "postpad", "midzero"]
-FUSED = {"LSTM": (rnn_ops.LSTMForward, rnn_ops.LSTMGrad), "GRU": (rnn_ops.GRUForward, rnn_ops.GRUGrad)}
-
-
-class Given(MaskedLayer):
-    """A previous layer whose output and mask are given tensors."""
-
-    def __init__(self, output, mask):
-        super().__init__()
-        self._output, self._mask = output, mask
-
-    def get_output(self, train=False):
-        return self._output
-
-    def get_output_mask(self, train=False):
-        return self._mask
-
-
-def load(name, case):
-    with np.load(GOLDEN / f"recurrent_{name}_{case}.npz", allow_pickle=False) as d:
-        return {k: d[k] for k in d.files}
+FUSED = {"LSTM": (rnn.LSTMForward, rnn.LSTMGrad), "GRU": (rnn.GRUForward, rnn.GRUGrad)}
+FUSED_OPS = (rnn.LSTMForward, rnn.LSTMGrad, rnn.GRUForward, rnn.GRUGrad)
+PY_MODE = Mode(linker="py", optimizer="fast_compile")
 
 
 def build(name, weights, X, M, fast, **kw):
     layer = getattr(recurrent, name)(3, 4, **kw)
     layer.fast_path = fast
     layer.set_weights(weights)
-    layer.set_previous(Given(X, M))
+    layer.set_previous(FixedInput(X, M))
     return layer, layer.get_output()
 
 
@@ -67,78 +48,14 @@ def op_names(f):
     return [type(node.op).__name__ for node in f.maker.fgraph.toposort()]
 
 
-# --- golden ----------------------------------------------------------------------
-
-@pytest.fixture(scope="module", params=["LSTM", "GRU"])
-def golden_run(request):
-    """One compiled function per layer: all five golden cases at once."""
-    name = request.param
-    nomask = load(name, "nomask")
-    cases = {c: load(name, c) for c in MASKED}
-    trunc = load(name, "trunc")
-    names = list(nomask["param_names"])
-    weights = [nomask[f"params_{k}"] for k in range(len(names))]
-    X, M, Xn = T.tensor3("X"), T.matrix("M"), T.tensor3("Xn")
-    R = T.tensor4("R")
-    seq, out = build(name, weights, X, M, True, return_sequences=True)
-    _, last = build(name, weights, Xn, None, True, return_sequences=False)
-    seq_n, out_n = build(name, weights, Xn, None, True, return_sequences=True)
-    tr, out_t = build(name, weights, Xn, None, True, return_sequences=True, truncate_gradient=2)
-    n = nomask["X"].shape[0]
-    outputs = [out, out_n, last, out_t]
-    for k in range(len(MASKED)):  # one loss per masked case (its rows of the batch)
-        loss = (out[k * n:(k + 1) * n] * R[k]).sum()
-        outputs += [loss] + T.grad(loss, [getattr(seq, p) for p in names] + [X])
-    for layer, o in ((seq_n, out_n), (tr, out_t)):
-        loss = (o * R[3]).sum()
-        outputs += [loss] + T.grad(loss, [getattr(layer, p) for p in names] + [Xn])
-    f = K.function([X, M, Xn, R], outputs)
-    Xall = np.concatenate([cases[c]["X"] for c in MASKED])
-    Mall = np.concatenate([cases[c]["mask"] for c in MASKED])
-    Rall = np.stack([cases[c]["R"] for c in MASKED] + [nomask["R"]])
-    res = f(Xall, Mall, nomask["X"], Rall)
-    return name, f, res, nomask, cases, trunc, len(names)
-
-
 def close(a, b, tol=1e-10):
     np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
 
 
-def test_golden_graph_is_fused(golden_run):
-    name, f, *_ = golden_run
-    ops = op_names(f)
-    fwd, bwd = FUSED[name]
-    assert fwd.__name__ in ops and bwd.__name__ in ops
-    assert not any("Scan" in o for o in ops)
-
-
-def test_golden_values_and_gradients(golden_run):
-    name, f, res, nomask, cases, trunc, n_params = golden_run
-    out, out_n, last, out_t = res[:4]
-    n = nomask["X"].shape[0]
-    close(out_n, nomask["out_seq"])
-    close(last, nomask["out_last"])
-    close(out_t, trunc["out_seq"])
-    pos = 4
-    for k, c in enumerate(MASKED):
-        close(out[k * n:(k + 1) * n], cases[c]["out_seq"])
-        close(res[pos], cases[c]["loss"])
-        for j in range(n_params):
-            close(res[pos + 1 + j], cases[c][f"grad_{j}"])
-        close(res[pos + 1 + n_params][k * n:(k + 1) * n], cases[c]["grad_X"])
-        pos += n_params + 2
-    for ref in (nomask, trunc):
-        close(res[pos], ref["loss"])
-        for j in range(n_params):
-            close(res[pos + 1 + j], ref[f"grad_{j}"])
-        close(res[pos + 1 + n_params], ref["grad_X"])
-        pos += n_params + 2
-
-
 # --- fused == scan reference, other activations, masks + truncation -------------------
 
-ACTS = {"LSTM": dict(activation="sigmoid", inner_activation="tanh"),
-        "GRU": dict(activation="tanh", inner_activation="sigmoid")}
+ACTS = {"LSTM": {"activation": "sigmoid", "inner_activation": "tanh"},
+        "GRU": {"activation": "tanh", "inner_activation": "sigmoid"}}
 
 
 def _random_case(rng, n=4, steps=7):
@@ -179,7 +96,7 @@ def test_reference_graph_has_both_paths(reference_run):
 
 
 def test_fused_equals_scan_with_mask_and_truncation(reference_run):
-    name, f, res, k, weights, data = reference_run
+    _name, _f, res, k, _weights, _data = reference_run
     close(res[0], res[1])
     fast, ref = res[2:2 + k], res[2 + k:]
     for a, b in zip(fast, ref):
@@ -201,81 +118,31 @@ def test_perform_equals_c_code(name):
     m_v = (rng.uniform(size=(steps, n)) > 0.3).astype("int8")
     dh_v = rng.normal(size=(steps, n, H))
     xp, U, m, dh = T.tensor3(), T.matrix(), T.matrix(dtype="int8"), T.tensor3()
-    seq = (rnn_ops.lstm_sequence if name == "LSTM" else rnn_ops.gru_sequence)(
+    seq = (rnn.lstm_sequence if name == "LSTM" else rnn.gru_sequence)(
         xp, m, U, "tanh", "hard_sigmoid", truncate=4)
     outs = [seq] + T.grad((seq * dh).sum(), [xp, U])
-    py = pytensor.function([xp, m, U, dh], outs, mode=Mode(linker="py", optimizer="fast_compile"))
+    py = pytensor.function([xp, m, U, dh], outs, mode=PY_MODE)
     c = K.function([xp, m, U, dh], outs)
-    assert any(isinstance(nd.op, rnn_ops._RNNBase) for nd in py.maker.fgraph.toposort())
+    assert any(isinstance(nd.op, FUSED_OPS) for nd in py.maker.fgraph.toposort())
     for a, b in zip(py(xp_v, m_v, U_v, dh_v), c(xp_v, m_v, U_v, dh_v)):
         close(a, b, 1e-12)
-
-
-# --- an independent NumPy LSTM (forward) ---------------------------------------------
-
-def test_lstm_forward_matches_numpy_transcription():
-    d = load("LSTM", "midzero")
-    w = dict(zip(d["param_names"], (d[f"params_{k}"] for k in range(len(d["param_names"])))))
-    hs = lambda x: np.clip(0.2 * x + 0.5, 0, 1)  # noqa: E731
-    X, mask = d["X"], d["mask"]
-    n, steps, _ = X.shape
-    h, c = np.zeros((n, 4)), np.zeros((n, 4))
-    expected = []
-    for t in range(steps):
-        m = (mask[:, t - 1] if t else np.zeros(n))[:, None]
-        hm, cm = m * h, m * c
-        x = X[:, t]
-        i = hs(x @ w["W_i"] + w["b_i"] + hm @ w["U_i"])
-        f = hs(x @ w["W_f"] + w["b_f"] + hm @ w["U_f"])
-        c = f * cm + i * np.tanh(x @ w["W_c"] + w["b_c"] + hm @ w["U_c"])
-        o = hs(x @ w["W_o"] + w["b_o"] + hm @ w["U_o"])
-        h = o * np.tanh(c)
-        expected.append(h)
-    Xv, Mv = T.tensor3(), T.matrix()
-    _, out = build("LSTM", [d[f"params_{k}"] for k in range(12)], Xv, Mv, True,
-                   return_sequences=True)
-    got = pytensor.function([Xv, Mv], out, mode=Mode(linker="py", optimizer="fast_compile"))(X, mask)
-    close(got, np.stack(expected, axis=1), 1e-12)
-
-
-# --- float32 -------------------------------------------------------------------------
-
-def test_float32_matches_golden():
-    outs, refs, ins = [], [], []
-    with pytensor.config.change_flags(floatX="float32"):
-        for name in ("LSTM", "GRU"):
-            d = load(name, "nomask")
-            names = list(d["param_names"])
-            X = T.tensor3(name + "X", dtype="float32")
-            layer, out = build(name, [d[f"params_{k}"].astype("float32") for k in range(len(names))],
-                               X, None, True, return_sequences=True)
-            assert out.dtype == "float32"
-            loss = (out * d["R"].astype("float32")).sum()
-            outs += [out] + T.grad(loss, [getattr(layer, p) for p in names] + [X])
-            refs += [d["out_seq"]] + [d[f"grad_{k}"] for k in range(len(names))] + [d["grad_X"]]
-            ins.append((X, d["X"].astype("float32")))
-        f = K.function([v for v, _ in ins], outs)
-    assert "LSTMForwardX" in op_names(f) and "GRUForward" in op_names(f)
-    for got, ref in zip(f(*[a for _, a in ins]), refs):
-        assert got.dtype == np.float32
-        np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-5)
 
 
 # --- switches, fallbacks, errors ---------------------------------------------------------
 
 def _fused_in_graph(out):
-    return any(isinstance(node.op, rnn_ops._RNNBase) for node in io_toposort([], [out]))
+    return any(isinstance(node.op, FUSED_OPS) for node in io_toposort([], [out]))
 
 
 def test_unsupported_activation_falls_back_to_scan():
     X = T.tensor3()
     lstm = recurrent.LSTM(3, 4, activation="relu")
     lstm.fast_path = True
-    lstm.set_previous(Given(X, None))
+    lstm.set_previous(FixedInput(X, None))
     assert not _fused_in_graph(lstm.get_output())
     gru = recurrent.GRU(3, 4)
     gru.fast_path = True
-    gru.set_previous(Given(X, None))
+    gru.set_previous(FixedInput(X, None))
     assert _fused_in_graph(gru.get_output())
     gru.fast_path = False
     assert not _fused_in_graph(gru.get_output())
@@ -283,13 +150,45 @@ def test_unsupported_activation_falls_back_to_scan():
 
 def test_default_switch_follows_the_c_compiler():
     assert recurrent.Recurrent.fast_path == "auto"
-    assert rnn_ops.enabled("auto") == bool(pytensor.config.cxx)
-    assert rnn_ops.enabled(False) is False
+    assert rnn.enabled("auto") == bool(pytensor.config.cxx)
+    assert rnn.enabled(False) is False
 
 
 def test_bad_activation_name_is_a_value_error():
     with pytest.raises(ValueError, match="support activations"):
-        rnn_ops.LSTMForward("softmax", "tanh")
+        rnn.LSTMForward("softmax", "tanh")
+
+
+def test_recurrence_takes_tensors_and_checks_its_arguments():
+    X, m = T.tensor3(), T.matrix(dtype="int8")
+    W, U, b = T.matrix(), T.matrix(), T.vector()
+    with pytest.raises(ValueError, match="activations"):
+        rnn.recurrence(rnn.LSTM_GATES, X, m, W, U, b, "relu", "tanh")
+    with pytest.raises(ValueError, match="no fused recurrence"):
+        rnn.recurrence(rnn.Gates("jzs", "zrh", "zrh", "zrh", "zrh"), X, m, W, U, b, "tanh", "sigmoid")
+    h = rnn.recurrence(rnn.GRU_GATES, X, m, W, U, b, "tanh", "sigmoid", truncate=None)
+    assert isinstance(h.owner.op, rnn.GRUForward) and h.owner.op.truncate == -1
+    assert list(h.owner.inputs) == [h.owner.inputs[0], m, U, b]  # the bias goes into the Op
+
+
+def test_one_gate_description_per_cell():
+    """The layers' parameter order and draw order, the Ops' packing and the exporter's
+    order are permutations of one gate set (``GATES``)."""
+    for gates, layer in ((rnn.LSTM_GATES, recurrent.LSTM(2, 3)), (rnn.GRU_GATES, recurrent.GRU(2, 3))):
+        assert layer.GATES is gates
+        assert sorted(gates.saved) == sorted(gates.drawn) == sorted(gates.fused) == sorted(gates.onnx)
+        assert layer.params == [getattr(layer, f"{w}_{g}") for g in gates.saved for w in "WUb"]
+    assert rnn.LSTM_GATES.saved == "icfo" and rnn.LSTM_GATES.fused == "ifoc"
+
+
+def test_loop_policies_are_checked():
+    X = T.tensor3()
+    with pytest.raises(ValueError, match="carry masking"):
+        recurrent_loop.run(recurrent.GRU(3, 4), X, None, recurrent_loop.RESET, go_backwards=True)
+    with pytest.raises(ValueError, match="masking policy"):
+        recurrent_loop.run(recurrent.GRU(3, 4), X, None, "zero")
+    with pytest.raises(ValueError, match="depth=3"):
+        recurrent_loop.run(recurrent.SimpleDeepRNN(3, 4), X, None, recurrent_loop.CARRY)
 
 
 # --- BLAS ----------------------------------------------------------------------------
@@ -310,7 +209,7 @@ def test_c_backend_links_and_loads_the_pip_openblas():
 # --- forward-only graphs, no-BLAS builds -------------------------------------------------
 
 def _fused_ops(f):
-    return [nd.op for nd in f.maker.fgraph.toposort() if isinstance(nd.op, rnn_ops._RNNBase)]
+    return [nd.op for nd in f.maker.fgraph.toposort() if isinstance(nd.op, FUSED_OPS)]
 
 
 @pytest.mark.parametrize("name", ["LSTM", "GRU"])
@@ -323,13 +222,13 @@ def test_forward_only_graph_skips_saved_gates_with_same_values(name):
     U_v = rng.normal(scale=0.5, size=(H, n_gates * H))
     m_v = (rng.uniform(size=(steps, n)) > 0.3).astype("int8")
     xp, U, m = T.tensor3(), T.matrix(), T.matrix(dtype="int8")
-    seq = (rnn_ops.lstm_sequence if name == "LSTM" else rnn_ops.gru_sequence)(xp, m, U, "tanh", "sigmoid")
+    seq = (rnn.lstm_sequence if name == "LSTM" else rnn.gru_sequence)(xp, m, U, "tanh", "sigmoid")
     fwd = K.function([xp, m, U], [seq])
     both = K.function([xp, m, U], [seq, T.grad(seq.sum(), U)])
     (op_fwd,) = [op for op in _fused_ops(fwd)]
     assert op_fwd.save_gates is False
     assert [op.save_gates for op in _fused_ops(both) if hasattr(op, "save_gates")] == [True]
-    ref = pytensor.function([xp, m, U], seq, mode=Mode(linker="py", optimizer="fast_compile"))(xp_v, m_v, U_v)
+    ref = pytensor.function([xp, m, U], seq, mode=PY_MODE)(xp_v, m_v, U_v)
     close(fwd(xp_v, m_v, U_v)[0], ref, 1e-12)
     close(both(xp_v, m_v, U_v)[0], ref, 1e-12)
     with pytest.raises(NotImplementedError, match="no gradient"):
@@ -343,16 +242,16 @@ def test_without_blas_the_ops_compile_their_own_products():
     H, steps, n = 3, 4, 2
     xp, U, m = T.tensor3(), T.matrix(), T.matrix(dtype="int8")
     m_v = np.array([[0, 1], [1, 1], [1, 0], [1, 1]], "int8")
-    for build_seq, g in ((rnn_ops.lstm_sequence, 4), (rnn_ops.gru_sequence, 3)):
+    for build_seq, g in ((rnn.lstm_sequence, 4), (rnn.gru_sequence, 3)):
         seq = build_seq(xp, m, U, "tanh", "hard_sigmoid", truncate=3)
         outs = [seq] + T.grad((seq * seq).sum(), [xp, U])
         xp_v = rng.normal(size=(steps, n, g * H))
         U_v = rng.normal(scale=0.5, size=(H, g * H))
-        py = pytensor.function([xp, m, U], outs, mode=Mode(linker="py", optimizer="fast_compile"))
+        py = pytensor.function([xp, m, U], outs, mode=PY_MODE)
         with pytensor.config.change_flags(blas__ldflags=""):
-            assert not rnn_ops.has_blas()
+            assert not rnn.has_blas()
             f = K.function([xp, m, U], outs)
-            node = next(nd for nd in f.maker.fgraph.toposort() if isinstance(nd.op, rnn_ops._RNNBase))
+            node = next(nd for nd in f.maker.fgraph.toposort() if isinstance(nd.op, FUSED_OPS))
             assert "gemm_noblas" in node.op.c_support_code_apply(node, "nm")
             got = f(xp_v, m_v, U_v)
         for a, b in zip(py(xp_v, m_v, U_v), got):
@@ -366,7 +265,7 @@ def test_bias_in_the_op_equals_the_separate_add_bit_for_bit(name):
     rng = np.random.RandomState(7)
     g = 4 if name == "LSTM" else 3
     n_steps, n, H = 5, 3, 4
-    seq = rnn_ops.lstm_sequence if name == "LSTM" else rnn_ops.gru_sequence
+    seq = rnn.lstm_sequence if name == "LSTM" else rnn.gru_sequence
     xw = T.tensor3(dtype="float64")
     U = T.matrix(dtype="float64")
     b = T.vector(dtype="float64")
@@ -378,7 +277,7 @@ def test_bias_in_the_op_equals_the_separate_add_bit_for_bit(name):
         outs[label] = [h] + list(T.grad((h * R).sum(), [xw, U, b]))
     vals = [rng.normal(size=(n_steps, n, g * H)), rng.normal(size=(H, g * H)) * 0.5,
             rng.normal(size=(g * H,)), (rng.rand(n_steps, n) > 0.3).astype("int8")]
-    for mode in (None, Mode(linker="py", optimizer="fast_compile")):
+    for mode in (None, PY_MODE):
         got = {}
         for label, o in outs.items():
             f = K.function([xw, U, b, m], o) if mode is None else pytensor.function([xw, U, b, m], o, mode=mode)
@@ -389,7 +288,7 @@ def test_bias_in_the_op_equals_the_separate_add_bit_for_bit(name):
         seq(xw, m, U, "tanh", "sigmoid", b=T.matrix(dtype="float64"))
 
 
-# --- the float32 AVX-512 LSTM forward kernel (backend/rnn_kernels.py) ----------------------
+# --- the float32 AVX-512 LSTM forward kernel (backend/rnn/c_lstm_avx512.py) ----------------------
 
 # (steps, n, H): hidden sizes off the 16-lane width (5, 21, 33, 40) and on it (16), batch 1,
 # odd batches and batches that leave 1..5 rows after the 6-row tiles.
@@ -399,9 +298,9 @@ V16_CASES = [(5, 1, 5), (4, 7, 21), (3, 13, 40), (2, 6, 16), (3, 11, 33)]
 def _lstm_v16_graph(dtype, act, inner, trunc):
     xp, dh = T.tensor3(dtype=dtype), T.tensor3(dtype=dtype)
     U, b, m = T.matrix(dtype=dtype), T.vector(dtype=dtype), T.matrix(dtype="int8")
-    h, c, G = rnn_ops.LSTMForward(act, inner, trunc)(xp, m, U, b)
+    h, c, G = rnn.LSTMForward(act, inner, trunc)(xp, m, U, b)
     grads = T.grad((h * dh).sum(), [xp, U, b])
-    fwd_only = rnn_ops.lstm_sequence(xp, m, U, act, inner, trunc, b=b)
+    fwd_only = rnn.lstm_sequence(xp, m, U, act, inner, trunc, b=b)
     return [xp, m, U, b, dh], [h, c, G] + grads, fwd_only
 
 
@@ -418,6 +317,39 @@ def _close32(got, ref):
     np.testing.assert_allclose(got, ref, rtol=0, atol=1e-5 * scale)
 
 
+def _f32(vals):
+    """The float64 arrays of ``vals`` as float32 (masks unchanged)."""
+    return [v.astype("float32") if v.dtype == np.float64 else v for v in vals]
+
+
+def _without_v16():
+    """Compile flags building the Ops without the AVX-512 kernels (the BLAS path)."""
+    return pytensor.config.change_flags(gcc__cxxflags=pytensor.config.gcc__cxxflags + " -DKL_LSTM_NO_V16")
+
+
+@contextlib.contextmanager
+def _threads():
+    """``run(fn)``: ``fn()``'s arrays with OpenBLAS on 1, 2, 1 and 2 threads, as ``{1: .., 2: ..}``;
+    the same thread count twice must give the same bits.  The thread count is restored."""
+    before = get_num_threads()
+
+    def run(fn):
+        got = {}
+        for nt in (1, 2, 1, 2):
+            set_num_threads(nt)
+            assert get_num_threads() == nt
+            res = [np.array(r) for r in fn()]
+            if nt in got:
+                assert all(np.array_equal(a, r) for a, r in zip(got[nt], res))
+            got[nt] = res
+        return got
+
+    try:
+        yield run
+    finally:
+        set_num_threads(before)
+
+
 @pytest.mark.parametrize("act,inner,trunc", [("tanh", "sigmoid", -1), ("sigmoid", "hard_sigmoid", 2),
                                              ("linear", "tanh", -1)])
 def test_lstm_float32_kernel_equals_float64_reference(act, inner, trunc):
@@ -430,11 +362,11 @@ def test_lstm_float32_kernel_equals_float64_reference(act, inner, trunc):
     f_fwd = K.function(ins[:4], [fwd_only])
     assert [op.save_gates for op in _fused_ops(f_fwd)] == [False]
     ins64, outs64, fwd64 = _lstm_v16_graph("float64", act, inner, trunc)
-    ref = pytensor.function(ins64, outs64 + [fwd64], mode=Mode(linker="py", optimizer="fast_compile"))
+    ref = pytensor.function(ins64, outs64 + [fwd64], mode=PY_MODE)
     for steps, n, H in V16_CASES:
         vals = _lstm_v16_data(rng, steps, n, H)
         want = ref(*vals)
-        vals32 = [v.astype("float32") if v.dtype == np.float64 else v for v in vals]
+        vals32 = _f32(vals)
         got = f_all(*vals32) + f_fwd(*vals32[:4])
         assert all(g.dtype == np.float32 for g in got)
         for g, w in zip(got, want):
@@ -446,58 +378,32 @@ def test_lstm_float32_kernel_text_and_blas_fallback():
     the BLAS path's C); built with ``-DKL_LSTM_NO_V16`` the float32 Ops run the BLAS path,
     and both agree with the float64 reference to 1e-5 (values and gradients)."""
     rng = np.random.RandomState(12)
-    ins, outs, fwd_only = _lstm_v16_graph("float32", "tanh", "sigmoid", -1)
+    ins, outs, _fwd_only = _lstm_v16_graph("float32", "tanh", "sigmoid", -1)
     for dtype, has in (("float32", True), ("float64", False)):
         xp, U = T.tensor3(dtype=dtype), T.matrix(dtype=dtype)
-        node = rnn_ops.LSTMForward("tanh", "sigmoid")(xp, T.matrix(dtype="int8"), U)[0].owner
+        node = rnn.LSTMForward("tanh", "sigmoid")(xp, T.matrix(dtype="int8"), U)[0].owner
         fwd_text = node.op.c_support_code_apply(node, "nm")
         assert ("kl_lstm_fwd_v16_nm" in fwd_text) is has
         assert "kl_lstm_bwd_v16_nm" not in fwd_text
-        gnode = rnn_ops.LSTMGrad("tanh", "sigmoid")(
+        gnode = rnn.LSTMGrad("tanh", "sigmoid")(
             T.matrix(dtype="int8"), U, T.tensor3(dtype=dtype), T.tensor3(dtype=dtype),
             T.tensor3(dtype=dtype)).owner
         bwd_text = gnode.op.c_support_code_apply(gnode, "nm")
         assert ("kl_lstm_bwd_v16_nm(Tn, n, H, stop" in bwd_text) is has
         assert "kl_lstm_fwd_v16_nm" not in bwd_text
     f_v16 = K.function(ins, outs)
-    with pytensor.config.change_flags(gcc__cxxflags=pytensor.config.gcc__cxxflags + " -DKL_LSTM_NO_V16"):
+    with _without_v16():
         f_blas = K.function(ins, outs)
     ins64, outs64, _ = _lstm_v16_graph("float64", "tanh", "sigmoid", -1)
-    ref = pytensor.function(ins64, outs64, mode=Mode(linker="py", optimizer="fast_compile"))
+    ref = pytensor.function(ins64, outs64, mode=PY_MODE)
     vals = _lstm_v16_data(rng, 4, 9, 37)
-    vals32 = [v.astype("float32") if v.dtype == np.float64 else v for v in vals]
+    vals32 = _f32(vals)
     for a, b, w in zip(f_v16(*vals32), f_blas(*vals32), ref(*vals)):
         _close32(a, w)
         _close32(b, w)
 
 
 # --- the float32 AVX-512 LSTM backward kernel (LSTMGrad, H > 32) -----------------------------
-
-def _np_lstm_dA(act, inner, trunc, mask, U, c, G, dh):
-    """Backpropagation through the LSTM recurrence in NumPy (float64), from the saved
-    states ``c`` and gates ``G = [i, f, o, act(.), act(c)]``: the gradient of the packed
-    pre-activations.  The state entering step ``t`` is ``mask[t] * state[t - 1]``."""
-    deriv = {"tanh": lambda y: 1.0 - y * y, "sigmoid": lambda y: y * (1.0 - y),
-             "hard_sigmoid": lambda y: np.where((y > 0) & (y < 1), 0.2, 0.0),
-             "linear": np.ones_like}
-    steps, n, H = c.shape
-    dA = np.zeros((steps, n, 4 * H))
-    first = max(steps - trunc, 0) if trunc > 0 else 0
-    dh_in, dc_in = np.zeros((n, H)), np.zeros((n, H))  # flowing in from step t + 1
-    for t in range(steps - 1, first - 1, -1):
-        keep = mask[t].astype(np.float64)[:, None]
-        i, f, o, g, tc = (G[t][:, k * H:(k + 1) * H] for k in range(5))
-        c_in = keep * c[t - 1] if t > 0 else np.zeros((n, H))
-        d_h = dh[t] + dh_in
-        d_c = dc_in + d_h * o * deriv[act](tc)
-        dA[t, :, :H] = d_c * g * deriv[inner](i)
-        dA[t, :, H:2 * H] = d_c * c_in * deriv[inner](f)
-        dA[t, :, 2 * H:3 * H] = d_h * tc * deriv[inner](o)
-        dA[t, :, 3 * H:] = d_c * i * deriv[act](g)
-        dh_in = keep * (dA[t] @ U.T)
-        dc_in = keep * (d_c * f)
-    return dA
-
 
 # (steps, n, H): H past the 32 threshold and off the 16/64 widths (33, 37, 70: a second panel
 # of 6 units, 100), on them (64), batch 1, odd batches and batches leaving 1..5 rows after the
@@ -540,52 +446,19 @@ def test_lstm_float32_backward_kernel_equals_numpy(act, inner, trunc):
     for dtype in ("float32", "float64"):
         m, U = T.matrix(dtype="int8"), T.matrix(dtype=dtype)
         c, G, dh = T.tensor3(dtype=dtype), T.tensor3(dtype=dtype), T.tensor3(dtype=dtype)
-        fns[dtype] = K.function([m, U, c, G, dh], [rnn_ops.LSTMGrad(act, inner, trunc)(m, U, c, G, dh)])
+        fns[dtype] = K.function([m, U, c, G, dh], [rnn.LSTMGrad(act, inner, trunc)(m, U, c, G, dh)])
     for steps, n, H in V16B_CASES:
         vals = _lstm_bwd_data(rng, steps, n, H, act, inner)
-        want = _np_lstm_dA(act, inner, trunc, *vals)
+        want = reference.lstm_packed_backward(act, inner, trunc, *vals)
         assert np.abs(want).max() > 0.1  # the gradient is not trivially zero
         (got64,) = fns["float64"](*vals)
         np.testing.assert_allclose(got64, want, rtol=0, atol=1e-10)
-        (got32,) = fns["float32"](*[v.astype("float32") if v.dtype == np.float64 else v for v in vals])
+        (got32,) = fns["float32"](*_f32(vals))
         assert got32.dtype == np.float32
         _close32(got32, want)
 
 
 # --- LSTMForwardX: float32 LSTM layers compute the input product inside the Op ---------------
-
-_NP_ACT = {"tanh": np.tanh, "sigmoid": lambda x: 1.0 / (1.0 + np.exp(-x)),
-           "hard_sigmoid": lambda x: np.clip(0.2 * x + 0.5, 0.0, 1.0), "linear": lambda x: x}
-
-
-def _np_lstm_forward(act, inner, X, mask, W, U, b):
-    """An LSTM forward pass in NumPy (float64) from the time-major input ``X (T, n, I)``:
-    pre-activations ``(x_t.W + b) + h~.U``, ``h~ = mask[t] * h[t-1]``; returns h, c and
-    the gates ``[i, f, o, act(.), act(c)]`` per step."""
-    steps, n, _ = X.shape
-    H = U.shape[0]
-    h, c, G = np.zeros((steps, n, H)), np.zeros((steps, n, H)), np.zeros((steps, n, 5 * H))
-    h_prev, c_prev = np.zeros((n, H)), np.zeros((n, H))
-    for t in range(steps):
-        keep = mask[t].astype(np.float64)[:, None]
-        pre = (X[t] @ W + b) + (keep * h_prev) @ U
-        i, f, o = (_NP_ACT[inner](pre[:, k * H:(k + 1) * H]) for k in range(3))
-        g = _NP_ACT[act](pre[:, 3 * H:])
-        c_prev = f * (keep * c_prev) + i * g
-        tc = _NP_ACT[act](c_prev)
-        h_prev = o * tc
-        h[t], c[t], G[t] = h_prev, c_prev, np.concatenate([i, f, o, g, tc], axis=1)
-    return h, c, G
-
-
-def _np_lstm_x_grads(act, inner, trunc, X, mask, W, U, b, dh):
-    """h and the gradients of ``sum(h * dh)`` w.r.t. X (time-major), W, U and b."""
-    h, c, G = _np_lstm_forward(act, inner, X, mask, W, U, b)
-    dA = _np_lstm_dA(act, inner, trunc, mask, U, c, G, dh)
-    h_in = np.concatenate([np.zeros_like(h[:1]), h[:-1]]) * mask.astype(np.float64)[:, :, None]
-    return [h, dA @ W.T, np.einsum("tni,tng->ig", X, dA), np.einsum("tnh,tng->hg", h_in, dA),
-            dA.sum(axis=(0, 1))]
-
 
 def _lstm_x_graph(act, inner, trunc):
     """float32 ``LSTMForwardX`` on the time-major view of a batch-major X (read in place)
@@ -596,7 +469,7 @@ def _lstm_x_graph(act, inner, trunc):
                   T.matrix(dtype="int8"))
     outs, fwd = [], []
     for src in (Xb, Xs[:, :, ::2]):
-        op = rnn_ops.LSTMForwardX(act, inner, trunc)
+        op = rnn.LSTMForwardX(act, inner, trunc)
         h = op(src.dimshuffle(1, 0, 2), m, W, U, b)[0]
         gX, gW, gU, gb = T.grad((h * dh).sum(), [src, W, U, b])
         outs += [h, gX.dimshuffle(1, 0, 2), gW, gU, gb]
@@ -629,11 +502,11 @@ def _check_lstm_x(f, f_fwd, vals, act, inner, trunc):
     X, Xs, m, W, U, b, dh = vals
     want = []
     for src in (X, Xs[:, :, ::2]):
-        want += _np_lstm_x_grads(act, inner, trunc, src.transpose(1, 0, 2), m, W, U, b, dh)
+        want += reference.lstm_packed_grads(act, inner, trunc, src.transpose(1, 0, 2), m, W, U, b, dh)
     assert np.abs(want[1]).max() > 0.1  # dX is not trivially zero
     if trunc > 0 and X.shape[1] > trunc:
         assert np.all(want[1][:-trunc] == 0)
-    vals32 = [v.astype("float32") if v.dtype == np.float64 else v for v in vals]
+    vals32 = _f32(vals)
     got = f(*vals32) + f_fwd(*vals32[:-1])
     assert len(got) == 12 and all(g.dtype == np.float32 for g in got)
     for g, w in zip(got, want + [want[0], want[5]]):
@@ -666,7 +539,7 @@ def test_lstm_x_float32_saturated_and_tiny_preactivations(act, inner):
     rng = np.random.RandomState(21)
     X, m, W, U, b = (T.tensor3(dtype="float32"), T.matrix(dtype="int8"), T.matrix(dtype="float32"),
                      T.matrix(dtype="float32"), T.vector(dtype="float32"))
-    h = rnn_ops.LSTMForwardX(act, inner, -1, save_gates=False)(X.dimshuffle(1, 0, 2), m, W, U, b)[0]
+    h = rnn.LSTMForwardX(act, inner, -1, save_gates=False)(X.dimshuffle(1, 0, 2), m, W, U, b)[0]
     f = K.function([X, m, W, U, b], [h])
     assert [op.save_gates for op in _fused_ops(f)] == [False]
     scales = np.array([0.0, 1e-30, 1e-3, 1.0, 10.0, 1e3, 1e10, 1e30])
@@ -679,7 +552,7 @@ def test_lstm_x_float32_saturated_and_tiny_preactivations(act, inner):
         v32 = [Xv.astype("float32"), mv, Wv.astype("float32"), Uv.astype("float32"), bv.astype("float32")]
         got = f(*v32)[0]
         with np.errstate(over="ignore"):
-            want = _np_lstm_forward(act, inner, *[v.astype(np.float64) if v.dtype == np.float32 else v
+            want = reference.lstm_packed_forward(act, inner, *[v.astype(np.float64) if v.dtype == np.float32 else v
                                                   for v in [v32[0].transpose(1, 0, 2)] + v32[1:]])[0]
         assert np.all(np.isfinite(got))
         assert np.abs(want[:, -1]).max() > 0.5  # the 1e30 row is saturated, not zero
@@ -694,25 +567,25 @@ def test_lstm_x_blas_fallback_perform_and_text():
     act, inner, trunc = "tanh", "hard_sigmoid", 3
     for dtype, has in (("float32", True), ("float64", False)):
         X, W, U = T.tensor3(dtype=dtype), T.matrix(dtype=dtype), T.matrix(dtype=dtype)
-        node = rnn_ops.LSTMForwardX(act, inner)(X, T.matrix(dtype="int8"), W, U, T.vector(dtype=dtype))[0].owner
+        node = rnn.LSTMForwardX(act, inner)(X, T.matrix(dtype="int8"), W, U, T.vector(dtype=dtype))[0].owner
         text = node.op.c_support_code_apply(node, "nm")
         assert ("static int kl_lstm_fwdx_v16_nm(" in text) is has
         assert "static int lstm_fwdx_nm(" in text
     ins, outs, fwd = _lstm_x_graph(act, inner, trunc)
-    with pytensor.config.change_flags(gcc__cxxflags=pytensor.config.gcc__cxxflags + " -DKL_LSTM_NO_V16"):
+    with _without_v16():
         f_blas = K.function(ins, outs)
         f_blas_fwd = K.function(ins[:-1], fwd)
     for steps, n, I, H in [(5, 7, 3, 37), (1, 1, 2, 5)]:
         _check_lstm_x(f_blas, f_blas_fwd, _lstm_x_data(rng, steps, n, I, H), act, inner, trunc)
     # perform, float64, against the same transcription
     X, m, W, U, b, dh = (T.tensor3(), T.matrix(dtype="int8"), T.matrix(), T.matrix(), T.vector(), T.tensor3())
-    h = rnn_ops.LSTMForwardX(act, inner, trunc)(X, m, W, U, b)[0]
+    h = rnn.LSTMForwardX(act, inner, trunc)(X, m, W, U, b)[0]
     py = pytensor.function([X, m, W, U, b, dh], [h] + T.grad((h * dh).sum(), [X, W, U, b]),
-                           mode=Mode(linker="py", optimizer="fast_compile"))
-    assert any(isinstance(nd.op, rnn_ops.LSTMForwardX) for nd in py.maker.fgraph.toposort())
+                           mode=PY_MODE)
+    assert any(isinstance(nd.op, rnn.LSTMForwardX) for nd in py.maker.fgraph.toposort())
     vals = _lstm_x_data(rng, 5, 4, 3, 6)
     vals = [vals[0].transpose(1, 0, 2)] + vals[2:]
-    for got, want in zip(py(*vals), _np_lstm_x_grads(act, inner, trunc, *vals)):
+    for got, want in zip(py(*vals), reference.lstm_packed_grads(act, inner, trunc, *vals)):
         close(got, want, 1e-10)
 
 
@@ -738,7 +611,7 @@ def test_lstm_layer_float32_folds_the_input_product(return_sequences):
                                    activation="tanh", inner_activation="sigmoid")
             layer.fast_path = True
             layer.set_weights([w.astype(dtype) for w in weights])
-            layer.set_previous(Given(X, M))
+            layer.set_previous(FixedInput(X, M))
             out = layer.get_output()
             f = K.function([X, M, R], [out] + T.grad((out * R).sum(), layer.params + [X]))
             graphs[dtype] = op_names(f)
@@ -763,14 +636,14 @@ VT_CASES = [(30, 13, 9, 100, -1), (40, 31, 5, 45, -1), (30, 13, 9, 100, 25)]
 def _lstm_threads_graph(act, inner, trunc):
     """float32 ``LSTMForwardX`` (batch-major X, read in place) and ``LSTMForward`` (from a
     time-major projection): h and every gradient, and forward-only h, of each."""
-    X, xp, dh, dhb = (T.tensor3(dtype="float32") for _ in range(4))
+    X, xp, dh = (T.tensor3(dtype="float32") for _ in range(3))
     W, U, b, m = (T.matrix(dtype="float32"), T.matrix(dtype="float32"), T.vector(dtype="float32"),
                   T.matrix(dtype="int8"))
-    hx = rnn_ops.LSTMForwardX(act, inner, trunc)(X.dimshuffle(1, 0, 2), m, W, U, b)[0]
-    hp = rnn_ops.LSTMForward(act, inner, trunc)(xp, m, U, b)[0]
+    hx = rnn.LSTMForwardX(act, inner, trunc)(X.dimshuffle(1, 0, 2), m, W, U, b)[0]
+    hp = rnn.LSTMForward(act, inner, trunc)(xp, m, U, b)[0]
     outs = [hx] + T.grad((hx * dh).sum(), [X, W, U, b]) + [hp] + T.grad((hp * dh).sum(), [xp, U, b])
-    fwd = [rnn_ops.LSTMForwardX(act, inner, trunc)(X.dimshuffle(1, 0, 2), m, W, U, b)[0],
-           rnn_ops.lstm_sequence(xp, m, U, act, inner, trunc, b=b)]
+    fwd = [rnn.LSTMForwardX(act, inner, trunc)(X.dimshuffle(1, 0, 2), m, W, U, b)[0],
+           rnn.lstm_sequence(xp, m, U, act, inner, trunc, b=b)]
     return [X, xp, m, W, U, b, dh], outs, fwd
 
 
@@ -779,15 +652,12 @@ def test_lstm_float32_kernels_equal_on_one_and_two_threads(act, inner):
     """The float32 LSTM kernels (forward with and without the input product, backward) give
     bit-identical h and gradients with OpenBLAS set to 1 and to 2 threads in one process (the
     rows are split, no sum is); the 2-thread results also match the float64 NumPy LSTM."""
-    from keras_legacy.backend.blas import get_num_threads, set_num_threads
-
     rng = np.random.RandomState(21)
     graphs = {}
     for trunc in sorted({c[-1] for c in VT_CASES}):
         ins, outs, fwd = _lstm_threads_graph(act, inner, trunc)
         graphs[trunc] = (K.function(ins, outs), K.function(ins[:-1], fwd))
-    before = get_num_threads()
-    try:
+    with _threads() as run:
         for steps, n, I, H, trunc in VT_CASES:
             f, f_fwd = graphs[trunc]
             X, _, m, W, U, b, dh = _lstm_x_data(rng, steps, n, I, H)
@@ -795,31 +665,22 @@ def test_lstm_float32_kernels_equal_on_one_and_two_threads(act, inner):
             X32 = X.astype("float32")
             xp = (np.einsum("nti,ig->tng", X32.astype(np.float64), W) + 0.25).astype("float32")
             vals = [X32, xp, m] + [v.astype("float32") for v in (W, U, b, dh)]
-            got = {}
-            for nt in (1, 2, 1, 2):
-                set_num_threads(nt)
-                assert get_num_threads() == nt
-                res = [np.array(r) for r in f(*vals) + f_fwd(*vals[:-1])]
-                if nt in got:  # the same thread count twice: the same bits
-                    assert all(np.array_equal(a, r) for a, r in zip(got[nt], res))
-                got[nt] = res
+            got = run(lambda: f(*vals) + f_fwd(*vals[:-1]))  # noqa: B023  (called at once)
             # the kernels' own results: h (3 graphs), dA (the gradient w.r.t. xp) and its sums
             # (the bias gradients); dX, dW, dU are OpenBLAS GEMMs over dA (its 2-thread sgemm
             # may sum in another order): compared to NumPy only, below
             for i in (0, 4, 5, 6, 8, 9, 10):
                 a, r = got[1][i], got[2][i]
                 assert a.dtype == np.float32 and np.array_equal(a, r), (i, np.abs(a - r).max())
-            want = _np_lstm_x_grads(act, inner, trunc, X.transpose(1, 0, 2), m, W, U, b, dh)
+            want = reference.lstm_packed_grads(act, inner, trunc, X.transpose(1, 0, 2), m, W, U, b, dh)
             got[2][1] = got[2][1].transpose(1, 0, 2)  # dX: batch-major like X
             for g, w in zip(got[2][:5] + got[2][9:10], want + want[:1]):
                 _close32(g, w)
             # LSTMForward from xp: the same LSTM with W = identity (x.I exact)
-            wp = _np_lstm_x_grads(act, inner, trunc, xp.astype(np.float64), m, np.eye(4 * H), U, b, dh)
+            wp = reference.lstm_packed_grads(act, inner, trunc, xp.astype(np.float64), m, np.eye(4 * H), U, b, dh)
             for g, w in zip(got[2][5:9] + got[2][10:], [wp[0], wp[1], wp[3], wp[4], wp[0]]):
                 _close32(g, w)
             assert np.abs(want[1]).max() > 0.1
-    finally:
-        set_num_threads(before)
 
 
 def test_openblas_idle_threads_sleep_soon_unless_the_user_chose():
@@ -856,32 +717,12 @@ def test_openblas_idle_threads_sleep_soon_unless_the_user_chose():
 
 # --- float32 GRU forward kernel (AVX-512) -----------------------------------------------
 
-def _np_gru(act, inner, xp, mask, U, b):
-    """Independent float64 GRU forward over time-major xp (T, n, 3H): h and [z, r, h~']."""
-    acts = {"tanh": np.tanh, "sigmoid": lambda x: 1 / (1 + np.exp(-x)),
-            "hard_sigmoid": lambda x: np.clip(0.2 * x + 0.5, 0, 1), "linear": lambda x: x}
-    steps, n, H3 = xp.shape
-    H = H3 // 3
-    hp = np.zeros((n, H))
-    hs, gs = [], []
-    for t in range(steps):
-        hm = hp * mask[t][:, None]
-        x = xp[t] + b
-        z = acts[inner](x[:, :H] + hm @ U[:, :H])
-        r = acts[inner](x[:, H:2 * H] + hm @ U[:, H:2 * H])
-        hh = acts[act](x[:, 2 * H:] + (r * hm) @ U[:, 2 * H:])
-        hp = z * hm + (1 - z) * hh
-        hs.append(hp)
-        gs.append(np.concatenate([z, r, hh], axis=1))
-    return np.array(hs), np.array(gs)
-
-
 def _gru_v16_graph(act, inner, trunc):
     xp, dh = T.tensor3(dtype="float32"), T.tensor3(dtype="float32")
     U, b, m = T.matrix(dtype="float32"), T.vector(dtype="float32"), T.matrix(dtype="int8")
-    h, G = rnn_ops.GRUForward(act, inner, trunc)(xp, m, U, b)
+    h, G = rnn.GRUForward(act, inner, trunc)(xp, m, U, b)
     outs = [h, G] + T.grad((h * dh).sum(), [xp, U, b])
-    fwd = rnn_ops.gru_sequence(xp, m, U, act, inner, trunc, b=b)
+    fwd = rnn.gru_sequence(xp, m, U, act, inner, trunc, b=b)
     return [xp, m, U, b, dh], outs, fwd
 
 
@@ -904,9 +745,9 @@ def test_gru_float32_forward_kernel_equals_numpy(act, inner, trunc):
     # the gradients' reference: the float64 graph on the Python linker (GRUGrad.perform)
     xp64, dh64 = T.tensor3(), T.tensor3()
     U64, b64, m64 = T.matrix(), T.vector(), T.matrix(dtype="int8")
-    h64 = rnn_ops.GRUForward(act, inner, trunc)(xp64, m64, U64, b64)[0]
+    h64 = rnn.GRUForward(act, inner, trunc)(xp64, m64, U64, b64)[0]
     ref = pytensor.function([xp64, m64, U64, b64, dh64], T.grad((h64 * dh64).sum(), [xp64, U64, b64]),
-                            mode=Mode(linker="py", optimizer="fast_compile"))
+                            mode=PY_MODE)
     for steps, n, H in GRU_V16_CASES:
         m = (rng.uniform(size=(steps, n)) > 0.3).astype("int8")
         m[1] = 0  # every row masked at step 1
@@ -914,10 +755,10 @@ def test_gru_float32_forward_kernel_equals_numpy(act, inner, trunc):
         # U's scale keeps the linear activations' gradients from growing past float32's reach
         vals = [rng.normal(scale=1.0, size=(steps, n, 3 * H)), m, rng.normal(scale=0.25, size=(H, 3 * H)),
                 rng.normal(size=(3 * H,)), rng.normal(size=(steps, n, H))]
-        v32 = [v.astype("float32") if v.dtype == np.float64 else v for v in vals]
+        v32 = _f32(vals)
         got = f(*v32)
         got_fwd = f_fwd(*v32[:4])[0]
-        h_ref, g_ref = _np_gru(act, inner, *[v.astype(np.float64) for v in v32[:4]])
+        h_ref, g_ref = reference.gru_packed_forward(act, inner, *[v.astype(np.float64) for v in v32[:4]])
         assert np.abs(h_ref).max() > 0.1
         _close32(got[0], h_ref)
         _close32(got[1], g_ref)
@@ -930,27 +771,27 @@ def test_gru_float32_kernel_text_and_blas_fallback():
     """The GRU vector kernel is emitted for float32 ``GRUForward`` only (float64 and
     ``GRUGrad`` keep the BLAS text); built with ``-DKL_LSTM_NO_V16`` the float32 Op runs the
     BLAS path, and both builds agree with the NumPy GRU to 1e-5."""
-    op = rnn_ops.GRUForward("sigmoid", "hard_sigmoid")
+    op = rnn.GRUForward("sigmoid", "hard_sigmoid")
     xp, U, m = T.tensor3(dtype="float32"), T.matrix(dtype="float32"), T.matrix(dtype="int8")
     node32 = op.make_node(xp, m, U)
     node64 = op.make_node(T.tensor3(), m, T.matrix())
     assert "kl_gru_fwd_v16_x" in op.c_support_code_apply(node32, "x")
     text64 = op.c_support_code_apply(node64, "x")
     assert "kl_gru" not in text64 and "__m512" not in text64
-    grad = rnn_ops.GRUGrad("sigmoid", "hard_sigmoid")
+    grad = rnn.GRUGrad("sigmoid", "hard_sigmoid")
     assert "kl_gru" not in grad.c_support_code_apply(
         grad.make_node(m, U, xp, T.tensor3(dtype="float32"), xp), "x")
     b = T.vector(dtype="float32")
-    outs = rnn_ops.GRUForward("tanh", "sigmoid")(xp, m, U, b)
+    outs = rnn.GRUForward("tanh", "sigmoid")(xp, m, U, b)
     f_v16 = K.function([xp, m, U, b], outs)
-    with pytensor.config.change_flags(gcc__cxxflags=pytensor.config.gcc__cxxflags + " -DKL_LSTM_NO_V16"):
+    with _without_v16():
         f_blas = K.function([xp, m, U, b], outs)
     rng = np.random.RandomState(5)
     mask = (rng.uniform(size=(5, 9)) > 0.3).astype("int8")
     mask[2] = 0
     vals = [rng.normal(size=(5, 9, 111)).astype("float32"), mask,
             rng.normal(scale=0.4, size=(37, 111)).astype("float32"), rng.normal(size=(111,)).astype("float32")]
-    want = _np_gru("tanh", "sigmoid", *[v.astype(np.float64) for v in vals])
+    want = reference.gru_packed_forward("tanh", "sigmoid", *[v.astype(np.float64) for v in vals])
     for got in (f_v16(*vals), f_blas(*vals)):
         _close32(got[0], want[0])
         _close32(got[1], want[1])
@@ -961,16 +802,13 @@ def test_gru_float32_kernel_text_and_blas_fallback():
 def test_gru_float32_forward_equal_on_one_and_two_threads(act, inner):
     """The float32 GRU forward kernel gives bit-identical h and gates with OpenBLAS set to 1
     and 2 threads in one process (rows split, no sum is); the 2-thread h matches NumPy."""
-    from keras_legacy.backend.blas import get_num_threads, set_num_threads
-
     rng = np.random.RandomState(23)
     xp, U, b, m = T.tensor3(dtype="float32"), T.matrix(dtype="float32"), T.vector(dtype="float32"), \
         T.matrix(dtype="int8")
-    h, G = rnn_ops.GRUForward(act, inner)(xp, m, U, b)
+    h, G = rnn.GRUForward(act, inner)(xp, m, U, b)
     f = K.function([xp, m, U, b], [h, G])
-    f_fwd = K.function([xp, m, U, b], [rnn_ops.gru_sequence(xp, m, U, act, inner, b=b)])
-    before = get_num_threads()
-    try:
+    f_fwd = K.function([xp, m, U, b], [rnn.gru_sequence(xp, m, U, act, inner, b=b)])
+    with _threads() as run:
         for steps, n, H in [(30, 13, 100), (40, 31, 45), (25, 64, 64)]:
             m_ = (rng.uniform(size=(steps, n)) > 0.2).astype("int8")
             m_[3] = 0
@@ -978,19 +816,10 @@ def test_gru_float32_forward_equal_on_one_and_two_threads(act, inner):
             vals = [rng.normal(scale=2.0, size=(steps, n, 3 * H)).astype("float32"), m_,
                     rng.normal(scale=0.3, size=(H, 3 * H)).astype("float32"),
                     rng.normal(size=(3 * H,)).astype("float32")]
-            got = {}
-            for nt in (1, 2, 1, 2):
-                set_num_threads(nt)
-                assert get_num_threads() == nt
-                res = [np.array(r) for r in f(*vals) + f_fwd(*vals)]
-                if nt in got:
-                    assert all(np.array_equal(a, r) for a, r in zip(got[nt], res))
-                got[nt] = res
+            got = run(lambda: f(*vals) + f_fwd(*vals))  # noqa: B023  (called at once)
             for a, r in zip(got[1], got[2]):
                 assert a.dtype == np.float32 and np.array_equal(a, r), np.abs(a - r).max()
-            h_ref, g_ref = _np_gru(act, inner, *[v.astype(np.float64) for v in vals])
+            h_ref, g_ref = reference.gru_packed_forward(act, inner, *[v.astype(np.float64) for v in vals])
             _close32(got[2][0], h_ref)
             _close32(got[2][1], g_ref)
             _close32(got[2][2], h_ref)
-    finally:
-        set_num_threads(before)

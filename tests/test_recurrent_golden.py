@@ -13,35 +13,39 @@ relative.  Compile budget: ONE compiled function per layer (C backend through
   rows), so each case gets its own parameter gradients;
 * ``trunc``: ``truncate_gradient=2`` instances on the ``nomask`` input.
 
-LSTM and GRU have two implementations (``Recurrent.fast_path``): the fused C Ops
-of ``backend/rnn_ops.py`` (the default where a C compiler is configured) and the
-plain ``scan`` step; both are checked (``LSTM:scan``/``GRU:scan`` force
-``fast_path=False``), so these two layers cost two compiled functions.
+LSTM and GRU have two implementations (``Recurrent.fast_path``): the fused Ops of
+``keras_legacy.backend.rnn`` (the default where a C compiler is configured) and the
+plain ``scan`` step.  This is THE check of both against the golden files: the
+variants ``LSTM:fused``/``GRU:fused`` force ``fast_path=True`` (and their graphs hold
+the fused Ops, no Scan), ``LSTM:scan``/``GRU:scan`` force ``fast_path=False``; so these
+two layers cost two compiled functions.  ``test_float32_fused_matches_golden`` runs
+the float32 fused Ops (the AVX-512 kernels where the compiler targets them) on the
+float64 golden data, to 1e-5.
 """
 
 from __future__ import annotations
 
 import json
-import pathlib
 
 import numpy as np
+import pytensor
 import pytensor.tensor as T
 import pytest
+from layer_checks import FixedInput
 from pytensor.scan.op import Scan
 
 from keras_legacy import backend as K
+from keras_legacy.backend import rnn
 from keras_legacy.layers import recurrent
 from keras_legacy.layers.core import Masking
-from layer_checks import FixedInput
 
 LAYERS = ["LSTM", "GRU", "SimpleRNN", "SimpleDeepRNN", "JZS1", "JZS2", "JZS3"]
-# ``<layer>:scan``: the same layer with ``fast_path=False`` (the plain scan step).
-VARIANTS = LAYERS[:2] + ["LSTM:scan", "GRU:scan"] + LAYERS[2:]
+# ``<layer>:fused`` / ``<layer>:scan``: ``fast_path=True`` / ``False``.
+VARIANTS = ["LSTM:fused", "LSTM:scan", "GRU:fused", "GRU:scan"] + LAYERS[2:]
+FUSED_OPS = {"LSTM": (rnn.LSTMForward, rnn.LSTMGrad), "GRU": (rnn.GRUForward, rnn.GRUGrad)}
 MASKED_CASES = ["prepad", "postpad", "midzero"]
 CASES = ["nomask"] + MASKED_CASES + ["trunc"]
 RTOL, ATOL = 1e-10, 1e-12
-# The same path as conftest's ``golden`` fixture (that one is function-scoped).
-GOLDEN = pathlib.Path(__file__).resolve().parents[1].parent / "shared" / "golden"
 
 # The param attribute names of the golden files, per layer (golden README table).
 EXPECTED_PARAM_NAMES = {
@@ -70,8 +74,8 @@ def param_attr(layer, golden_name):
 def make_layer(variant, data, **kwargs):
     name, _, path = variant.partition(":")
     layer = getattr(recurrent, name)(3, 4, **kwargs)
-    if path == "scan":
-        layer.fast_path = False
+    if path:
+        layer.fast_path = path == "fused"
     n = len(data["param_names"])
     layer.set_weights([data[f"params_{k}"] for k in range(n)])
     if "Pmat" in data:
@@ -145,14 +149,13 @@ def run_layer(golden, variant):
     mask_val = K.function([XM], masking.get_output_mask())(XM_val)
     for i, case in enumerate(MASKED_CASES):
         results[case]["mask"] = mask_val[i * nb:(i + 1) * nb]
-    n_scans = sum(isinstance(node.op, Scan) for node in f.maker.fgraph.apply_nodes)
-    return {"data": data, "results": results, "layers": layers, "variant": variant,
-            "n_scans": n_scans}
+    ops = [type(node.op) for node in f.maker.fgraph.apply_nodes]
+    return {"data": data, "results": results, "layers": layers, "variant": variant, "ops": ops}
 
 
 @pytest.fixture(scope="module", params=VARIANTS)
-def compiled(request):
-    return request.param.partition(":")[0], run_layer(GOLDEN, request.param)
+def compiled(request, golden):
+    return request.param.partition(":")[0], run_layer(golden, request.param)
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -201,10 +204,15 @@ def test_truncated_gradient_differs_from_full(compiled):
 
 
 def test_implementation_under_test(compiled):
-    """The ``:scan`` variants (and the layers without a fused Op) really run ``scan``."""
+    """The ``:scan`` variants (and the layers without a fused Op) really run ``scan``; the
+    ``:fused`` variants run the fused forward and gradient Ops and no scan."""
     name, run = compiled
-    if run["variant"].endswith(":scan") or name not in ("LSTM", "GRU"):
-        assert run["n_scans"] > 0
+    n_scans = sum(issubclass(op, Scan) for op in run["ops"])
+    if run["variant"].endswith(":fused"):
+        assert n_scans == 0
+        assert all(any(issubclass(op, want) for op in run["ops"]) for want in FUSED_OPS[name])
+    else:
+        assert n_scans > 0
 
 
 def test_param_names_and_order(compiled):
@@ -246,3 +254,30 @@ def test_config_matches_golden(compiled, golden):
     # The configs serialise to the same JSON text as the original's.
     assert json.dumps(run["layers"]["seq"].get_config(), sort_keys=True) == json.dumps(
         want, sort_keys=True)
+
+
+def test_float32_fused_matches_golden(golden):
+    """float32 LSTM and GRU on the fused path (the float32 LSTM folds the input product into
+    ``LSTMForwardX``) against the float64 golden nomask data: outputs and every gradient."""
+    outs, refs, ins = [], [], []
+    with pytensor.config.change_flags(floatX="float32"):
+        for name in ("LSTM", "GRU"):
+            d = load_case(golden, name, "nomask")
+            names = list(d["param_names"])
+            X = T.tensor3(name + "X", dtype="float32")
+            layer = getattr(recurrent, name)(3, 4, return_sequences=True)
+            layer.fast_path = True
+            layer.set_weights([d[f"params_{k}"].astype("float32") for k in range(len(names))])
+            layer.input = X
+            out = layer.get_output()
+            assert out.dtype == "float32"
+            loss = (out * d["R"].astype("float32")).sum()
+            outs += [out] + K.grad(loss, [getattr(layer, p) for p in names] + [X])
+            refs += [d["out_seq"]] + [d[f"grad_{k}"] for k in range(len(names))] + [d["grad_X"]]
+            ins.append((X, d["X"].astype("float32")))
+        f = K.function([v for v, _ in ins], outs)
+    ops = {type(node.op) for node in f.maker.fgraph.apply_nodes}
+    assert rnn.LSTMForwardX in ops and rnn.GRUForward in ops
+    for got, ref in zip(f(*[a for _, a in ins]), refs):
+        assert got.dtype == np.float32
+        np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-5)

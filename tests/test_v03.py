@@ -4,58 +4,12 @@ import numpy as np
 import pytensor.tensor as T
 import pytest
 
+import reference
 from keras_legacy import backend as K
+from keras_legacy.backend import rnn
 from keras_legacy.layers.core import Masking
 from keras_legacy.models import model_from_config
 from keras_legacy.v03.layers import recurrent as r03
-
-
-def _hard_sigmoid(x):
-    return np.clip(0.2 * x + 0.5, 0.0, 1.0)
-
-
-def _sigmoid(x):
-    return 1.0 / (1.0 + np.exp(-x))
-
-
-def _lstm_step(W, x, h, c):
-    Wi, Ui, bi, Wc, Uc, bc, Wf, Uf, bf, Wo, Uo, bo = W
-    i = _hard_sigmoid(x @ Wi + bi + h @ Ui)
-    f = _hard_sigmoid(x @ Wf + bf + h @ Uf)
-    c_new = f * c + i * np.tanh(x @ Wc + bc + h @ Uc)
-    o = _hard_sigmoid(x @ Wo + bo + h @ Uo)
-    return o * np.tanh(c_new), c_new
-
-
-def _gru_step(W, x, h):
-    Wz, Uz, bz, Wr, Ur, br, Wh, Uh, bh = W
-    z = _hard_sigmoid(x @ Wz + bz + h @ Uz)
-    r = _hard_sigmoid(x @ Wr + br + h @ Ur)
-    hh = _sigmoid(x @ Wh + bh + (r * h) @ Uh)
-    return z * h + (1 - z) * hh
-
-
-def _carry_reference(kind, W, X, mask, go_backwards):
-    """0.3 K.rnn semantics: masked steps keep the previous state and output."""
-    n, steps, _ = X.shape
-    units = W[1].shape[0]
-    h = np.zeros((n, units))
-    c = np.zeros((n, units))
-    outputs = []
-    order = range(steps - 1, -1, -1) if go_backwards else range(steps)
-    for t in order:
-        keep = mask[:, t:t + 1] > 0
-        if kind == "LSTM":
-            h_new, c_new = _lstm_step(W, X[:, t], h, c)
-            c = np.where(keep, c_new, c)
-        elif kind == "GRU":
-            h_new = _gru_step(W, X[:, t], h)
-        else:
-            Wx, U, b = W
-            h_new = _sigmoid(X[:, t] @ Wx + b + h @ U)
-        h = np.where(keep, h_new, h)
-        outputs.append(h)
-    return np.stack(outputs, axis=1)
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +35,7 @@ def test_carry_masking_against_numpy(kind, go_backwards, data):
     weights = [rng.randn(*w.shape) * 0.5 for w in layer.get_weights()]
     layer.set_weights(weights)
     out = K.function([masking.input], layer.get_output())(X)
-    expected = _carry_reference(kind, weights, X, mask, go_backwards)
+    expected = reference.carry_forward(kind, weights=weights, X=X, mask=mask, go_backwards=go_backwards)
     np.testing.assert_allclose(out, expected, rtol=1e-10, atol=1e-12)
     # carry: a masked step repeats the previous output (0.1.x would reset the next step instead)
     if not go_backwards:
@@ -98,11 +52,41 @@ def test_stateful_keeps_states_between_batches_and_resets(data):
     f = K.function([layer.input], layer.get_output(), updates=layer.updates)
     first = f(X[:, :2])
     second = f(X[:, 2:])
-    full = _carry_reference("LSTM", weights, X, np.ones(X.shape[:2]), False)
+    full = reference.carry_forward("LSTM", X, weights)
     np.testing.assert_allclose(first, full[:, 1], rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(second, full[:, -1], rtol=1e-10, atol=1e-12)
     layer.reset_states()
     np.testing.assert_array_equal(f(X[:, :2]), first)
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
+def test_without_a_mask_the_fused_path_carries(kind, data):
+    """Without an input mask carry masking is a plain recurrence: the loop runs the fused
+    Ops (forwards and backwards) with the same numbers as the NumPy 0.3 reference;
+    a mask or ``fast_path=False`` selects scan."""
+    X, _ = data
+    X = X + 0.1
+    Xv = T.tensor3()
+    outs, fused = [], []
+    rng = np.random.RandomState(12)
+    weights = None
+    for go_backwards in (False, True):
+        for fast in (True, False):
+            layer = getattr(r03, kind)(4, input_shape=(5, 2), return_sequences=True,
+                                       go_backwards=go_backwards)
+            layer.fast_path = fast
+            weights = weights or [rng.randn(*w.shape) * 0.5 for w in layer.get_weights()]
+            layer.set_weights(weights)
+            layer.input = Xv
+            out = layer.get_output()
+            f = K.function([Xv], out)
+            fused.append(any(isinstance(nd.op, (rnn.LSTMForward, rnn.GRUForward))
+                             for nd in f.maker.fgraph.toposort()))
+            outs.append((go_backwards, f(X)))
+    assert fused == [True, False, True, False]
+    for go_backwards, out in outs:
+        expected = reference.carry_forward(kind, X, weights, go_backwards=go_backwards)
+        np.testing.assert_allclose(out, expected, rtol=1e-10, atol=1e-12)
 
 
 def test_stateful_needs_a_batch_size():

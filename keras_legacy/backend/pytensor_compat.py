@@ -391,3 +391,29 @@ class RandomStreams:
             raise ValueError("RandomStreams.binomial supports n=1 only, as MRG_RandomStreams did.")
         u = self._draw(T.random.uniform, 0.0, 1.0, size=size)
         return T.cast(T.lt(u, p), dtype)
+
+
+# --- C Ops: BLAS headers and flags, the gradient method's name --------------------------
+
+try:  # PyTensor >= 3.1
+    from pytensor.tensor.blas.c_code.blas_headers import blas_header_text
+except ImportError:  # PyTensor 3.0.x
+    from pytensor.tensor.blas_headers import blas_header_text  # noqa: F401  (re-exported)
+from pytensor.tensor.blas import ldflags as blas_ldflags  # noqa: F401  (re-exported)
+
+
+class VJPOp:
+    """Mixin of an Op whose gradient is ``vjp(inputs, outputs, output_grads)``.
+
+    PyTensor >= 3.3 asks an Op for ``pullback``, 3.0-3.2 for ``L_op`` (same arguments):
+    both call ``vjp``.  Put it before the Op base class.
+    """
+
+    def vjp(self, inputs, outputs, output_grads):
+        raise NotImplementedError(f"{type(self).__name__} defines no gradient (vjp)")
+
+    def L_op(self, inputs, outputs, output_grads):
+        return self.vjp(inputs, outputs, output_grads)
+
+    def pullback(self, inputs, outputs, cotangents):
+        return self.vjp(inputs, outputs, cotangents)

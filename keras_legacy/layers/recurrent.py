@@ -4,7 +4,8 @@ Every layer takes a 3-D input ``(nb_samples, timesteps, input_dim)`` and
 returns ``(nb_samples, output_dim)`` (the last step) or, with
 ``return_sequences=True``, ``(nb_samples, timesteps, output_dim)``.
 
-The graph is built as the original built it:
+Each layer is a *cell* (its weights and the step math, ``_cell_step``) run by the
+loop of ``layers/recurrent_loop.py``, as the original built the graph:
 
 * the input projections ``X.W + b`` are computed for all timesteps outside the
   loop, then fed to ``scan`` as sequences;
@@ -16,6 +17,9 @@ The graph is built as the original built it:
 * ``truncate_gradient`` is scan's: back-propagation runs over the last
   ``truncate_gradient`` steps only.
 
+LSTM and GRU also run as the fused Ops of ``keras_legacy.backend.rnn`` (same
+numbers), chosen by the loop; their gate orders are ``GATES``.
+
 In the equations below ``h~ = mask[t-1] * h[t-1]`` (and ``c~`` likewise),
 ``act`` is ``activation`` and ``inner`` is ``inner_activation``.
 """
@@ -26,24 +30,33 @@ import numpy as np
 import pytensor.tensor as T
 
 from keras_legacy import activations, initializations
-from keras_legacy import backend as K
-from keras_legacy.backend import rnn_ops
+from keras_legacy.backend import rnn
+from keras_legacy.layers import recurrent_loop
 from keras_legacy.layers.core import MaskedLayer
-from keras_legacy.utils.theano_utils import alloc_zeros_matrix, sharedX
+from keras_legacy.utils.theano_utils import sharedX
+
+
+def _reset(masks, state):
+    """``mask[t-1] * state`` under 0.1.x reset masking; ``state`` when ``masks`` is None."""
+    return state if masks is None else masks[0] * state
 
 
 class Recurrent(MaskedLayer):
-    """The template of the recurrent layers.
+    """The template of the recurrent layers (the cell part; the loop is
+    ``recurrent_loop.run``).
 
     Subclasses define ``_input_projections(X)`` (time-major sequences computed
-    outside the loop), ``_step(*sequences, mask_tm1, *states, *weights)``,
-    ``_recurrent_weights()`` and ``n_states``.  ``get_output`` owns the rest.
+    outside the loop), ``_cell_step(xs, masks, states, weights)`` (a list of new
+    states), ``_recurrent_weights()``, ``n_states`` and, for the fused path, ``GATES``.
     """
 
     input_ndim = 3
     n_states = 1
+    depth = 1
+    #: The gate orders of a cell computed by a fused Op (``backend.rnn.Gates``), or None.
+    GATES = None
     #: ``"auto"``: LSTM and GRU run the fused recurrence of
-    #: ``keras_legacy.backend.rnn_ops`` (C + BLAS) where a C compiler is
+    #: ``keras_legacy.backend.rnn`` (C + BLAS) where a C compiler is
     #: configured; ``False`` forces the plain ``scan`` (the reference), ``True``
     #: the fused Ops.  Same results either way (tested in tests/test_fast_rnn.py).
     fast_path = "auto"
@@ -66,46 +79,31 @@ class Recurrent(MaskedLayer):
         return None
 
     def get_padded_shuffled_mask(self, train, X, pad=0):
-        """The input mask, time-major ``(timesteps + pad, nb_samples, 1)``, int8.
-
-        Without an input mask every step is kept (ones).  ``pad`` zeros are
-        prepended along time: with ``pad=1`` the step at ``t`` sees ``mask[t-1]``.
-        """
-        mask = self.get_input_mask(train)
-        if mask is None:
-            mask = T.ones_like(X.sum(axis=-1))
-        mask = T.shape_padright(mask)
-        mask = T.specify_broadcastable(mask, -1)
-        mask = mask.dimshuffle(1, 0, 2)
-        if pad > 0:
-            padding = T.zeros((pad, mask.shape[1], 1), dtype=mask.dtype)
-            padding = T.specify_broadcastable(padding, -1)
-            mask = T.concatenate([padding, mask], axis=0)
-        return T.cast(mask, "int8")
-
-    def _zero_state(self, X):
-        return K.unbroadcast(alloc_zeros_matrix(X.shape[1], self.output_dim), 1)
+        """The input mask, time-major ``(timesteps + pad, nb_samples, 1)``, int8
+        (``recurrent_loop.reset_mask``)."""
+        return recurrent_loop.reset_mask(self.get_input_mask(train), X, pad)
 
     def get_output(self, train=False):
         X = self.get_input(train)
-        padded_mask = self.get_padded_shuffled_mask(train, X, pad=1)
-        X = X.dimshuffle((1, 0, 2))
-        fast = rnn_ops.fast_output(self, X, padded_mask) if rnn_ops.enabled(self.fast_path) else None
-        if fast is not None:
-            return fast.dimshuffle((1, 0, 2)) if self.return_sequences else fast[-1]
-        sequences = self._input_projections(X) + [padded_mask[: X.shape[0]]]
-        outputs, _ = K.scan(
-            self._step,
-            sequences=sequences,
-            outputs_info=[self._zero_state(X) for _ in range(self.n_states)],
-            non_sequences=self._recurrent_weights(),
-            truncate_gradient=self.truncate_gradient,
-        )
-        if self.n_states > 1:
-            outputs = outputs[0]
+        h, _ = recurrent_loop.run(self, X, self.get_input_mask(train), recurrent_loop.RESET,
+                                  truncate_gradient=self.truncate_gradient, fast_path=self.fast_path)
         if self.return_sequences:
-            return outputs.dimshuffle((1, 0, 2))
-        return outputs[-1]
+            return h.dimshuffle((1, 0, 2))
+        return h[-1]
+
+    def _activation_names(self):
+        """``(activation, inner_activation)`` as registry names, for the fused Ops."""
+        return (activations.name_of(self.activation),
+                activations.name_of(getattr(self, "inner_activation", None)))
+
+    def _fused_weights(self):
+        """``W (input_dim, G*H)``, ``U (H, G*H)``, ``b (G*H,)``: the gates side by side in
+        ``GATES.fused`` order."""
+        order = self.GATES.fused
+        W = T.concatenate([getattr(self, f"W_{g}") for g in order], axis=1)
+        b = T.concatenate([getattr(self, f"b_{g}") for g in order], axis=0)
+        U = T.concatenate([getattr(self, f"U_{g}") for g in order], axis=1)
+        return W, U, b
 
     def _base_config(self):
         return {
@@ -146,8 +144,10 @@ class SimpleRNN(Recurrent):
     def _recurrent_weights(self):
         return [self.U]
 
-    def _step(self, x_t, mask_tm1, h_tm1, u):
-        return self.activation(x_t + mask_tm1 * T.dot(h_tm1, u))
+    def _cell_step(self, xs, masks, states, weights):
+        (x_t,), (h_tm1,), (u,) = xs, states, weights
+        rec = T.dot(h_tm1, u)
+        return [self.activation(x_t + _reset(masks, rec))]
 
     def get_config(self):
         return {**self._base_config(), **self._tail_config()}
@@ -174,35 +174,20 @@ class SimpleDeepRNN(Recurrent):
         if weights is not None:
             self.set_weights(weights)
 
-    def _step(self, x_t, *args):
-        out = x_t
-        for k in range(self.depth):
-            mask_tmk = args[k]
-            h_tmk = args[k + self.depth]
-            u_k = args[k + 2 * self.depth]
-            out = out + mask_tmk * self.inner_activation(T.dot(h_tmk, u_k))
-        return self.activation(out)
+    def _input_projections(self, X):
+        return [T.dot(X, self.W) + self.b]
 
-    def get_output(self, train=False):
-        X = self.get_input(train)
-        padded_mask = self.get_padded_shuffled_mask(train, X, pad=self.depth)
-        X = X.dimshuffle((1, 0, 2))
-        x = T.dot(X, self.W) + self.b
-        initial = alloc_zeros_matrix(self.depth, X.shape[1], self.output_dim)
-        initial = K.unbroadcast(initial, 0, 2)
-        # Mask taps 0, -1, ..., -(depth-1) on a mask padded with ``depth`` zeros:
-        # the step at t reads mask[t-1], ..., mask[t-depth].
-        outputs, _ = K.scan(
-            self._step,
-            sequences=[x, dict(input=padded_mask[: X.shape[0] + self.depth - 1],
-                               taps=[-k for k in range(self.depth)])],
-            outputs_info=[dict(initial=initial, taps=[-(k + 1) for k in range(self.depth)])],
-            non_sequences=list(self.Us),
-            truncate_gradient=self.truncate_gradient,
-        )
-        if self.return_sequences:
-            return outputs.dimshuffle((1, 0, 2))
-        return outputs[-1]
+    def _recurrent_weights(self):
+        return list(self.Us)
+
+    def _cell_step(self, xs, masks, states, weights):
+        """``states``/``masks`` are ``h[t-k]``/``mask[t-k]`` for ``k = 1..depth``; the mask
+        multiplies the activated term (not the state)."""
+        out = xs[0]
+        for k in range(self.depth):
+            term = self.inner_activation(T.dot(states[k], weights[k]))
+            out = out + (term if masks is None else masks[k] * term)
+        return [self.activation(out)]
 
     def get_config(self):
         return {**self._base_config(), "depth": self.depth,
@@ -219,13 +204,15 @@ class GRU(Recurrent):
     activation ``sigmoid``, inner activation ``hard_sigmoid``.
     """
 
+    GATES = rnn.GRU_GATES
+
     def __init__(self, input_dim, output_dim=128, init="glorot_uniform", inner_init="orthogonal",
                  activation="sigmoid", inner_activation="hard_sigmoid", weights=None,
                  truncate_gradient=-1, return_sequences=False):
         self._init_common(input_dim, output_dim, init, inner_init, activation,
                           truncate_gradient, return_sequences)
         self.inner_activation = activations.get(inner_activation)
-        for gate in "zrh":
+        for gate in self.GATES.drawn:
             self.add_weight(f"W_{gate}", (input_dim, output_dim), self.init)
             self.add_weight(f"U_{gate}", (output_dim, output_dim), self.inner_init)
             self.add_weight(f"b_{gate}", (output_dim,), initializations.zero)
@@ -233,18 +220,18 @@ class GRU(Recurrent):
             self.set_weights(weights)
 
     def _input_projections(self, X):
-        return [T.dot(X, self.W_z) + self.b_z, T.dot(X, self.W_r) + self.b_r,
-                T.dot(X, self.W_h) + self.b_h]
+        return [T.dot(X, getattr(self, f"W_{g}")) + getattr(self, f"b_{g}") for g in self.GATES.fused]
 
     def _recurrent_weights(self):
-        return [self.U_z, self.U_r, self.U_h]
+        return [getattr(self, f"U_{g}") for g in self.GATES.fused]
 
-    def _step(self, xz_t, xr_t, xh_t, mask_tm1, h_tm1, u_z, u_r, u_h):
-        h_mask_tm1 = mask_tm1 * h_tm1
+    def _cell_step(self, xs, masks, states, weights):
+        (xz_t, xr_t, xh_t), (u_z, u_r, u_h) = xs, weights
+        h_mask_tm1 = _reset(masks, states[0])
         z = self.inner_activation(xz_t + T.dot(h_mask_tm1, u_z))
         r = self.inner_activation(xr_t + T.dot(h_mask_tm1, u_r))
         hh_t = self.activation(xh_t + T.dot(r * h_mask_tm1, u_h))
-        return z * h_mask_tm1 + (1 - z) * hh_t
+        return [z * h_mask_tm1 + (1 - z) * hh_t]
 
     def get_config(self):
         return {**self._base_config(),
@@ -259,13 +246,13 @@ class LSTM(Recurrent):
     ``c[t] = f * c~ + i * act(x.W_c + b_c + h~.U_c)``,
     ``o = inner(x.W_o + b_o + h~.U_o)``, ``h[t] = o * act(c[t])``.
 
-    Params (the save order) ``[W_i, U_i, b_i, W_c, U_c, b_c, W_f, U_f, b_f,
-    W_o, U_o, b_o]``; the initial values are drawn in the order i, f, c, o, as
-    the original did.  ``b_f`` starts at ``forget_bias_init`` (ones).
+    Params (the save order ``GATES.saved``) ``[W_i, U_i, b_i, W_c, U_c, b_c, W_f, U_f, b_f,
+    W_o, U_o, b_o]``; the initial values are drawn in the order ``GATES.drawn``
+    (i, f, c, o), as the original did.  ``b_f`` starts at ``forget_bias_init`` (ones).
     """
 
     n_states = 2
-    _SAVE_ORDER = "icfo"
+    GATES = rnn.LSTM_GATES
 
     def __init__(self, input_dim, output_dim=128, init="glorot_uniform", inner_init="orthogonal",
                  forget_bias_init="one", activation="tanh", inner_activation="hard_sigmoid",
@@ -274,8 +261,8 @@ class LSTM(Recurrent):
                           truncate_gradient, return_sequences)
         self.inner_activation = activations.get(inner_activation)
         self.forget_bias_init = initializations.get(forget_bias_init)
-        for gate in "ifco":  # draw order
-            pos = 3 * self._SAVE_ORDER.index(gate)
+        for gate in self.GATES.drawn:
+            pos = 3 * self.GATES.saved.index(gate)
             bias_init = self.forget_bias_init if gate == "f" else initializations.zero
             self.add_weight(f"W_{gate}", (input_dim, output_dim), self.init, position=pos)
             self.add_weight(f"U_{gate}", (output_dim, output_dim), self.inner_init, position=pos + 1)
@@ -284,21 +271,21 @@ class LSTM(Recurrent):
             self.set_weights(weights)
 
     def _input_projections(self, X):
-        return [T.dot(X, self.W_i) + self.b_i, T.dot(X, self.W_f) + self.b_f,
-                T.dot(X, self.W_o) + self.b_o, T.dot(X, self.W_c) + self.b_c]
+        return [T.dot(X, getattr(self, f"W_{g}")) + getattr(self, f"b_{g}") for g in self.GATES.fused]
 
     def _recurrent_weights(self):
-        return [self.U_i, self.U_f, self.U_o, self.U_c]
+        return [getattr(self, f"U_{g}") for g in self.GATES.fused]
 
-    def _step(self, xi_t, xf_t, xo_t, xc_t, mask_tm1, h_tm1, c_tm1, u_i, u_f, u_o, u_c):
-        h_mask_tm1 = mask_tm1 * h_tm1
-        c_mask_tm1 = mask_tm1 * c_tm1
+    def _cell_step(self, xs, masks, states, weights):
+        (xi_t, xf_t, xo_t, xc_t), (u_i, u_f, u_o, u_c) = xs, weights
+        h_mask_tm1 = _reset(masks, states[0])
+        c_mask_tm1 = _reset(masks, states[1])
         i_t = self.inner_activation(xi_t + T.dot(h_mask_tm1, u_i))
         f_t = self.inner_activation(xf_t + T.dot(h_mask_tm1, u_f))
         c_t = f_t * c_mask_tm1 + i_t * self.activation(xc_t + T.dot(h_mask_tm1, u_c))
         o_t = self.inner_activation(xo_t + T.dot(h_mask_tm1, u_o))
         h_t = o_t * self.activation(c_t)
-        return h_t, c_t
+        return [h_t, c_t]
 
     def get_config(self):
         return {**self._base_config(),
@@ -364,12 +351,13 @@ class JZS1(_JZS):
         return [T.dot(X, self.W_z) + self.b_z, T.dot(X, self.W_r) + self.b_r,
                 T.tanh(T.dot(X, self.Pmat)) + self.b_h]
 
-    def _step(self, xz_t, xr_t, xh_t, mask_tm1, h_tm1, u_r, u_h):
-        h_mask_tm1 = mask_tm1 * h_tm1
+    def _cell_step(self, xs, masks, states, weights):
+        (xz_t, xr_t, xh_t), (u_r, u_h) = xs, weights
+        h_mask_tm1 = _reset(masks, states[0])
         z = self.inner_activation(xz_t)
         r = self.inner_activation(xr_t + T.dot(h_mask_tm1, u_r))
         hh_t = self.activation(xh_t + T.dot(r * h_mask_tm1, u_h))
-        return hh_t * z + h_mask_tm1 * (1 - z)
+        return [hh_t * z + h_mask_tm1 * (1 - z)]
 
 
 class JZS2(_JZS):
@@ -397,12 +385,13 @@ class JZS2(_JZS):
         return [T.dot(X, self.W_z) + self.b_z, T.dot(X, self.Pmat) + self.b_r,
                 T.dot(X, self.W_h) + self.b_h]
 
-    def _step(self, xz_t, xr_t, xh_t, mask_tm1, h_tm1, u_z, u_r, u_h):
-        h_mask_tm1 = mask_tm1 * h_tm1
+    def _cell_step(self, xs, masks, states, weights):
+        (xz_t, xr_t, xh_t), (u_z, u_r, u_h) = xs, weights
+        h_mask_tm1 = _reset(masks, states[0])
         z = self.inner_activation(xz_t + T.dot(h_mask_tm1, u_z))
         r = self.inner_activation(xr_t + T.dot(h_mask_tm1, u_r))
         hh_t = self.activation(xh_t + T.dot(r * h_mask_tm1, u_h))
-        return hh_t * z + h_mask_tm1 * (1 - z)
+        return [hh_t * z + h_mask_tm1 * (1 - z)]
 
 
 class JZS3(_JZS):
@@ -425,9 +414,10 @@ class JZS3(_JZS):
         return [T.dot(X, self.W_z) + self.b_z, T.dot(X, self.W_r) + self.b_r,
                 T.dot(X, self.W_h) + self.b_h]
 
-    def _step(self, xz_t, xr_t, xh_t, mask_tm1, h_tm1, u_z, u_r, u_h):
-        h_mask_tm1 = mask_tm1 * h_tm1
+    def _cell_step(self, xs, masks, states, weights):
+        (xz_t, xr_t, xh_t), (u_z, u_r, u_h) = xs, weights
+        h_mask_tm1 = _reset(masks, states[0])
         z = self.inner_activation(xz_t + T.dot(T.tanh(h_mask_tm1), u_z))
         r = self.inner_activation(xr_t + T.dot(h_mask_tm1, u_r))
         hh_t = self.activation(xh_t + T.dot(r * h_mask_tm1, u_h))
-        return hh_t * z + h_mask_tm1 * (1 - z)
+        return [hh_t * z + h_mask_tm1 * (1 - z)]

@@ -19,27 +19,31 @@ order they were computed (not re-reversed).  ``stateful=True`` keeps the last
 states between batches (shared variables of the full batch size, which must
 be known: give ``batch_input_shape``); ``reset_states()`` zeroes them.
 ``truncate_gradient`` does not exist in 0.3.
+
+Each class is a subclass of the 0.2.0 class (``Recurrent03`` adds the 0.3
+arguments); the recurrence is the loop of ``keras_legacy.layers.recurrent_loop``
+with its ``CARRY`` masking policy: the fused Ops where they apply (no input
+mask, not stateful), ``scan`` otherwise.
 """
 
 from __future__ import annotations
 
 import numpy as np
-import pytensor.tensor as T
 
-from keras_legacy import backend as K
 from keras_legacy.layers import recurrent as r013
-from keras_legacy.utils.theano_utils import alloc_zeros_matrix, shared_zeros
+from keras_legacy.layers import recurrent_loop
+from keras_legacy.utils.theano_utils import shared_zeros
 from keras_legacy.v020.layers import recurrent as r020
 
 _NEUTRAL_03_KWARGS = {"W_regularizer": None, "U_regularizer": None, "b_regularizer": None,
                       "dropout_W": 0.0, "dropout_U": 0.0}
 
 
-class _Recurrent03:
-    """0.3 constructor, carry masking, go_backwards and stateful over a shared layer."""
+class Recurrent03:
+    """What 0.3 adds to a 0.2.0 recurrent layer: ``go_backwards``, ``stateful`` (with
+    ``batch_input_shape``), carry masking, the 0.3 config.  Put it before the 0.2.0 class."""
 
-    def _init_03(self, output_dim, args, return_sequences, go_backwards, stateful, input_dim,
-                 input_length, kwargs):
+    def _init_03(self, output_dim, args, go_backwards, stateful, kwargs):
         for key, neutral in _NEUTRAL_03_KWARGS.items():  # 0.3.3 keys, accepted when unused
             if key in kwargs:
                 value = kwargs.pop(key)
@@ -51,8 +55,7 @@ class _Recurrent03:
         batch_input_shape = kwargs.pop("batch_input_shape", None)
         self.go_backwards = go_backwards
         self.stateful = stateful
-        args = dict(args, return_sequences=return_sequences, truncate_gradient=-1)
-        self._init_recurrent(output_dim, args, input_dim, input_length, kwargs)
+        super().__init__(output_dim, **args, truncate_gradient=-1, **kwargs)
         if batch_input_shape is not None:
             self._batch_input_shape_arg = tuple(batch_input_shape)
             self.set_input_shape(tuple(batch_input_shape))
@@ -76,42 +79,12 @@ class _Recurrent03:
             state.set_value(np.zeros_like(state.get_value()))
 
     def get_output(self, train=False):
-        X = self.get_input(train)
-        mask = self.get_input_mask(train)
-        X = X.dimshuffle((1, 0, 2))
-        sequences = self._input_projections(X)
-        n_seq = len(sequences)
-        if mask is not None:
-            mask = T.specify_broadcastable(T.shape_padright(T.cast(mask, "int8")), -1)
-            sequences.append(mask.dimshuffle(1, 0, 2))
-        n_states = self.n_states
-        keep = np.int8(1)  # the shared step multiplies h[t-1] by this: no reset in 0.3
-
-        def step(*args):
-            xs = args[:n_seq]
-            pos = n_seq
-            mask_t = None
-            if mask is not None:
-                mask_t = args[pos]
-                pos += 1
-            states = args[pos:pos + n_states]
-            new = self._step(*xs, keep, *states, *args[pos + n_states:])
-            new = list(new) if n_states > 1 else [new]
-            if mask_t is not None:
-                new = [T.switch(mask_t, n, old) for n, old in zip(new, states)]
-            return new if n_states > 1 else new[0]
-
+        h, last = recurrent_loop.run(
+            self, self.get_input(train), self.get_input_mask(train), recurrent_loop.CARRY,
+            go_backwards=self.go_backwards, initial_states=self.states if self.stateful else None,
+            fast_path=self.fast_path)
         if self.stateful:
-            initial = list(self.states)
-        else:
-            initial = [K.unbroadcast(alloc_zeros_matrix(X.shape[1], self.output_dim), 1)
-                       for _ in range(n_states)]
-        outputs, _ = K.scan(step, sequences=sequences, outputs_info=initial,
-                            non_sequences=self._recurrent_weights(), go_backwards=self.go_backwards)
-        outputs = list(outputs) if n_states > 1 else [outputs]
-        if self.stateful:
-            self.updates = [(state, out[-1]) for state, out in zip(self.states, outputs)]
-        h = outputs[0]
+            self.updates = list(zip(self.states, last))
         if self.return_sequences:
             return h.dimshuffle((1, 0, 2))
         return h[-1]
@@ -126,41 +99,41 @@ class _Recurrent03:
         return config
 
 
-class SimpleRNN(_Recurrent03, r020.SimpleRNN):
+class SimpleRNN(Recurrent03, r020.SimpleRNN):
     """0.3 SimpleRNN: ``h[t] = act(x[t].W + b + h[t-1].U)``, carried at masked steps."""
 
     def __init__(self, output_dim, init="glorot_uniform", inner_init="orthogonal",
                  activation="sigmoid", weights=None, return_sequences=False, go_backwards=False,
                  stateful=False, input_dim=None, input_length=None, **kwargs):
-        args = dict(init=init, inner_init=inner_init, activation=activation, weights=weights)
-        self._init_03(output_dim, args, return_sequences, go_backwards, stateful, input_dim,
-                      input_length, kwargs)
+        args = {"init": init, "inner_init": inner_init, "activation": activation, "weights": weights,
+                    "return_sequences": return_sequences, "input_dim": input_dim, "input_length": input_length}
+        self._init_03(output_dim, args, go_backwards, stateful, kwargs)
 
 
-class GRU(_Recurrent03, r020.GRU):
+class GRU(Recurrent03, r020.GRU):
     """0.3 GRU (same gates as 0.1.x: reset before the product), carried at masked steps."""
 
     def __init__(self, output_dim, init="glorot_uniform", inner_init="orthogonal",
                  activation="sigmoid", inner_activation="hard_sigmoid", weights=None,
                  return_sequences=False, go_backwards=False, stateful=False, input_dim=None,
                  input_length=None, **kwargs):
-        args = dict(init=init, inner_init=inner_init, activation=activation,
-                    inner_activation=inner_activation, weights=weights)
-        self._init_03(output_dim, args, return_sequences, go_backwards, stateful, input_dim,
-                      input_length, kwargs)
+        args = {"init": init, "inner_init": inner_init, "activation": activation,
+                    "inner_activation": inner_activation, "weights": weights,
+                    "return_sequences": return_sequences, "input_dim": input_dim, "input_length": input_length}
+        self._init_03(output_dim, args, go_backwards, stateful, kwargs)
 
 
-class LSTM(_Recurrent03, r020.LSTM):
+class LSTM(Recurrent03, r020.LSTM):
     """0.3 LSTM (same gates and i,c,f,o parameter order as 0.1.x), carried at masked steps."""
 
     def __init__(self, output_dim, init="glorot_uniform", inner_init="orthogonal",
                  forget_bias_init="one", activation="tanh", inner_activation="hard_sigmoid",
                  weights=None, return_sequences=False, go_backwards=False, stateful=False,
                  input_dim=None, input_length=None, **kwargs):
-        args = dict(init=init, inner_init=inner_init, forget_bias_init=forget_bias_init,
-                    activation=activation, inner_activation=inner_activation, weights=weights)
-        self._init_03(output_dim, args, return_sequences, go_backwards, stateful, input_dim,
-                      input_length, kwargs)
+        args = {"init": init, "inner_init": inner_init, "forget_bias_init": forget_bias_init,
+                    "activation": activation, "inner_activation": inner_activation, "weights": weights,
+                    "return_sequences": return_sequences, "input_dim": input_dim, "input_length": input_length}
+        self._init_03(output_dim, args, go_backwards, stateful, kwargs)
 
 
 Recurrent = r013.Recurrent

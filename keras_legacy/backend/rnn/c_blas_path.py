@@ -1,10 +1,10 @@
-"""The C text of the fused LSTM / GRU Ops' BLAS path (``keras_legacy.backend.rnn_ops``).
+"""The C text of the fused LSTM / GRU Ops' BLAS path (``keras_legacy.backend.rnn``).
 
 Per-dtype helpers (activations and their derivatives as C expressions, the float32
 polynomial ``exp``, a GEMM for builds without BLAS) and the templates of the forward and
 backward recurrences, filled in per node by the Ops (``%(nm)s`` is the node's name).
-The float32 AVX-512 kernels are in ``rnn_kernels`` (LSTM), ``rnn_gru_kernel`` (GRU) and
-``rnn_vec_c`` (their shared parts).
+The float32 AVX-512 kernels are in ``c_lstm_avx512`` (LSTM), ``c_gru_avx512`` (GRU) and
+``c_vector`` (their shared parts).
 """
 
 from __future__ import annotations

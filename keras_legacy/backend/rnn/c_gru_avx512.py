@@ -1,15 +1,15 @@
-"""C text of the float32 AVX-512 GRU forward kernel (``rnn_ops.GRUForward``).
+"""C text of the float32 AVX-512 GRU forward kernel (``ops_gru.GRUForward``).
 
-Built from the pieces in ``rnn_vec_c`` (the activations, the thread team, the 6 x 64
+Built from the pieces in ``c_vector`` (the activations, the thread team, the 6 x 64
 register-tile product); the layout and the order of the math are described on
-``_V16_GRU`` below.  Same fallbacks as the LSTM kernels (``rnn_kernels``): compiled only
+``_V16_GRU`` below.  Same fallbacks as the LSTM kernels (``c_lstm_avx512``): compiled only
 for AVX-512F without ``KL_LSTM_NO_V16``, the BLAS path if the packing buffer cannot be
 allocated; float64 never uses it.
 """
 
 from __future__ import annotations
 
-from keras_legacy.backend.rnn_vec_c import forward_common
+from keras_legacy.backend.rnn.c_vector import forward_common
 
 _V16_GRU = r"""
 /* GRU forward (float32, AVX-512): U_zr (H, 2H of U) packed into panels of 32 units x

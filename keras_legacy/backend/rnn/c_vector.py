@@ -1,7 +1,7 @@
-"""C text shared by the float32 AVX-512 kernels (``rnn_kernels``, ``rnn_gru_kernel``).
+"""C text shared by the float32 AVX-512 kernels (``c_lstm_avx512``, ``c_gru_avx512``).
 
 - The vector activations (``_V16_COMMON``): the same math as the BLAS path
-  (``rnn_c_text``): a branch-free ``exp`` (Cody-Waite reduction, degree-7
+  (``c_blas_path``): a branch-free ``exp`` (Cody-Waite reduction, degree-7
   polynomial; ``2^k`` by ``scalef``), ``tanh`` as ``sign(x) (1 - e^{-2|x|}) / (1 + e^{-2|x|})``,
   ``sigmoid`` as ``1 / (1 + e^{-x})``; divisions are a 14-bit reciprocal plus one
   Newton step (~1-2 ulp).  The negations and doublings are folded into the

@@ -1,4 +1,4 @@
-"""C text of the float32 AVX-512 LSTM kernels (``rnn_ops.LSTMForward`` and ``LSTMGrad``).
+"""C text of the float32 AVX-512 LSTM kernels (``ops_lstm.LSTMForward`` and ``LSTMGrad``).
 
 Forward (``lstm_forward_v16``):
 
@@ -10,8 +10,8 @@ one FMA per term), written to a 1.5 KB tile buffer, and the gate
 nonlinearities and the state update are applied to it while it is in L1
 (no ``(n, 4H)`` product array, no second pass).
 
-Same math as the BLAS path (``rnn_c_text._LSTM_FWD``): pre-activation
-``(x.W + b) + h~.U`` and the activations of ``rnn_vec_c``.  Only the summation
+Same math as the BLAS path (``c_blas_path._LSTM_FWD``): pre-activation
+``(x.W + b) + h~.U`` and the activations of ``c_vector``.  Only the summation
 order inside the product and the activations' last-bit roundings differ, so
 float32 results agree with the NumPy reference to ~1e-6.
 float64 never uses this kernel.
@@ -34,12 +34,12 @@ formulas and operation order as the BLAS path's ``lstm_bwd_row``; only the
 summation order of the product differs.  Used for ``H > 32`` (below, half
 of every panel would be padding); the same fallbacks as the forward.
 
-Threads: ``rnn_vec_c`` (the thread team); batch rows are split between them.
+Threads: ``c_vector`` (the thread team); batch rows are split between them.
 """
 
 from __future__ import annotations
 
-from keras_legacy.backend.rnn_vec_c import backward_common, forward_common
+from keras_legacy.backend.rnn.c_vector import backward_common, forward_common
 
 _V16_LSTM_CELL = r"""
 /* The cell update of RB rows x 16 units (um: the valid units) from the product in buf. */

@@ -1,0 +1,34 @@
+"""The fused LSTM / GRU recurrences: PyTensor Ops with C code (BLAS, float32 AVX-512
+kernels), their NumPy ``perform``, and the graph builders the recurrent layers call.
+
+Takes tensors and activation names; knows no layer.  Modules:
+
+* ``gates``: the gate orders of the cells (``LSTM_GATES``, ``GRU_GATES``), the
+  activations the kernels implement;
+* ``fused``: ``recurrence`` (kernel selection from tensors), ``lstm_sequence``,
+  ``gru_sequence``, ``enabled``, the ``forward_only`` rewrite;
+* ``ops_common``, ``ops_lstm``, ``ops_gru``: the Ops;
+* ``c_blas_path``, ``c_vector``, ``c_lstm_avx512``, ``c_gru_avx512``: their C text.
+"""
+
+from keras_legacy.backend.rnn.c_blas_path import has_blas
+from keras_legacy.backend.rnn.fused import (
+           enabled,
+           forward_only,
+           gru_sequence,
+           lstm_sequence,
+           recurrence,
+)
+from keras_legacy.backend.rnn.gates import (
+           GRU_GATES,
+           LSTM_GATES,
+           SUPPORTED,
+           Gates,
+           supports,
+)
+from keras_legacy.backend.rnn.ops_gru import GRUForward, GRUGrad
+from keras_legacy.backend.rnn.ops_lstm import LSTMForward, LSTMForwardX, LSTMGrad
+
+__all__ = ["GRU_GATES", "LSTM_GATES", "SUPPORTED", "GRUForward", "GRUGrad", "Gates", "LSTMForward",
+           "LSTMForwardX", "LSTMGrad", "enabled", "forward_only", "gru_sequence", "has_blas",
+           "lstm_sequence", "recurrence", "supports"]

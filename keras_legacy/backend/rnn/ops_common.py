@@ -1,0 +1,284 @@
+"""What the fused LSTM / GRU Ops share: the C plumbing, input checks, the NumPy
+activations of ``perform`` and the weight-gradient products built in the graph.
+
+The Ops (``ops_lstm``, ``ops_gru``) run a whole recurrence as one Op: per step one
+product ``h~ . U`` for all gates (the recurrent matrices are concatenated when the
+graph is built; the saved weights stay separate), then one fused loop for the gate
+nonlinearities and the state update.  The forward pass saves the gate values; the
+gradient Op walks back over them (one product ``dA . U^T`` per step, no
+recomputation) and returns ``dA``, the gradient of the pre-activations; the weight
+gradients are then single large products over all steps, built in the graph.
+
+Semantics are the 0.1.x layers' (*reset* masking): ``h~ = mask[t] * h[t-1]`` with
+the mask the step at ``t`` applies to the previous state, zero initial states,
+``truncate_gradient=k > 0`` back-propagates through the last ``k`` steps only.
+The gate order of the packed arrays is ``gates.LSTM_GATES.fused`` / ``GRU_GATES.fused``.
+
+Activation derivatives are taken from the saved outputs: ``tanh' = 1 - y^2``,
+``sigmoid' = y (1 - y)``, ``hard_sigmoid' = 0.2`` where ``0 < y < 1`` (at
+exactly ``x = +-2.5`` PyTensor's ``clip`` passes 0.2, we pass 0).
+
+``c_code`` needs a C compiler; ``perform`` (NumPy) serves every other backend.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pytensor.tensor as T
+from pytensor.link.c.op import COp
+
+from keras_legacy.backend.pytensor_compat import VJPOp, blas_header_text, blas_ldflags
+from keras_legacy.backend.rnn.c_blas_path import _C_NOBLAS_GEMM, _c_helpers, has_blas
+from keras_legacy.backend.rnn.gates import SUPPORTED
+
+_C_VERSION = 20  # 20: activations N vectors at a time, 128-row K chunks
+
+#: The modules of this package the Ops' C text is made from (``c_code`` of the Ops and
+#: the C templates): their digest is part of ``c_code_cache_version``.
+C_SOURCE_MODULES = ("ops_common.py", "ops_lstm.py", "ops_gru.py", "c_blas_path.py",
+                    "c_lstm_avx512.py", "c_gru_avx512.py", "c_vector.py")
+
+
+def _c_source_files() -> tuple[str, ...]:
+    """The paths of ``C_SOURCE_MODULES``."""
+    here = Path(__file__).resolve().parent
+    return tuple(str(here / name) for name in C_SOURCE_MODULES)
+
+
+def _source_digest() -> int:
+    """A digest of ``_c_source_files()``.
+
+    Part of ``c_code_cache_version``: PyTensor reuses a compiled module by its version, so
+    an edit of the C without a ``_C_VERSION`` bump would otherwise run the old module.
+    """
+    digest = hashlib.sha256()
+    for path in _c_source_files():
+        try:
+            with open(path, "rb") as f:
+                digest.update(f.read())
+        except OSError:  # no source file (e.g. bytecode-only install): version alone
+            return 0
+    return int(digest.hexdigest()[:12], 16)
+
+
+_C_DIGEST = _source_digest()
+
+
+# --- NumPy reference of the kernels (``perform``) ------------------------------
+
+def _np_act(kind, x):
+    if kind == "tanh":
+        return np.tanh(x)
+    if kind == "sigmoid":
+        return 1.0 / (1.0 + np.exp(-x))
+    if kind == "hard_sigmoid":
+        return np.clip(x * x.dtype.type(0.2) + x.dtype.type(0.5), 0, 1)
+    return x.copy()
+
+
+def _np_dact(kind, y):
+    if kind == "tanh":
+        return 1 - y * y
+    if kind == "sigmoid":
+        return y * (1 - y)
+    if kind == "hard_sigmoid":
+        return np.where((y > 0) & (y < 1), y.dtype.type(0.2), y.dtype.type(0))
+    return np.ones_like(y)
+
+
+def _stop(n_steps, truncate):
+    return max(n_steps - truncate, 0) if truncate > 0 else 0
+
+
+
+class _RNNBase(COp):
+    """Shared C plumbing: BLAS flags, apply-specific helpers, array checks."""
+
+    __props__ = ("act", "inner", "truncate")
+
+    def __init__(self, act, inner, truncate=-1):
+        if act not in SUPPORTED or inner not in SUPPORTED:
+            raise ValueError(f"fused RNN Ops support activations {SUPPORTED}, got {act!r}/{inner!r}")
+        self.act = act
+        self.inner = inner
+        self.truncate = int(truncate) if truncate is not None else -1
+
+    def c_libraries(self, **kwargs):
+        return blas_ldflags()
+
+    def c_compile_args(self, **kwargs):
+        # -fno-trapping-math lets gcc vectorise the gate loops (clamps and
+        # float->int conversions become branch-free); results are unchanged.
+        return blas_ldflags(libs=False, flags=True) + ["-fno-trapping-math"]
+
+    def c_lib_dirs(self, **kwargs):
+        return blas_ldflags(libs=False, libs_dir=True)
+
+    def c_header_dirs(self, **kwargs):
+        return blas_ldflags(libs=False, include_dir=True)
+
+    def c_headers(self, **kwargs):
+        return ["<string.h>", "<math.h>"]
+
+    def c_support_code(self, **kwargs):
+        return blas_header_text() if has_blas() else _C_NOBLAS_GEMM
+
+    def c_support_code_apply(self, node, name):
+        dtype = node.outputs[0].dtype
+        slots = {"nm": name, "v16": "", "v16_dispatch": "", "v16_bwd_dispatch": ""}
+        slots.update(self._v16(dtype, name))
+        return _c_helpers(dtype, self.act, self.inner, name) + (self._kernels % slots)
+
+    def _v16(self, dtype, name):
+        """C text of a vector kernel and its dispatch line, as template slots (only the
+        LSTM Ops have one; empty text elsewhere, so the emitted C is the BLAS path's)."""
+        return {}
+
+    def c_code_cache_version(self):
+        return (_C_VERSION, _C_DIGEST)
+
+    @staticmethod
+    def _c_prelude(arrays, fail):
+        """C: contiguous copies ``<var>_c`` of the inputs, released by ``RNN_DONE``."""
+        decl = "".join(f"PyArrayObject* {v}_c = PyArray_GETCONTIGUOUS({v});\n" for v in arrays)
+        release = " ".join(f"Py_XDECREF({v}_c);" for v in arrays)
+        return decl, release
+
+    @staticmethod
+    def _c_alloc(out, ndim, dims, typenum, release, fail):
+        # The previous call's output is written again when it fits (the default
+        # mode keeps intermediates, allow_gc=False): no fresh pages to fault in.
+        same = " || ".join(f"PyArray_DIMS({out})[{k}] != odims[{k}]" for k in range(ndim))
+        return f"""
+        {{
+            npy_intp odims[{ndim}] = {{{", ".join(dims)}}};
+            if (!{out} || PyArray_NDIM({out}) != {ndim} || PyArray_TYPE({out}) != {typenum}
+                || !PyArray_ISCARRAY({out}) || {same}) {{
+                Py_XDECREF({out});
+                {out} = (PyArrayObject*)PyArray_EMPTY({ndim}, odims, {typenum}, 0);
+                if (!{out}) {{ {release} {fail} }}
+            }}
+        }}
+        """
+
+
+class _ForwardBase(VJPOp, _RNNBase):
+    """A forward Op (its gradient is ``vjp``); ``save_gates=False`` (set by the rewrite ``forward_only``
+    when nothing reads the saved states) skips storing them: those outputs are
+    then empty ``(0, n, .)`` arrays and the Op has no gradient."""
+
+    __props__ = ("act", "inner", "truncate", "save_gates")
+
+    def __init__(self, act, inner, truncate=-1, save_gates=True):
+        super().__init__(act, inner, truncate)
+        self.save_gates = bool(save_gates)
+
+    def _check_saved(self):
+        if not self.save_gates:
+            raise NotImplementedError(
+                f"{type(self).__name__}(save_gates=False) has no gradient; take the gradient "
+                "before compiling (the forward_only rewrite only applies where nothing needs it)")
+
+
+
+def _typenum(dtype):
+    return {"float32": "NPY_FLOAT32", "float64": "NPY_FLOAT64"}[dtype]
+
+
+def _check_inputs(xp, mask, U, b, n_gates):
+    """The Op's inputs ``[xp, mask, U]`` plus ``b`` when a bias is given."""
+    xp = T.as_tensor_variable(xp)
+    U = T.as_tensor_variable(U)
+    mask = T.as_tensor_variable(mask)
+    if xp.ndim != 3 or U.ndim != 2 or mask.ndim != 2:
+        raise TypeError("expected xp (T, n, G*H), mask (T, n) and U (H, G*H)")
+    if xp.dtype not in ("float32", "float64") or U.dtype != xp.dtype:
+        raise TypeError(f"xp and U must share a float dtype, got {xp.dtype} and {U.dtype}")
+    if mask.dtype != "int8":
+        mask = T.cast(mask, "int8")
+    if b is None:
+        return [xp, mask, U]
+    b = T.as_tensor_variable(b)
+    if b.ndim != 1 or b.dtype != xp.dtype:
+        raise TypeError(f"expected the bias b as a vector (G*H,) of dtype {xp.dtype}, "
+                        f"got ndim={b.ndim} dtype={b.dtype}")
+    return [xp, mask, U, b]
+
+
+def _c_bias(inp, name, gates, release, fail):
+    """C: the bias pointer (NULL without one) and its length check; inputs ``[xp, mask, U, (b)]``."""
+    if len(inp) < 4:
+        return f"const rnn_t_{name}* bias = NULL;"
+    b = inp[3]
+    return (f"""const rnn_t_{name}* bias = (const rnn_t_{name}*)PyArray_DATA({b}_c);
+        if (PyArray_DIMS({b}_c)[0] != {gates} * H) {{
+            PyErr_Format(PyExc_ValueError, "fused RNN: expected a bias of length {gates}*H = %d, got %d",
+                         {gates} * H, (int)PyArray_DIMS({b}_c)[0]);
+            {release} {fail}
+        }}""")
+
+
+
+def _bias_grad(inputs, dA):
+    """``[sum_{t,n} dA]`` when the Op has a bias input, else ``[]``."""
+    return [T.sum(dA, axis=(0, 1))] if len(inputs) > 3 else []
+
+
+def _prev_masked(h, mask):
+    """``mask[t] * h[t-1]`` (zero at t = 0), time-major ``(T, n, H)``."""
+    zero = T.zeros_like(h[:1])
+    prev = T.concatenate([zero, h[:-1]], axis=0)
+    return prev * T.cast(mask, h.dtype)[:, :, None]
+
+
+def _weight_grad(h, mask, dA, scale=None):
+    """``sum_t h~_t^T dA_t`` as one product over all steps."""
+    hm = _prev_masked(h, mask)
+    if scale is not None:
+        hm = hm * scale
+    H = h.shape[2]
+    return T.dot(T.reshape(hm, (-1, H)).T, T.reshape(dA, (-1, dA.shape[2])))
+
+
+
+class _GradBase(_RNNBase):
+    """The C call of a backward kernel: ``(mask, U, states, G, dh) -> dA (T, n, gates * H)``.
+
+    ``_bwd`` names the kernel; it gets ``_scratch_blocks`` scratch arrays of
+    ``n * H`` and one of ``H + 1``.
+    """
+
+    _bwd = None
+    _gates = None
+    _scratch_blocks = None
+
+    def c_code(self, node, name, inp, out, sub):
+        mask, U, s, G, dh = inp
+        (dA,) = out
+        fail = sub["fail"]
+        tn = _typenum(node.outputs[0].dtype)
+        decl, release = self._c_prelude([mask, U, s, G, dh], fail)
+        blocks = self._scratch_blocks
+        tail = ", ".join(f"scratch + (size_t)n * H * {k}" for k in range(2, blocks + 1))
+        scratch = f"scratch, scratch + (size_t)n * H,\n                {tail}"
+        return f"""{{
+        {decl}
+        if (!{mask}_c || !{U}_c || !{s}_c || !{G}_c || !{dh}_c) {{ {release} {fail} }}
+        int Tn = PyArray_DIMS({s}_c)[0], n = PyArray_DIMS({s}_c)[1], H = PyArray_DIMS({s}_c)[2];
+        int stop = {self.truncate} > 0 ? (Tn - {self.truncate} > 0 ? Tn - {self.truncate} : 0) : 0;
+        {self._c_alloc(dA, 3, ["Tn", "n", f"{self._gates} * H"], tn, release, fail)}
+        {{
+            rnn_t_{name}* scratch = (rnn_t_{name}*)malloc(sizeof(rnn_t_{name}) * ((size_t)n * H * {blocks} + H + 1));
+            if (!scratch) {{ PyErr_NoMemory(); {release} {fail} }}
+            {self._bwd}_{name}(Tn, n, H, stop, (const npy_int8*)PyArray_DATA({mask}_c),
+                (const rnn_t_{name}*)PyArray_DATA({U}_c), (const rnn_t_{name}*)PyArray_DATA({s}_c),
+                (const rnn_t_{name}*)PyArray_DATA({G}_c), (const rnn_t_{name}*)PyArray_DATA({dh}_c),
+                (rnn_t_{name}*)PyArray_DATA({dA}), {scratch});
+            free(scratch);
+        }}
+        {release}
+        }}"""
+
