@@ -162,10 +162,7 @@ FLOORS = {
 #: become the ``backend/rnn/`` package, which takes tensors (no ``activations`` import) and
 #: imports at module level.  An entry whose module no longer exists fails
 #: ``test_allowances_name_existing_modules``: delete it with the module.
-PENDING = {
-    "backend/rnn_ops.py": "imports keras_legacy.activations (floor 2) and imports inside functions; "
-                          "replaced by backend/rnn/",
-}
+PENDING = {}
 
 #: Modules allowed a keras_legacy import inside a function, with the reason.
 FUNCTION_IMPORTS_ALLOWED = {}
