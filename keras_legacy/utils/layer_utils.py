@@ -12,6 +12,9 @@ from __future__ import annotations
 import copy
 import importlib
 
+from keras_legacy.utils.config_checks import check_layer_config
+from keras_legacy.utils.limits import short_repr
+
 #: module -> the 0.x layer class names rebuilt from configs.
 _LAYER_SOURCES = {
     "keras_legacy.layers.core": (
@@ -111,7 +114,7 @@ def _pop_name(config, what):
     if not isinstance(config, dict):
         raise TypeError(f"{what}: a config must be a dict, got {type(config).__name__}.")
     if "name" not in config:
-        raise ValueError(f"{what}: the config has no 'name' key (the layer class name): {config!r}.")
+        raise ValueError(f"{what}: the config has no 'name' key (the layer class name): {short_repr(config)}.")
     return config.pop("name")
 
 
@@ -136,6 +139,7 @@ def container_from_config(config, sequential_class=None, graph_class=None, style
 
     sequential_class = sequential_class or containers.Sequential
     graph_class = graph_class or containers.Graph
+    check_layer_config(config, "container_from_config")
     config = copy.deepcopy(config)
     name = _pop_name(config, "container_from_config")
 
@@ -176,7 +180,7 @@ def container_from_config(config, sequential_class=None, graph_class=None, style
     registry = layer_registry(style, custom_layers)
     if name not in registry:
         valid = ", ".join(sorted(set(registry) | {"Sequential", "Graph"}))
-        raise ValueError(f"Invalid layer: {name!r}. Expected one of: {valid}.")
+        raise ValueError(f"Invalid layer: {short_repr(name)}. Expected one of: {valid}.")
     cls = registry[name]
     if style == "0.3.x":
         _from_03_config(name, config)
@@ -205,7 +209,7 @@ def container_from_config(config, sequential_class=None, graph_class=None, style
     try:
         return cls(**config)
     except TypeError as exc:
-        raise TypeError(f"container_from_config: cannot build {name} from {config!r}: {exc}") from exc
+        raise TypeError(f"container_from_config: cannot build {name} from {short_repr(config)}: {exc}") from exc
 
 
 def layer_from_config(config):

@@ -10,10 +10,11 @@ module).
 
 from __future__ import annotations
 
-import json
 
 import numpy as np
 import yaml
+
+from keras_legacy.utils import limits
 
 __all__ = ["model_from_yaml", "model_from_json", "model_from_config", "get_function_name"]
 
@@ -58,23 +59,13 @@ def _custom(custom_layers, custom_objects, where):
 
 def model_from_yaml(yaml_string, custom_layers=None, custom_objects=None):
     """Rebuild a model from ``to_yaml()`` output; only plain YAML (and ``!!python/tuple``) is read."""
-    try:
-        config = yaml.load(yaml_string, Loader=_ConfigLoader)
-    except yaml.YAMLError as exc:
-        raise ValueError(
-            "model_from_yaml: the text is not a plain Keras 0.x YAML config; keras_legacy reads YAML with a "
-            "safe loader that knows only the !!python/tuple tag and never runs code from a config. "
-            f"({exc})"
-        ) from None
+    config = limits.load_yaml(yaml_string, _ConfigLoader, "model_from_yaml")
     return model_from_config(config, _custom(custom_layers, custom_objects, "model_from_yaml"))
 
 
 def model_from_json(json_string, custom_layers=None, custom_objects=None):
     """Rebuild a model from ``to_json()`` output (``custom_objects`` is the 0.3.x name of ``custom_layers``)."""
-    try:
-        config = json.loads(json_string)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"model_from_json: the text is not valid JSON ({exc}).") from None
+    config = limits.load_json(json_string, "model_from_json")
     return model_from_config(config, _custom(custom_layers, custom_objects, "model_from_json"))
 
 
@@ -97,7 +88,8 @@ def model_from_config(config, custom_layers=None, custom_objects=None):
 
     if not isinstance(config, dict) or config.get("name") not in ("Sequential", "Graph"):
         got = config.get("name") if isinstance(config, dict) else type(config).__name__
-        raise ValueError(f"model_from_config: expected a 'Sequential' or 'Graph' config, got {got!r}.")
+        raise ValueError(f"model_from_config: expected a 'Sequential' or 'Graph' config, got {limits.short_repr(got)}.")
+    limits.check_structure(config, "model_from_config")
     custom_layers = _custom(custom_layers, custom_objects, "model_from_config")
     version = sniff_version(config).version
     style = {V020: "0.2.0", V03X: "0.3.x"}.get(version, "0.1.3")
@@ -109,7 +101,7 @@ def model_from_config(config, custom_layers=None, custom_objects=None):
     if config.get("optimizer") is not None:
         params = dict(config["optimizer"])
         if not isinstance(params.get("name"), str):
-            raise ValueError(f"model_from_config: the optimizer config has no 'name': {config['optimizer']!r}.")
+            raise ValueError(f"model_from_config: the optimizer config has no 'name': {limits.short_repr(config['optimizer'])}.")
         optimizer = optimizers.get(params.pop("name"), params)
         loss = config.get("loss")
         custom = custom_layers or {}
