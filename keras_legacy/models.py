@@ -436,8 +436,8 @@ class Sequential(Model, containers.Sequential):
 
     def load_weights(self, filepath):
         """Read a 0.x HDF5 file; all or nothing: everything is checked before any weight is set."""
-        found = io_utils.load_sequential_weights(filepath)
         before = [layer.get_weights() for layer in self.layers]
+        found = io_utils.load_sequential_weights(filepath, [[np.shape(w) for w in ws] for ws in before])
         io_utils.check_sequential_weights(found, [[np.shape(w) for w in ws] for ws in before])
         try:
             for layer, weights in zip(self.layers, found):
@@ -588,6 +588,6 @@ class Graph(Model, containers.Graph):
         io_utils.save_graph_weights(filepath, self.get_weights(), overwrite)
 
     def load_weights(self, filepath):
-        weights = io_utils.load_graph_weights(filepath)
+        weights = io_utils.load_graph_weights(filepath, [np.shape(w) for w in self.get_weights()])
         io_utils.check_weights(weights, [np.shape(w) for w in self.get_weights()], "group 'graph'")
         self.set_weights(weights)

@@ -79,3 +79,29 @@ def check_layer_config(config, where="container_from_config"):
     for key, value in config.items():
         if isinstance(key, str) and key.endswith(("_regularizer", "_constraint")) and isinstance(value, dict):
             _need_name(value, f"{here}: {key!r}", "e.g. 'WeightRegularizer' or 'maxnorm'")
+
+
+def _children(config):
+    """The sub-configs the rebuilding code reads below this level (already checked to be dicts)."""
+    name = config["name"]
+    if name in ("Sequential", "Merge"):
+        return list(config.get("layers", []))
+    if name == "AutoEncoder":
+        return [config["encoder_config"], config["decoder_config"]]
+    if name == "Graph":
+        return list(config.get("nodes", {}).values())
+    return []
+
+
+def check_config_tree(config, where="config"):
+    """``check_layer_config`` on every level of ``config`` (iterative; call ``limits.check_structure`` first)."""
+    todo = [config]
+    while todo:
+        node = todo.pop()
+        check_layer_config(node, where)
+        if node["name"] == "SimpleDeepRNN":
+            depth = node.get("depth", 3)
+            if not isinstance(depth, int) or isinstance(depth, bool) or not 1 <= depth <= 10_000:
+                raise ValueError(f"{where}: the SimpleDeepRNN config has 'depth': {short_repr(depth, 40)}; "
+                                 "expected a positive integer (the number of recurrent matrices).")
+        todo.extend(_children(node))
