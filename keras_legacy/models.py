@@ -32,7 +32,7 @@ import yaml
 
 from keras_legacy import backend as K
 from keras_legacy.layers import containers
-from keras_legacy.utils import io_utils, layer_shapes, validation
+from keras_legacy.utils import io_utils, layer_shapes, loop_args, validation
 from keras_legacy.utils.model_config import (  # noqa: F401  (re-exported: 0.1.3 keras.models names)
     _ConfigDumper,
     _json_default,
@@ -101,6 +101,7 @@ class Model:
         from keras_legacy import callbacks as cbks
 
         out_labels = list(out_labels)
+        batch_size, nb_epoch = loop_args.check_fit_args(batch_size, nb_epoch, f"{type(self).__name__}.fit")
         do_validation = val_f is not None and val_ins is not None
         nb_train_sample = len(ins[0])
         if do_validation and verbose:
@@ -393,7 +394,7 @@ class Sequential(Model, containers.Sequential):
         elif validation_split:
             if not 0 < validation_split < 1:
                 raise ValueError(f"validation_split must be in (0, 1), got {validation_split}.")
-            split_at = int(len(X[0]) * (1 - validation_split))
+            split_at = loop_args.validation_split_point(len(X[0]), validation_split, "Sequential.fit")
             sample_weight_val = None
             if sample_weight is not None:
                 sample_weight = standardize_weights(y, sample_weight=sample_weight)
@@ -566,7 +567,7 @@ class Graph(Model, containers.Graph):
         elif validation_split:
             if not 0 < validation_split < 1:
                 raise ValueError(f"validation_split must be in (0, 1), got {validation_split}.")
-            split_at = int(len(ins[0]) * (1 - validation_split))
+            split_at = loop_args.validation_split_point(len(ins[0]), validation_split, "Graph.fit")
             # the validation part keeps its sample weights; class weights apply to training only
             val_ins = slice_X(self._ins(data, "fit", sample_weight=sample_weight), split_at)
             ins = slice_X(ins, 0, split_at)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from keras_legacy.utils import layer_shapes
+from keras_legacy.utils import layer_shapes, loop_args
 
 
 class NonFiniteLossError(FloatingPointError, ValueError):
@@ -169,6 +169,7 @@ def _check_values(x, what, where, dtype_kind_hint=""):
                 f"{int(np.size(finite) - np.count_nonzero(finite))} values in all). "
                 "Clean or impute the data before training or predicting."
             )
+        loop_args.check_fits_floatx(x, what, where)
 
 
 def check_input(x, spec, where):

@@ -1,0 +1,82 @@
+"""Checks on the arguments of the training and prediction loops (``fit``/``predict``/``evaluate``).
+
+Whole-number floats (``batch_size=32.0``) are accepted as the integers
+they name, as the NumPy of the Keras 0.x era accepted them; anything else
+that is not a positive integer raises before any batch runs.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from keras_legacy import backend as K
+from keras_legacy.utils.limits import short_repr
+
+__all__ = ["check_batch_size", "check_nb_epoch", "check_fit_args", "validation_split_point",
+           "check_fits_floatx"]
+
+
+def _whole(value, name, where, minimum):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{where}: {name} must be an integer, got {type(value).__name__} {short_repr(value, 40)}.")
+    if isinstance(value, numbers.Integral):
+        value = int(value)
+    elif np.isfinite(value) and float(value).is_integer():
+        value = int(value)
+    else:
+        raise TypeError(f"{where}: {name} must be a whole number, got {short_repr(value, 40)}.")
+    if value < minimum:
+        raise ValueError(f"{where}: {name} must be >= {minimum}, got {value}.")
+    return value
+
+
+def check_batch_size(batch_size, where="fit/evaluate/predict"):
+    """``batch_size`` as an int >= 1 (samples per batch)."""
+    return _whole(batch_size, "batch_size", where, 1)
+
+
+def check_nb_epoch(nb_epoch, where="fit"):
+    """``nb_epoch`` as an int >= 0 (0 trains nothing, as in 0.x)."""
+    return _whole(nb_epoch, "nb_epoch", where, 0)
+
+
+def check_fit_args(batch_size, nb_epoch, where="fit"):
+    return check_batch_size(batch_size, where), check_nb_epoch(nb_epoch, where)
+
+
+def validation_split_point(nb_samples, validation_split, where="fit"):
+    """The first validation sample, ``int(nb_samples * (1 - validation_split))`` as in 0.x.
+
+    Raises ``ValueError`` when the split leaves no training sample or no
+    validation sample.
+    """
+    split_at = int(nb_samples * (1 - validation_split))
+    if split_at <= 0:
+        raise ValueError(
+            f"{where}: validation_split={validation_split} of {nb_samples} samples leaves no sample for "
+            f"training (the first {split_at} samples train, the rest validate). Use a smaller "
+            "validation_split, more samples, or validation_data=(X_val, y_val)."
+        )
+    if split_at >= nb_samples:
+        raise ValueError(
+            f"{where}: validation_split={validation_split} of {nb_samples} samples leaves no sample for "
+            "validation. Use a larger validation_split or more samples."
+        )
+    return split_at
+
+
+def check_fits_floatx(x, what, where):
+    """Refuse float data whose finite values overflow ``floatX`` (they would become inf, the outputs NaN)."""
+    dtype = np.dtype(K.floatx())
+    if not isinstance(x, np.ndarray) or x.dtype.kind != "f" or x.dtype.itemsize <= dtype.itemsize or not x.size:
+        return
+    largest = float(np.max(np.abs(x)))
+    limit = float(np.finfo(dtype).max)
+    if largest > limit:
+        raise ValueError(
+            f"{where}: {what} holds values up to {largest:.6g} in magnitude, beyond the largest {dtype} "
+            f"({limit:.6g}, floatX={dtype}); converted to {dtype} they would become inf and the outputs NaN. "
+            "Scale the data, or use floatX=float64."
+        )
