@@ -44,6 +44,9 @@ class Sequential(Layer):
                 f"Sequential.add expects a layer (a keras_legacy.layers.core.Layer), "
                 f"got {type(layer).__name__}."
             )
+        if layer is self or any(layer is known for known in self.layers):
+            raise ValueError(f"Sequential.add: this {type(layer).__name__} is already in the model (or is the "
+                             "model itself); a layer can appear once. Create a new layer for each position.")
         self.layers.append(layer)
         if len(self.layers) > 1:
             self.layers[-1].set_previous(self.layers[-2])

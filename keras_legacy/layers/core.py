@@ -14,6 +14,7 @@ import pytensor.tensor as T
 
 from keras_legacy import activations, constraints, initializations, regularizers
 from keras_legacy import backend as K
+from keras_legacy.utils.limits import check_weight_shape
 from keras_legacy.utils.theano_utils import ndim_tensor
 
 
@@ -45,6 +46,7 @@ class Layer:
         in ``params`` (the save order) when that differs from the draw order.
         The variable is also set as the attribute ``name`` of the layer.
         """
+        shape = check_weight_shape(shape, type(self).__name__, name, np.dtype(K.floatx()).itemsize)
         var = init(shape)
         var.name = name
         setattr(self, name, var)

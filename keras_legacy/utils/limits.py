@@ -24,6 +24,7 @@ Every refusal is a ``ConfigLimitError`` (a ``ValueError``).
 from __future__ import annotations
 
 import json
+import os
 import re
 
 import numpy as np
@@ -269,3 +270,53 @@ def check_structure(value, where):
         todo.append((node, depth, True))
         children = list(node.keys()) + list(node.values()) if isinstance(node, dict) else node
         todo.extend((child, depth + 1, False) for child in children)
+
+
+# --- weight sizes ----------------------------------------------------------------------------------------
+
+def _physical_memory():
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+#: The most bytes one weight array may take: this machine's memory (1 TiB where it cannot be read).
+MAX_WEIGHT_BYTES = _physical_memory() or 2 ** 40
+
+
+def check_weight_shape(shape, owner, name, itemsize=8):
+    """``shape`` as a tuple of ints, checked before the weight is allocated.
+
+    Every size must be a whole number >= 1 (``Dense(3, '4')``, ``Dense(3, 0)``
+    are refused with the layer's name) and the array must fit in memory
+    (``Dense(10**12, 10)`` is refused instead of attempting the allocation).
+    Whole floats (``4.0``) are taken as the integers they name.
+    """
+    if isinstance(shape, (int, np.integer)):
+        shape = (shape,)
+    if not isinstance(shape, (tuple, list)):
+        raise TypeError(f"{owner}: the shape of weight {name!r} is {short_repr(shape, 60)}; expected a tuple of sizes.")
+    sizes = []
+    for size in shape:
+        if isinstance(size, (float, np.floating)) and np.isfinite(size) and float(size).is_integer():
+            size = int(size)
+        if isinstance(size, bool) or not isinstance(size, (int, np.integer)):
+            raise TypeError(
+                f"{owner}: weight {name!r} would have shape {short_repr(tuple(shape), 80)}; every size must be an "
+                f"integer, got {type(size).__name__} {short_repr(size, 40)}. Check the layer's size arguments "
+                "(e.g. Dense(input_dim, output_dim) takes two integers)."
+            )
+        if size < 1:
+            raise ValueError(
+                f"{owner}: weight {name!r} would have shape {tuple(int(s) for s in shape)}; every size must be >= 1 "
+                "(a layer with an empty input or output computes nothing). Check the layer's size arguments."
+            )
+        sizes.append(int(size))
+    nbytes = int(np.prod(sizes, dtype=object)) * itemsize
+    if nbytes > MAX_WEIGHT_BYTES:
+        raise ValueError(
+            f"{owner}: weight {name!r} would have shape {tuple(sizes)}: {nbytes} bytes, more than this machine's "
+            f"memory ({MAX_WEIGHT_BYTES} bytes). Check the layer's size arguments."
+        )
+    return tuple(sizes)
