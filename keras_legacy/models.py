@@ -73,6 +73,8 @@ class Model:
             raise ValueError(f"{type(self).__name__}: call compile(optimizer, loss) before training or predicting.")
         functions = self.__dict__.setdefault("_functions", {})
         if kind not in functions:
+            if kind == "train":
+                loop_args.check_truncate_gradients(self)
             functions[kind] = self._builders[kind]()
         return functions[kind]
 

@@ -15,7 +15,7 @@ from keras_legacy import backend as K
 from keras_legacy.utils.limits import short_repr
 
 __all__ = ["check_batch_size", "check_nb_epoch", "check_fit_args", "validation_split_point",
-           "check_fits_floatx"]
+           "check_fits_floatx", "check_truncate_gradients"]
 
 
 def _whole(value, name, where, minimum):
@@ -79,4 +79,44 @@ def check_fits_floatx(x, what, where):
             f"{where}: {what} holds values up to {largest:.6g} in magnitude, beyond the largest {dtype} "
             f"({limit:.6g}, floatX={dtype}); converted to {dtype} they would become inf and the outputs NaN. "
             "Scale the data, or use floatX=float64."
+        )
+
+
+def _all_layers(model):
+    """Every layer of ``model``, walking into containers, Merges, Graph nodes and AutoEncoders."""
+    todo, seen = [model], set()
+    while todo:
+        layer = todo.pop()
+        if id(layer) in seen:
+            continue
+        seen.add(id(layer))
+        yield layer
+        todo.extend(getattr(layer, "layers", None) or [])
+        nodes = getattr(layer, "nodes", None)
+        if isinstance(nodes, dict):
+            todo.extend(nodes.values())
+        todo.extend(x for x in (getattr(layer, "encoder", None), getattr(layer, "decoder", None)) if x is not None)
+
+
+def check_truncate_gradients(model):
+    """Refuse to TRAIN a model with a recurrent layer whose ``truncate_gradient`` is not -1 or >= 1.
+
+    ``truncate_gradient`` only shapes the gradient, so compiling, predicting
+    and evaluating run with any value, as in 0.x.  Theano's scan
+    back-propagated through ``min(steps, truncate_gradient)`` steps: with 0
+    (or a value below -1) the gradient scan had no step and the first
+    training call failed inside Theano; here it is a ``ValueError`` naming
+    the layer, before the training function is compiled (both the fused and
+    the scan path).
+    """
+    for layer in _all_layers(model):
+        value = getattr(layer, "truncate_gradient", -1)
+        if value is None or (isinstance(value, numbers.Integral) and not isinstance(value, bool)
+                             and (value == -1 or value >= 1)):
+            continue
+        raise ValueError(
+            f"{type(layer).__name__}: truncate_gradient={short_repr(value, 40)} cannot be trained: it is the "
+            "number of steps back-propagation runs through (-1: all of them, k >= 1: the last k). "
+            "Keras 0.x (Theano's scan) failed when training with it; predict and evaluate work. "
+            "Use truncate_gradient=-1 or a positive integer to train."
         )
