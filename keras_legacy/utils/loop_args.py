@@ -15,7 +15,7 @@ from keras_legacy import backend as K
 from keras_legacy.utils.limits import short_repr
 
 __all__ = ["check_batch_size", "check_nb_epoch", "check_fit_args", "validation_split_point",
-           "check_fits_floatx", "check_truncate_gradients"]
+           "check_extent", "check_fits_floatx", "check_truncate_gradients"]
 
 
 def _whole(value, name, where, minimum):
@@ -65,6 +65,19 @@ def validation_split_point(nb_samples, validation_split, where="fit"):
             "validation. Use a larger validation_split or more samples."
         )
     return split_at
+
+
+def check_extent(x, what, where):
+    """Refuse data with an empty axis after the samples (0 timesteps, 0 features): nothing to compute."""
+    shape = tuple(x.shape)
+    for axis, size in enumerate(shape[1:], start=1):
+        if size == 0:
+            kind = "timesteps" if axis == 1 and len(shape) == 3 else "values along axis " + str(axis)
+            raise ValueError(
+                f"{where}: {what} has shape {shape}: 0 {kind}. Every sample needs at least one "
+                f"{'timestep' if kind == 'timesteps' else 'value on each axis'}; drop empty sequences "
+                "or pad them (keras_legacy.preprocessing.sequence.pad_sequences)."
+            )
 
 
 def check_fits_floatx(x, what, where):

@@ -160,6 +160,7 @@ def _check_values(x, what, where, dtype_kind_hint=""):
             f"{where}: {what} is empty (shape {tuple(x.shape)}); expected at least one sample "
             "along the first axis."
         )
+    loop_args.check_extent(x, what, where)
     if kind == "f" and isinstance(x, np.ndarray):
         finite = np.isfinite(x)
         if not finite.all():
