@@ -15,6 +15,7 @@ import numpy as np
 import yaml
 
 from keras_legacy.utils import limits
+from keras_legacy.utils.config_checks import check_config_tree
 
 __all__ = ["model_from_yaml", "model_from_json", "model_from_config", "get_function_name"]
 
@@ -90,6 +91,7 @@ def model_from_config(config, custom_layers=None, custom_objects=None):
         got = config.get("name") if isinstance(config, dict) else type(config).__name__
         raise ValueError(f"model_from_config: expected a 'Sequential' or 'Graph' config, got {limits.short_repr(got)}.")
     limits.check_structure(config, "model_from_config")
+    check_config_tree(config, "model_from_config")
     custom_layers = _custom(custom_layers, custom_objects, "model_from_config")
     version = sniff_version(config).version
     style = {V020: "0.2.0", V03X: "0.3.x"}.get(version, "0.1.3")
