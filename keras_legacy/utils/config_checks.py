@@ -77,8 +77,12 @@ def check_layer_config(config, where="container_from_config"):
                 raise ValueError(f"{here} has no {key!r} key; expected the config of the {key[:7]}.")
             _need_dict(config[key], f"{here}: {key!r}", "{'name': 'Sequential', 'layers': [...]}")
     for key, value in config.items():
-        if isinstance(key, str) and key.endswith(("_regularizer", "_constraint")) and isinstance(value, dict):
-            _need_name(value, f"{here}: {key!r}", "e.g. 'WeightRegularizer' or 'maxnorm'")
+        if isinstance(key, str) and key.endswith(("_regularizer", "_constraint")):
+            if isinstance(value, dict):
+                _need_name(value, f"{here}: {key!r}", "e.g. 'WeightRegularizer' or 'maxnorm'")
+            elif value is not None and not isinstance(value, str):
+                raise TypeError(f"{here}: {key!r} is {short_repr(value, 80)}; expected None, a name or a "
+                                "config dict with a 'name'.")
 
 
 def _children(config):

@@ -24,7 +24,16 @@ def get_from_module(identifier, module_params, module_name, instantiate=False, k
         if instantiate:
             return res(**(kwargs or {}))
         return res
+    if module_name in _FUNCTION_KINDS and not callable(identifier):
+        raise TypeError(
+            f"Invalid {module_name}: expected a name (one of: {', '.join(sorted(module_params))}) or a "
+            f"function, got {type(identifier).__name__} {short_repr(identifier, 60)}."
+        )
     return identifier
+
+
+#: Registries whose entries are functions: anything else given in their place is refused by name.
+_FUNCTION_KINDS = ("activation", "initialization", "objective")
 
 
 def make_tuple(*args):
