@@ -4,20 +4,39 @@ Building layers and checking data needs no compilation; the static shapes
 (``layer_shapes``) are checked against the symbolic graph's rank.  One small
 masked recurrent model is compiled once and fuzzed over shapes, values and
 masks, with its outputs compared to a NumPy reference.
+
+Configs and weight files are fuzzed structure-aware: the configs of small
+real models (0.1.3, 0.2.0, 0.3, compiled) with one field replaced, deleted,
+renamed or made to contain itself, their JSON/YAML text with one insertion,
+and valid weight files with one attribute or dataset broken or the file
+truncated.  Each must load or raise a ValueError/TypeError/OSError, within
+a deadline.
 """
 
+import copy
+import json
 import os
+import signal
 
+import h5py
 import numpy as np
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from keras_legacy.layers.core import Activation, Dense, Dropout, Masking, RepeatVector, TimeDistributedDense
+from keras_legacy import cli
+from keras_legacy.layers.core import Activation, Dense, Dropout, Masking, Merge, RepeatVector, TimeDistributedDense
 from keras_legacy.layers.embeddings import Embedding
 from keras_legacy.layers.recurrent import GRU, LSTM, SimpleRNN
-from keras_legacy.models import Sequential
+from keras_legacy.models import Graph, Sequential, model_from_config, model_from_json, model_from_yaml
+from keras_legacy.optimizers import SGD
 from keras_legacy.utils import layer_shapes, validation
+from keras_legacy.v020.layers.core import Dense as Dense020
+from keras_legacy.v020.layers.core import Dropout as Dropout020
+from keras_legacy.v020.layers.embeddings import Embedding as Embedding020
+from keras_legacy.v020.layers.recurrent import LSTM as LSTM020
+from keras_legacy.v03.layers.recurrent import GRU as GRU03
 
 from reference import lstm as numpy_lstm
 
@@ -174,22 +193,6 @@ def test_masked_model_predict_fuzz(masked_model, n, t, high, data):
 
 # --- configs and weight files: valid-looking, one field broken ------------------------------------------
 
-import copy  # noqa: E402
-import json  # noqa: E402
-import signal  # noqa: E402
-
-import h5py  # noqa: E402
-
-from keras_legacy import cli  # noqa: E402
-from keras_legacy.layers.core import Merge  # noqa: E402
-from keras_legacy.models import Graph, model_from_config, model_from_json, model_from_yaml  # noqa: E402
-from keras_legacy.utils import io_utils  # noqa: E402
-from keras_legacy.v020.layers.core import Dense as Dense020  # noqa: E402
-from keras_legacy.v020.layers.core import Dropout as Dropout020  # noqa: E402
-from keras_legacy.v020.layers.embeddings import Embedding as Embedding020  # noqa: E402
-from keras_legacy.v020.layers.recurrent import LSTM as LSTM020  # noqa: E402
-from keras_legacy.v03.layers.recurrent import GRU as GRU03  # noqa: E402
-
 OUR_ERRORS = (ValueError, TypeError, OSError)
 
 
@@ -223,7 +226,9 @@ def _config_templates():
     v020 = Sequential([Embedding020(5, 3, input_length=4), LSTM020(2), Dropout020(0.1),
                        Dense020(1)])
     v03 = Sequential([Embedding020(6, 3), GRU03(2, go_backwards=True), Dense020(1)])
-    return [json.loads(m.to_json()) for m in (seq, merged, graph, v020, v03)]
+    compiled = Sequential([Dense(2, 1)])
+    compiled.compile(SGD(lr=0.1, momentum=0.9), "mse")
+    return [json.loads(m.to_json()) for m in (seq, merged, graph, v020, v03, compiled)]
 
 
 TEMPLATES = _config_templates()
@@ -285,8 +290,6 @@ def test_broken_configs_raise_only_our_errors(config):
 @given(broken_configs(), st.sampled_from(["json", "yaml"]), st.integers(0, 10 ** 6), st.sampled_from(
     ["", "[", "]", "{", "}", ":", "&a", "*a", "!!python/object:os.system", "\x00", "'", '"', "\n- ", "ÿ"]))
 def test_broken_config_text_raises_only_our_errors(config, form, cut, insert):
-    import yaml
-
     try:
         text = json.dumps(config) if form == "json" else yaml.safe_dump(config)
     except (ValueError, TypeError, RecursionError):  # a config containing itself has no text form

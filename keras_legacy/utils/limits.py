@@ -309,14 +309,15 @@ def check_weight_shape(shape, owner, name, itemsize=8):
             )
         if size < 1:
             raise ValueError(
-                f"{owner}: weight {name!r} would have shape {tuple(int(s) for s in shape)}; every size must be >= 1 "
+                f"{owner}: weight {name!r} would have shape {short_repr(tuple(shape), 80)}; every size must be >= 1 "
                 "(a layer with an empty input or output computes nothing). Check the layer's size arguments."
             )
         sizes.append(int(size))
     nbytes = int(np.prod(sizes, dtype=object)) * itemsize
     if nbytes > MAX_WEIGHT_BYTES:
         raise ValueError(
-            f"{owner}: weight {name!r} would have shape {tuple(sizes)}: {nbytes} bytes, more than this machine's "
+            f"{owner}: weight {name!r} would have shape {short_repr(tuple(sizes), 80)}: {short_repr(nbytes, 40)} "
+            "bytes, more than this machine's "
             f"memory ({MAX_WEIGHT_BYTES} bytes). Check the layer's size arguments."
         )
     return tuple(sizes)

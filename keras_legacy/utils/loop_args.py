@@ -28,7 +28,7 @@ def _whole(value, name, where, minimum):
     else:
         raise TypeError(f"{where}: {name} must be a whole number, got {short_repr(value, 40)}.")
     if value < minimum:
-        raise ValueError(f"{where}: {name} must be >= {minimum}, got {value}.")
+        raise ValueError(f"{where}: {name} must be >= {minimum}, got {short_repr(value, 40)}.")
     return value
 
 
