@@ -143,6 +143,10 @@ def test_error_message_of_a_huge_layer_config_is_short():
                                         "W_regularizer": {"l2": 0.1}}]}, ValueError, r"'W_regularizer' has no 'name'"),
     ({"name": "Sequential", "layers": [{"name": "AutoEncoder"}]}, ValueError, r"no 'encoder_config'"),
     ({"name": "Sequential", "layers": {"a": 1}}, TypeError, r"'layers' is a dict"),
+    ({"name": "Sequential", "layers": [{"name": "Reshape", "dims": 5}]}, TypeError, r"'dims' is 5; expected a list"),
+    ({"name": "Sequential", "layers": [], "optimizer": [1], "loss": "mse"}, TypeError, r"'optimizer' is a list"),
+    ({"name": "Sequential", "layers": [{"name": "Dense", "input_dim": 2, "output_dim": 1, "init": True}]},
+     TypeError, r"Invalid initialization: expected a name .* or a function, got bool True"),
 ])
 def test_malformed_configs_raise_precise_errors(config, exc, pattern):
     with pytest.raises(exc, match=pattern):
@@ -170,6 +174,21 @@ def test_the_same_layer_twice_in_a_sequential_is_refused():
     model = Sequential([Dense(2, 2)])
     with pytest.raises(ValueError, match=r"already in the model \(or is the model itself\)"):
         model.add(model)
+
+
+def test_a_graph_node_fed_by_itself_is_refused():
+    graph = Graph()
+    graph.add_input("a", ndim=2)
+    d = Dense(2, 2)
+    graph.add_node(d, name="x", input="a")
+    with pytest.raises(ValueError, match=r"Graph.add_node\('y'\): this Dense is already used upstream"):
+        graph.add_node(d, name="y", input="x")
+    assert list(graph.nodes) == ["x"]
+
+
+def test_json_number_too_long_is_a_json_error():
+    with pytest.raises(ValueError, match=r"model_from_json: the text is not valid JSON \(Exceeds the limit"):
+        model_from_json('{"name": "Sequential", "layers": [{"name": "Dense", "input_dim": ' + "9" * 5000 + "}]}")
 
 
 # --- silent wrong results -------------------------------------------------------------------------------

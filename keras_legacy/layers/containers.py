@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytensor.tensor as T
 
 from keras_legacy.layers.core import Layer, set_sublayer_weights, sublayer_weights
+from keras_legacy.utils.layer_cycles import check_no_cycle
 from keras_legacy.utils.theano_utils import ndim_tensor
 
 
@@ -240,6 +241,7 @@ class Graph(Layer):
             previous = self._source(inputs[0], f"add_node({name!r})")
         else:
             previous = self._merged(inputs, merge_mode, f"add_node({name!r})")
+        check_no_cycle(layer, previous, f"Graph.add_node({name!r})")
         self._claim(name, "add_node")
         layer.set_previous(previous)
         self.nodes[name] = layer

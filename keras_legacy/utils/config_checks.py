@@ -67,6 +67,8 @@ def check_layer_config(config, where="container_from_config"):
         nodes = config.get("nodes", {})
         if not isinstance(nodes, dict):
             raise TypeError(f"{here}: 'nodes' is a {type(nodes).__name__}; expected a dict {{node name: config}}.")
+    elif name == "Reshape" and "dims" in config and not isinstance(config["dims"], (list, tuple)):
+        raise TypeError(f"{here}: 'dims' is {short_repr(config['dims'], 80)}; expected a list of sizes.")
     elif name == "Merge":
         for k, layer in enumerate(_need_list(config, "layers", here, "model configs (the merged branches)",
                                              required=True)):
@@ -76,6 +78,10 @@ def check_layer_config(config, where="container_from_config"):
             if key not in config:
                 raise ValueError(f"{here} has no {key!r} key; expected the config of the {key[:7]}.")
             _need_dict(config[key], f"{here}: {key!r}", "{'name': 'Sequential', 'layers': [...]}")
+    if name in ("Sequential", "Graph") and config.get("optimizer") is not None:
+        optimizer = config["optimizer"]
+        _need_dict(optimizer, f"{here}: 'optimizer'", "{'name': 'SGD', 'lr': 0.01}")
+        _need_name(optimizer, f"{here}: 'optimizer'", "the optimizer class name, e.g. 'SGD'")
     for key, value in config.items():
         if isinstance(key, str) and key.endswith(("_regularizer", "_constraint")):
             if isinstance(value, dict):

@@ -158,8 +158,8 @@ def load_json(text, where):
         )
     try:
         return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{where}: the text is not valid JSON ({exc}).") from None
+    except ValueError as exc:  # JSONDecodeError, or a number too long to convert
+        raise ValueError(f"{where}: the text is not valid JSON ({short_repr(str(exc), 300)[1:-1]}).") from None
     except RecursionError:  # deeper than the interpreter allows despite the check
         raise ConfigLimitError(f"{where}: the JSON nests too deeply to be read.") from None
 
