@@ -19,6 +19,7 @@ import pytensor
 import pytest
 
 from keras_legacy import cli
+from keras_legacy.engine import loop_args
 from keras_legacy.layers.core import Dense
 from keras_legacy.layers.recurrent import LSTM, SimpleRNN
 from keras_legacy.models import Graph, Sequential, model_from_config, model_from_json, model_from_yaml
@@ -269,6 +270,10 @@ def test_float32_overflow_of_finite_float64_data_is_refused():
         W, b = model.get_weights()
         X = np.array([[1e30, -2e30]])  # large but representable: accepted, same numbers as float32 math
         np.testing.assert_allclose(model.predict(X), X.astype("float32") @ W + b, rtol=1e-6)
+        # the overflow check looks at finite values only: NaN/inf are not an overflow of the conversion
+        with pytest.raises(ValueError, match=r"values up to 5e\+39 in magnitude"):
+            loop_args.check_fits_floatx(np.array([np.nan, -5e39, np.inf]), "input X", "predict")
+        loop_args.check_fits_floatx(np.array([np.nan, -np.inf, 3e38]), "input X", "predict")
 
 
 def test_truncate_gradient_zero_predicts_but_refuses_training():

@@ -63,7 +63,7 @@ def _from_03_config(name, config):
         raise ValueError(f"{name}: trainable=False (Keras 0.3.x) is not supported when loading.")
     dim_ordering = config.pop("dim_ordering", "th")
     if dim_ordering != "th":
-        raise ValueError(f"{name}: dim_ordering={dim_ordering!r} is not supported (only 'th').")
+        raise ValueError(f"{name}: dim_ordering={short_repr(dim_ordering, 40)} is not supported (only 'th').")
     batch_input_shape = config.pop("batch_input_shape", None)
     if batch_input_shape is not None:
         if name in _RECURRENT_03:

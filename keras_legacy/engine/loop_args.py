@@ -81,11 +81,14 @@ def check_extent(x, what, where):
 
 
 def check_fits_floatx(x, what, where):
-    """Refuse float data whose finite values overflow ``floatX`` (they would become inf, the outputs NaN)."""
+    """Refuse float data whose finite values overflow ``floatX`` (they would become inf, the outputs NaN).
+
+    NaN and inf are not looked at here (they are not an overflow of the conversion).
+    """
     dtype = np.dtype(K.floatx())
     if not isinstance(x, np.ndarray) or x.dtype.kind != "f" or x.dtype.itemsize <= dtype.itemsize or not x.size:
         return
-    largest = float(np.max(np.abs(x)))
+    largest = float(np.max(np.abs(x), where=np.isfinite(x), initial=0.0))
     limit = float(np.finfo(dtype).max)
     if largest > limit:
         raise ValueError(

@@ -138,7 +138,7 @@ def _check_values(x, what, where, dtype_kind_hint=""):
                 f"{int(np.size(finite) - np.count_nonzero(finite))} values in all). "
                 "Clean or impute the data before training or predicting."
             )
-        loop_args.check_fits_floatx(x, what, where)
+    loop_args.check_fits_floatx(x, what, where)  # finite values only: NaN/inf are the check above's
 
 
 def check_input(x, spec, where):
