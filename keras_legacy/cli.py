@@ -19,15 +19,17 @@ own files use; with a config they carry the layer class and the weight name,
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
+import tempfile
 
 import numpy as np
+import yaml
 
+from keras_legacy.engine.config_checks import check_config_tree
 from keras_legacy.engine.version_sniff import sniff_version
 from keras_legacy.engine.weight_names import graph_weight_names, weight_names
-from keras_legacy.utils import io_utils
+from keras_legacy.utils import io_utils, limits
 
 
 def read_weights(path):
@@ -43,26 +45,42 @@ def read_weights(path):
 
 def load_config(path):
     """A model config from a 0.x ``to_json``/``to_yaml`` file (YAML ``!!python/tuple`` included)."""
-    with open(path, encoding="utf-8") as f:
-        text = f.read()
-    if os.path.splitext(path)[1].lower() in (".yaml", ".yml"):
-        import yaml
-
-        class _Loader(yaml.SafeLoader):
-            pass
-
-        _Loader.add_constructor(
-            "tag:yaml.org,2002:python/tuple",
-            lambda loader, node: tuple(loader.construct_sequence(node)),
-        )
-        return yaml.load(text, Loader=_Loader)
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"--config {path!r} is a folder; give the model's .json or .yaml file.")
+    with open(path, "rb") as f:
+        raw = f.read(limits.MAX_CONFIG_BYTES + 1)
+    where = f"--config {path!r}"
+    limits.check_text_size(raw, where)
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValueError(
-            f"{path!r} is not JSON ({exc}); give a .json file from model.to_json() "
-            "or a .yaml/.yml file from model.to_yaml()."
-        ) from None
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{where} is not UTF-8 text ({exc}); give the model's to_json()/to_yaml() file.") from None
+    if os.path.splitext(path)[1].lower() in (".yaml", ".yml"):
+        config = limits.load_yaml(text, _TupleLoader, where)
+    else:
+        try:
+            config = limits.load_json(text, where)
+        except limits.ConfigLimitError:
+            raise
+        except ValueError as exc:
+            raise ValueError(
+                f"{path!r} is not JSON ({exc}); give a .json file from model.to_json() "
+                "or a .yaml/.yml file from model.to_yaml()."
+            ) from None
+    limits.check_structure(config, where)
+    for layer_config in config if isinstance(config, list) else [config]:  # a bare list: Sequential layers
+        check_config_tree(layer_config, where)
+    return config
+
+
+class _TupleLoader(yaml.SafeLoader):
+    """Safe YAML loader that reads 0.x ``!!python/tuple`` as a tuple."""
+
+
+_TupleLoader.add_constructor(
+    "tag:yaml.org,2002:python/tuple",
+    lambda loader, node: tuple(loader.construct_sequence(node)),
+)
 
 
 def _sequential_layers(config):
@@ -141,15 +159,68 @@ def inspect_text(path, config=None):
 
 
 def convert(path, out_path, config=None):
-    """Write the arrays of ``path`` to ``out_path`` (.npz); returns the keys in file order."""
+    """Write the arrays of ``path`` to exactly ``out_path`` (.npz data; no suffix added); returns the keys.
+
+    ``out_path`` may not be ``path`` itself (also not through another name
+    or a link); a link at ``out_path`` is followed.
+    """
+    _check_not_input(path, out_path)
     layout, weights = read_weights(path)
     _check_config_matches(layout, weights, config, path)
     pairs = named_arrays(layout, weights, config)
     keys = [k for k, _ in pairs]
     if len(set(keys)) != len(keys):
         raise ValueError(f"convert: duplicate array names {sorted(k for k in keys if keys.count(k) > 1)}.")
-    np.savez(out_path, **dict(pairs))
+    _write_npz(out_path, dict(pairs))
     return keys
+
+
+def _same_file(a, b):
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist (yet)
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def _check_not_input(path, out_path, what="the input weight file"):
+    if _same_file(path, out_path):
+        raise ValueError(
+            f"convert: the output {out_path!r} is {what} {path!r}; writing it would destroy "
+            "what is being read. Give another output name (e.g. 'weights.npz')."
+        )
+
+
+def _write_npz(out_path, arrays):
+    """Write ``arrays`` to exactly ``out_path`` (no '.npz' appended), atomically; returns the path written.
+
+    A symbolic link is followed: its target receives the file.
+    """
+    out_path = os.fspath(out_path)
+    if out_path == "":
+        raise ValueError("convert: the output path is empty; give a file name such as 'weights.npz'.")
+    target = os.path.realpath(out_path)
+    if os.path.isdir(target):
+        raise IsADirectoryError(f"convert: {out_path!r} is a folder; give a file name such as 'weights.npz'.")
+    directory = os.path.dirname(target)
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(f"convert: the folder {directory!r} of {out_path!r} does not exist; create it first.")
+    fd, tmp = tempfile.mkstemp(prefix=".tmp_", suffix=".npz", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **arrays)
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+    return out_path
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _parser():
@@ -172,6 +243,8 @@ def main(argv=None):
         if options.command == "inspect":
             print(inspect_text(options.weights, config))
         else:
+            if options.config:
+                _check_not_input(options.config, options.out, "the --config file")
             keys = convert(options.weights, options.out, config)
             print(f"wrote {len(keys)} arrays to {options.out}")
     except (ValueError, TypeError, OSError) as exc:

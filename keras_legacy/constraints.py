@@ -17,6 +17,7 @@ import numpy as np
 import pytensor.tensor as T
 
 from keras_legacy.utils.generic_utils import get_from_module
+from keras_legacy.utils.limits import short_repr
 
 
 class Constraint:
@@ -84,5 +85,5 @@ def get(identifier, kwargs=None):
         kwargs = {k: v for k, v in identifier.items() if k != "name"}
         identifier = identifier.get("name")
         if not isinstance(identifier, str):
-            raise ValueError(f"A constraint config needs a 'name' string, got {identifier!r}.")
+            raise ValueError(f"A constraint config needs a 'name' string, got {short_repr(identifier)}.")
     return get_from_module(identifier, _REGISTRY, "constraint", instantiate=True, kwargs=kwargs)

@@ -157,6 +157,12 @@ def _recurrent(g, x, layer_name, config, weights, where):
         attrs["linear_before_reset"] = 0
     hint = layer_name.lower()
     x_tm = g.op("Transpose", [x], hint, perm=[1, 0, 2])           # (T, n, d)
+    if config.get("stateful", False):
+        raise ValueError(f"to_onnx: {where} is stateful=True; its state carries over between predict calls, "
+                         "which an ONNX model cannot do. Export a copy built with stateful=False.")
+    if config.get("go_backwards", False):  # 0.3: scan the reversed input; outputs stay in scan order
+        x_tm = g.op("Slice", [x_tm] + [g.const(np.array([v]), f"{hint}_rev", np.int64)
+                                       for v in (-1, np.iinfo(np.int64).min, 0, -1)], hint)
     inputs = [x_tm, g.const(W, f"{hint}_W"), g.const(R, f"{hint}_R"), g.const(B, f"{hint}_B")]
     op_type = {"LSTM": "LSTM", "GRU": "GRU", "SimpleRNN": "RNN"}[layer_name]
     n_outputs = 3 if layer_name == "LSTM" else 2

@@ -43,6 +43,7 @@ import pytensor.tensor as T
 
 from keras_legacy import backend as K
 from keras_legacy.utils.generic_utils import get_from_module
+from keras_legacy.utils.limits import short_repr
 
 
 def _shared_scalar(value, name=None):
@@ -78,7 +79,7 @@ class Optimizer:
             if key in kwargs and not isinstance(kwargs[key], numbers.Real):
                 raise TypeError(
                     f"{type(self).__name__}: {key} must be a number (0 disables it), "
-                    f"got {type(kwargs[key]).__name__} {kwargs[key]!r}."
+                    f"got {type(kwargs[key]).__name__} {short_repr(kwargs[key])}."
                 )
         self.__dict__.update(kwargs)
         self.updates = []

@@ -125,6 +125,7 @@ FLOORS = {
     "utils/io_utils.py": 1,
     "utils/theano_utils.py": 1,
     "utils/test_utils.py": 1,
+    "utils/limits.py": 1,  # bounded config reading and short_repr (used from floor 1 up)
     # 2. the math of the 0.x top-level modules, callbacks, and the leaf packages
     "activations.py": 2,
     "initializations.py": 2,

@@ -4,20 +4,40 @@ Building layers and checking data needs no compilation; the static shapes
 (``layer_shapes``) are checked against the symbolic graph's rank.  One small
 masked recurrent model is compiled once and fuzzed over shapes, values and
 masks, with its outputs compared to a NumPy reference.
+
+Configs and weight files are fuzzed structure-aware: the configs of small
+real models (0.1.3, 0.2.0, 0.3, compiled) with one field replaced, deleted,
+renamed or made to contain itself, their JSON/YAML text with one insertion,
+and valid weight files with one attribute or dataset broken or the file
+truncated.  Each must load or raise a ValueError/TypeError/OSError, within
+a deadline.
 """
 
+import copy
+import json
+import os
+import signal
+
+import h5py
 import numpy as np
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from keras_legacy.layers.core import Activation, Dense, Dropout, Masking, RepeatVector, TimeDistributedDense
-from keras_legacy.layers.embeddings import Embedding
-from keras_legacy.layers.recurrent import GRU, LSTM, SimpleRNN
-from keras_legacy.models import Sequential
+from keras_legacy import cli
 from keras_legacy.engine import validation
 from keras_legacy.layers import checks as layer_shapes
-
+from keras_legacy.layers.core import Activation, Dense, Dropout, Masking, Merge, RepeatVector, TimeDistributedDense
+from keras_legacy.layers.embeddings import Embedding
+from keras_legacy.layers.recurrent import GRU, LSTM, SimpleRNN
+from keras_legacy.models import Graph, Sequential, model_from_config, model_from_json, model_from_yaml
+from keras_legacy.optimizers import SGD
+from keras_legacy.v020.layers.core import Dense as Dense020
+from keras_legacy.v020.layers.core import Dropout as Dropout020
+from keras_legacy.v020.layers.embeddings import Embedding as Embedding020
+from keras_legacy.v020.layers.recurrent import LSTM as LSTM020
+from keras_legacy.v03.layers.recurrent import GRU as GRU03
 from reference import lstm as numpy_lstm
 
 SETTINGS = settings(max_examples=30, deadline=None, derandomize=True,
@@ -169,3 +189,210 @@ def test_masked_model_predict_fuzz(masked_model, n, t, high, data):
         return
     assert n > 0 and X.max() < VOCAB
     np.testing.assert_allclose(out, _numpy_predict(masked_model, X), rtol=1e-10, atol=1e-12)
+
+
+# --- configs and weight files: valid-looking, one field broken ------------------------------------------
+
+OUR_ERRORS = (ValueError, TypeError, OSError)
+
+
+class _Deadline:
+    def __init__(self, seconds=20):
+        self.seconds = seconds
+
+    def __enter__(self):
+        def fire(*_):
+            raise TimeoutError(f"more than {self.seconds} s: a hang")
+        self.old = signal.signal(signal.SIGALRM, fire)
+        signal.alarm(self.seconds)
+
+    def __exit__(self, *exc):
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, self.old)
+        return False
+
+
+def _config_templates():
+    """Configs of small real models (0.1.3 style), as their to_json() writes them."""
+    seq = Sequential([Embedding(5, 3), LSTM(3, 2, return_sequences=True), TimeDistributedDense(2, 2),
+                      Dropout(0.1), SimpleRNN(2, 2), Dense(2, 1, W_regularizer="l2")])
+    merged = Sequential([Merge([Sequential([Dense(2, 2)]), Sequential([Dense(3, 2)])], mode="concat"),
+                         Dense(4, 1)])
+    graph = Graph()
+    graph.add_input("a", ndim=2)
+    graph.add_node(Dense(2, 3), name="d1", input="a")
+    graph.add_node(Dense(2, 3), name="d2", input="a")
+    graph.add_output("o", inputs=["d1", "d2"], merge_mode="sum")
+    v020 = Sequential([Embedding020(5, 3, input_length=4), LSTM020(2), Dropout020(0.1),
+                       Dense020(1)])
+    v03 = Sequential([Embedding020(6, 3), GRU03(2, go_backwards=True), Dense020(1)])
+    compiled = Sequential([Dense(2, 1)])
+    compiled.compile(SGD(lr=0.1, momentum=0.9), "mse")
+    return [json.loads(m.to_json()) for m in (seq, merged, graph, v020, v03, compiled)]
+
+
+TEMPLATES = _config_templates()
+_DEEP = [[[[[[[[[["deep"]]]]]]]]]]
+HOSTILE = [None, [], {}, "", "Dense", "no_such_thing", -1, 0, 1, 2.5, True, 10 ** 12, float("nan"),
+           "x" * 10000, _DEEP, {"name": "Dense"}, {"name": ["Dense"]}, [{"name": 3}], ["Dense"]]
+
+
+def _paths(value, prefix=()):
+    """Every path (tuple of keys/indices) into a config."""
+    yield prefix
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _paths(v, prefix + (k,))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _paths(v, prefix + (i,))
+
+
+def _mutate(config, path, action, hostile):
+    config = copy.deepcopy(config)
+    if not path:
+        return hostile
+    parent = config
+    for key in path[:-1]:
+        parent = parent[key]
+    key = path[-1]
+    if action == "delete":
+        del parent[key]
+    elif action == "rename" and isinstance(parent, dict):
+        parent[f"{key}_x"] = parent.pop(key)
+    elif action == "self":
+        parent[key] = parent  # a value that contains itself
+    else:
+        parent[key] = hostile
+    return config
+
+
+@st.composite
+def broken_configs(draw):
+    config = draw(st.sampled_from(TEMPLATES))
+    paths = list(_paths(config))
+    path = draw(st.sampled_from(paths))
+    action = draw(st.sampled_from(["replace", "replace", "replace", "delete", "rename", "self"]))
+    return _mutate(config, path, action, draw(st.sampled_from(HOSTILE)))
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(broken_configs())
+def test_broken_configs_raise_only_our_errors(config):
+    with _Deadline():
+        try:
+            model_from_config(config)
+        except OUR_ERRORS:
+            pass
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(broken_configs(), st.sampled_from(["json", "yaml"]), st.integers(0, 10 ** 6), st.sampled_from(
+    ["", "[", "]", "{", "}", ":", "&a", "*a", "!!python/object:os.system", "\x00", "'", '"', "\n- ", "ÿ"]))
+def test_broken_config_text_raises_only_our_errors(config, form, cut, insert):
+    try:
+        text = json.dumps(config) if form == "json" else yaml.safe_dump(config)
+    except (ValueError, TypeError, RecursionError):  # a config containing itself has no text form
+        return
+    at = cut % (len(text) + 1)
+    text = text[:at] + insert + text[at:]
+    with _Deadline():
+        try:
+            (model_from_json if form == "json" else model_from_yaml)(text)
+        except OUR_ERRORS:
+            pass
+
+
+_FILE_MODEL_LAYERS = ((3, 2), (2, 1))
+
+
+def _write_valid(path):
+    with h5py.File(path, "w") as f:
+        f.attrs["nb_layers"] = len(_FILE_MODEL_LAYERS) + 1
+        for k, (a, b) in enumerate(_FILE_MODEL_LAYERS):
+            g = f.create_group(f"layer_{k}")
+            g.attrs["nb_params"] = 2
+            g.create_dataset("param_0", data=np.ones((a, b)))
+            g.create_dataset("param_1", data=np.zeros(b))
+        f.create_group(f"layer_{len(_FILE_MODEL_LAYERS)}").attrs["nb_params"] = 0
+
+
+BAD_ATTRS = [-1, 10 ** 9, 2.5, "x", np.array([1, 2]), None]
+BAD_DATASETS = ["group", "text", "wrong_shape", "empty", "huge", "scalar", "delete", "int"]
+
+
+def _break_file(path, target, how):
+    with h5py.File(path, "a") as f:
+        if target == "nb_layers":
+            if how is None:
+                del f.attrs["nb_layers"]
+            else:
+                f.attrs["nb_layers"] = how
+            return
+        if target == "nb_params":
+            if how is None:
+                del f["layer_0"].attrs["nb_params"]
+            else:
+                f["layer_0"].attrs["nb_params"] = how
+            return
+        g = f["layer_1"]
+        del g["param_0"]
+        if how == "group":
+            g.create_group("param_0")
+        elif how == "text":
+            g.create_dataset("param_0", data=np.array([b"abc"]))
+        elif how == "wrong_shape":
+            g.create_dataset("param_0", data=np.ones((5, 5)))
+        elif how == "empty":
+            g.create_dataset("param_0", data=h5py.Empty("f8"))
+        elif how == "huge":
+            g.create_dataset("param_0", shape=(2, 10 ** 10), dtype="f8", chunks=(1, 2 ** 16), compression="gzip")
+        elif how == "scalar":
+            g.create_dataset("param_0", data=1.0)
+        elif how == "int":
+            g.create_dataset("param_0", data=np.ones((2, 1), dtype="int64"))
+        elif how == "delete":
+            del f["layer_1"]
+
+
+breakages = st.one_of(
+    st.tuples(st.just("nb_layers"), st.sampled_from(BAD_ATTRS)),
+    st.tuples(st.just("nb_params"), st.sampled_from(BAD_ATTRS)),
+    st.tuples(st.just("param"), st.sampled_from(BAD_DATASETS)),
+    st.tuples(st.just("truncate"), st.floats(0.0, 0.99)),
+)
+
+
+@pytest.fixture(scope="module")
+def file_model():
+    np.random.seed(2)
+    model = Sequential([Dense(3, 2), Dense(2, 1), Activation("tanh")])
+    return model
+
+
+@settings(max_examples=40, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(breakages)
+def test_broken_weight_files_raise_only_our_errors(file_model, tmp_path_factory, breakage):
+    path = str(tmp_path_factory.mktemp("w") / "w.h5")
+    _write_valid(path)
+    target, how = breakage
+    if target == "truncate":
+        size = os.path.getsize(path)
+        with open(path, "r+b") as f:
+            f.truncate(int(size * how))
+    else:
+        _break_file(path, target, how)
+    before = [w.copy() for w in file_model.get_weights()]
+    with _Deadline():
+        try:
+            file_model.load_weights(path)
+        except OUR_ERRORS:
+            assert all(np.array_equal(a, b) for a, b in zip(before, file_model.get_weights()))
+        try:
+            cli.inspect_text(path)
+        except OUR_ERRORS:
+            pass
+    if target == "param" and how in ("wrong_shape", "empty", "huge", "group", "text", "delete"):
+        with pytest.raises(OUR_ERRORS):
+            file_model.load_weights(path)

@@ -522,18 +522,30 @@ def test_custom_objects_alias_adds_layers_and_functions():
         model_from_json(text, custom_objects=[Doubler])
 
 
+#: Modules allowed ``import pickle`` (never for configs or weight files), with the reason.
+PICKLE_ALLOWED = {
+    "datasets/data_utils.py": "keras.datasets files are the release's own Python 2 pickles (mnist.pkl.gz, ...)",
+    "datasets/reuters.py": "make_reuters_dataset writes reuters.pkl as 0.x did",
+    "py2builtins.py": "the cPickle module name of Python 2 scripts run with keras_legacy.run --py2",
+}
+
+
 def test_no_pickle_or_unsafe_yaml_in_the_package():
     package = os.path.join(ROOT, "keras_legacy")
     offenders = []
     for folder, _, files in os.walk(package):
         for name in files:
             if name.endswith(".py"):
-                source = open(os.path.join(folder, name), encoding="utf-8").read()
+                path = os.path.join(folder, name)
+                relative = os.path.relpath(path, package).replace(os.sep, "/")
+                source = open(path, encoding="utf-8").read()
                 for needle in ("import pickle", "import cPickle", "yaml.unsafe_load", "yaml.full_load",
                                "Loader=yaml.Loader", "yaml.UnsafeLoader", "import marshal", "import dill"):
-                    if needle in source:
-                        offenders.append((name, needle))
+                    if needle in source and not (needle == "import pickle" and relative in PICKLE_ALLOWED):
+                        offenders.append((relative, needle))
     assert offenders == []
+    for relative in PICKLE_ALLOWED:  # an allowance for a module that no longer pickles is stale
+        assert "import pickle" in open(os.path.join(package, relative), encoding="utf-8").read(), relative
 
 
 def test_containers_module_still_rejects_non_layers():

@@ -11,7 +11,7 @@ import numpy as np
 
 from keras_legacy import backend as K
 from keras_legacy import objectives, optimizers
-from keras_legacy.engine import validation
+from keras_legacy.engine import loop_args, validation
 from keras_legacy.engine.training import Model, graphs_for_theano_mode, target_like, weights_like
 from keras_legacy.engine.training_utils import (
     slice_X,
@@ -139,7 +139,7 @@ class GraphModel(Model):
         elif validation_split:
             if not 0 < validation_split < 1:
                 raise ValueError(f"validation_split must be in (0, 1), got {validation_split}.")
-            split_at = int(len(ins[0]) * (1 - validation_split))
+            split_at = loop_args.validation_split_point(len(ins[0]), validation_split, "Graph.fit")
             # the validation part keeps its sample weights; class weights apply to training only
             val_ins = slice_X(self._ins(data, "fit", sample_weight=sample_weight), split_at)
             ins = slice_X(ins, 0, split_at)
@@ -161,6 +161,6 @@ class GraphModel(Model):
         io_utils.save_graph_weights(filepath, self.get_weights(), overwrite)
 
     def load_weights(self, filepath):
-        weights = io_utils.load_graph_weights(filepath)
+        weights = io_utils.load_graph_weights(filepath, [np.shape(w) for w in self.get_weights()])
         io_utils.check_weights(weights, [np.shape(w) for w in self.get_weights()], "group 'graph'")
         self.set_weights(weights)

@@ -13,7 +13,9 @@ from __future__ import annotations
 import copy
 
 from keras_legacy import constraints, regularizers
+from keras_legacy.engine.config_checks import check_layer_config
 from keras_legacy.layers import advanced_activations, containers, core, embeddings, noise, normalization, recurrent
+from keras_legacy.utils.limits import short_repr
 from keras_legacy.v020.layers import core as core_020
 from keras_legacy.v020.layers import embeddings as embeddings_020
 from keras_legacy.v020.layers import noise as noise_020
@@ -61,7 +63,7 @@ def _from_03_config(name, config):
         raise ValueError(f"{name}: trainable=False (Keras 0.3.x) is not supported when loading.")
     dim_ordering = config.pop("dim_ordering", "th")
     if dim_ordering != "th":
-        raise ValueError(f"{name}: dim_ordering={dim_ordering!r} is not supported (only 'th').")
+        raise ValueError(f"{name}: dim_ordering={short_repr(dim_ordering, 40)} is not supported (only 'th').")
     batch_input_shape = config.pop("batch_input_shape", None)
     if batch_input_shape is not None:
         if name in _RECURRENT_03:
@@ -102,7 +104,7 @@ def _pop_name(config, what):
     if not isinstance(config, dict):
         raise TypeError(f"{what}: a config must be a dict, got {type(config).__name__}.")
     if "name" not in config:
-        raise ValueError(f"{what}: the config has no 'name' key (the layer class name): {config!r}.")
+        raise ValueError(f"{what}: the config has no 'name' key (the layer class name): {short_repr(config)}.")
     return config.pop("name")
 
 
@@ -125,6 +127,7 @@ def container_from_config(config, sequential_class=None, graph_class=None, style
     """
     sequential_class = sequential_class or containers.Sequential
     graph_class = graph_class or containers.Graph
+    check_layer_config(config, "container_from_config")
     config = copy.deepcopy(config)
     name = _pop_name(config, "container_from_config")
 
@@ -165,7 +168,7 @@ def container_from_config(config, sequential_class=None, graph_class=None, style
     registry = layer_registry(style, custom_layers)
     if name not in registry:
         valid = ", ".join(sorted(set(registry) | {"Sequential", "Graph"}))
-        raise ValueError(f"Invalid layer: {name!r}. Expected one of: {valid}.")
+        raise ValueError(f"Invalid layer: {short_repr(name)}. Expected one of: {valid}.")
     cls = registry[name]
     if style == "0.3.x":
         _from_03_config(name, config)
@@ -194,7 +197,7 @@ def container_from_config(config, sequential_class=None, graph_class=None, style
     try:
         return cls(**config)
     except TypeError as exc:
-        raise TypeError(f"container_from_config: cannot build {name} from {config!r}: {exc}") from exc
+        raise TypeError(f"container_from_config: cannot build {name} from {short_repr(config)}: {exc}") from exc
 
 
 def layer_from_config(config):

@@ -9,14 +9,14 @@ to import.
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import yaml
 
 from keras_legacy import optimizers
+from keras_legacy.engine.config_checks import check_config_tree
 from keras_legacy.engine.layer_registry import container_from_config
 from keras_legacy.engine.version_sniff import V020, V03X, sniff_version
+from keras_legacy.utils import limits
 
 
 def get_function_name(o):
@@ -58,23 +58,17 @@ def merge_custom(custom_layers, custom_objects, where):
 
 
 def parse_yaml(yaml_string):
-    """The config of a ``to_yaml()`` text; only plain YAML (and ``!!python/tuple``) is read."""
-    try:
-        return yaml.load(yaml_string, Loader=_ConfigLoader)
-    except yaml.YAMLError as exc:
-        raise ValueError(
-            "model_from_yaml: the text is not a plain Keras 0.x YAML config; keras_legacy reads YAML with a "
-            "safe loader that knows only the !!python/tuple tag and never runs code from a config. "
-            f"({exc})"
-        ) from None
+    """The config of a ``to_yaml()`` text; only plain YAML (and ``!!python/tuple``) is read.
+
+    The text's size, nesting depth and size after alias expansion are checked
+    before any Python object is built (``keras_legacy.utils.limits``).
+    """
+    return limits.load_yaml(yaml_string, _ConfigLoader, "model_from_yaml")
 
 
 def parse_json(json_string):
-    """The config of a ``to_json()`` text."""
-    try:
-        return json.loads(json_string)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"model_from_json: the text is not valid JSON ({exc}).") from None
+    """The config of a ``to_json()`` text (size and nesting depth checked before parsing)."""
+    return limits.load_json(json_string, "model_from_json")
 
 
 def build_model(config, custom_layers, custom_objects, sequential_class, graph_class, graph_class_020):
@@ -92,7 +86,10 @@ def build_model(config, custom_layers, custom_objects, sequential_class, graph_c
     """
     if not isinstance(config, dict) or config.get("name") not in ("Sequential", "Graph"):
         got = config.get("name") if isinstance(config, dict) else type(config).__name__
-        raise ValueError(f"model_from_config: expected a 'Sequential' or 'Graph' config, got {got!r}.")
+        raise ValueError(
+            f"model_from_config: expected a 'Sequential' or 'Graph' config, got {limits.short_repr(got)}.")
+    limits.check_structure(config, "model_from_config")
+    check_config_tree(config, "model_from_config")
     custom_layers = merge_custom(custom_layers, custom_objects, "model_from_config")
     version = sniff_version(config).version
     style = {V020: "0.2.0", V03X: "0.3.x"}.get(version, "0.1.3")
@@ -102,7 +99,8 @@ def build_model(config, custom_layers, custom_objects, sequential_class, graph_c
     if config.get("optimizer") is not None:
         params = dict(config["optimizer"])
         if not isinstance(params.get("name"), str):
-            raise ValueError(f"model_from_config: the optimizer config has no 'name': {config['optimizer']!r}.")
+            raise ValueError("model_from_config: the optimizer config has no 'name': "
+                             f"{limits.short_repr(config['optimizer'])}.")
         optimizer = optimizers.get(params.pop("name"), params)
         loss = config.get("loss")
         custom = custom_layers or {}

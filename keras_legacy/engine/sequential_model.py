@@ -14,7 +14,7 @@ import pytensor.tensor as T
 
 from keras_legacy import backend as K
 from keras_legacy import objectives, optimizers
-from keras_legacy.engine import validation
+from keras_legacy.engine import loop_args, validation
 from keras_legacy.engine.training import Model, as_list, graphs_for_theano_mode, target_like, weights_like
 from keras_legacy.engine.training_utils import (
     slice_X,
@@ -159,7 +159,7 @@ class SequentialModel(Model):
         elif validation_split:
             if not 0 < validation_split < 1:
                 raise ValueError(f"validation_split must be in (0, 1), got {validation_split}.")
-            split_at = int(len(X[0]) * (1 - validation_split))
+            split_at = loop_args.validation_split_point(len(X[0]), validation_split, "Sequential.fit")
             sample_weight_val = None
             if sample_weight is not None:
                 sample_weight = standardize_weights(y, sample_weight=sample_weight)
@@ -202,8 +202,8 @@ class SequentialModel(Model):
 
     def load_weights(self, filepath):
         """Read a 0.x HDF5 file; all or nothing: everything is checked before any weight is set."""
-        found = io_utils.load_sequential_weights(filepath)
         before = [layer.get_weights() for layer in self.layers]
+        found = io_utils.load_sequential_weights(filepath, [[np.shape(w) for w in ws] for ws in before])
         io_utils.check_sequential_weights(found, [[np.shape(w) for w in ws] for ws in before])
         try:
             for layer, weights in zip(self.layers, found):

@@ -28,6 +28,7 @@ import yaml
 
 from keras_legacy import backend as K
 from keras_legacy import callbacks as cbks
+from keras_legacy.engine import loop_args
 from keras_legacy.engine.model_config import ConfigDumper, get_function_name, json_default
 from keras_legacy.engine.training_utils import LastGoodState, batch_shuffle, make_batches, slice_X
 from keras_legacy.engine.validation import NonFiniteLossError
@@ -46,6 +47,8 @@ class Model:
             raise ValueError(f"{type(self).__name__}: call compile(optimizer, loss) before training or predicting.")
         functions = self.__dict__.setdefault("_functions", {})
         if kind not in functions:
+            if kind == "train":
+                loop_args.check_truncate_gradients(self)
             functions[kind] = self._builders[kind]()
         return functions[kind]
 
@@ -72,6 +75,7 @@ class Model:
     def _fit(self, f, ins, out_labels=(), batch_size=128, nb_epoch=100, verbose=1, callbacks=(),
              val_f=None, val_ins=None, shuffle=True, metrics=()):
         out_labels = list(out_labels)
+        batch_size, nb_epoch = loop_args.check_fit_args(batch_size, nb_epoch, f"{type(self).__name__}.fit")
         do_validation = val_f is not None and val_ins is not None
         nb_train_sample = len(ins[0])
         if do_validation and verbose:

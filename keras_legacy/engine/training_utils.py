@@ -14,6 +14,8 @@ from __future__ import annotations
 import numpy as np
 import pytensor.tensor as T
 
+from keras_legacy.engine.loop_args import check_batch_size
+
 __all__ = [
     "standardize_y", "batch_shuffle", "make_batches", "standardize_X", "slice_X",
     "weighted_objective", "standardize_weights",
@@ -41,8 +43,7 @@ def batch_shuffle(index_array, batch_size):
 
 def make_batches(size, batch_size):
     """``[(start, end), ...]`` covering ``range(size)`` in slices of ``batch_size``."""
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size}.")
+    batch_size = check_batch_size(batch_size)
     nb_batch = int(np.ceil(size / float(batch_size)))
     return [(i * batch_size, min(size, (i + 1) * batch_size)) for i in range(nb_batch)]
 

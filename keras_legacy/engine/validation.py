@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from keras_legacy.engine import loop_args
 from keras_legacy.layers import checks
 from keras_legacy.layers.containers import Sequential as SequentialContainer
 
@@ -127,6 +128,7 @@ def _check_values(x, what, where, dtype_kind_hint=""):
             f"{where}: {what} is empty (shape {tuple(x.shape)}); expected at least one sample "
             "along the first axis."
         )
+    loop_args.check_extent(x, what, where)
     if kind == "f" and isinstance(x, np.ndarray):
         finite = np.isfinite(x)
         if not finite.all():
@@ -136,6 +138,7 @@ def _check_values(x, what, where, dtype_kind_hint=""):
                 f"{int(np.size(finite) - np.count_nonzero(finite))} values in all). "
                 "Clean or impute the data before training or predicting."
             )
+    loop_args.check_fits_floatx(x, what, where)  # finite values only: NaN/inf are the check above's
 
 
 def check_input(x, spec, where):

@@ -13,8 +13,10 @@ import bisect
 
 import numpy as np
 
+from keras_legacy import backend as K
 from keras_legacy import constraints, regularizers
 from keras_legacy.layers.checks import check_connection
+from keras_legacy.utils.limits import check_weight_shape
 
 
 class Layer:
@@ -44,7 +46,9 @@ class Layer:
         (the original's constructor order).  ``position`` is the weight's place
         in ``params`` (the save order) when that differs from the draw order.
         The variable is also set as the attribute ``name`` of the layer.
+        ``shape`` is checked first (whole sizes >= 1 that fit in memory).
         """
+        shape = check_weight_shape(shape, type(self).__name__, name, np.dtype(K.floatx()).itemsize)
         var = init(shape)
         var.name = name
         setattr(self, name, var)

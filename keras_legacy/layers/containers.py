@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytensor.tensor as T
 
 from keras_legacy.layers.core import Layer, Merge, set_sublayer_weights, sublayer_weights
+from keras_legacy.layers.layer_cycles import check_no_cycle
 from keras_legacy.utils.theano_utils import ndim_tensor
 
 
@@ -44,6 +45,9 @@ class Sequential(Layer):
                 f"Sequential.add expects a layer (a keras_legacy.layers.core.Layer), "
                 f"got {type(layer).__name__}."
             )
+        if layer is self or any(layer is known for known in self.layers):
+            raise ValueError(f"Sequential.add: this {type(layer).__name__} is already in the model (or is the "
+                             "model itself); a layer can appear once. Create a new layer for each position.")
         self.layers.append(layer)
         if len(self.layers) > 1:
             self.layers[-1].set_previous(self.layers[-2])
@@ -243,6 +247,7 @@ class Graph(Layer):
             previous = self._source(inputs[0], f"add_node({name!r})")
         else:
             previous = self._merged(inputs, merge_mode, f"add_node({name!r})")
+        check_no_cycle(layer, previous, f"Graph.add_node({name!r})")
         self._claim(name, "add_node")
         layer.set_previous(previous)
         self.nodes[name] = layer

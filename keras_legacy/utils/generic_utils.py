@@ -6,6 +6,8 @@ import numbers
 import sys
 import time
 
+from keras_legacy.utils.limits import short_repr
+
 
 def get_from_module(identifier, module_params, module_name, instantiate=False, kwargs=None):
     """Resolve ``identifier`` in an explicit registry dict (``name -> object``).
@@ -17,12 +19,21 @@ def get_from_module(identifier, module_params, module_name, instantiate=False, k
     if isinstance(identifier, str):
         if identifier not in module_params:
             valid = ", ".join(sorted(module_params))
-            raise ValueError(f"Invalid {module_name}: {identifier!r}. Expected one of: {valid}.")
+            raise ValueError(f"Invalid {module_name}: {short_repr(identifier)}. Expected one of: {valid}.")
         res = module_params[identifier]
         if instantiate:
             return res(**(kwargs or {}))
         return res
+    if module_name in _FUNCTION_KINDS and not callable(identifier):
+        raise TypeError(
+            f"Invalid {module_name}: expected a name (one of: {', '.join(sorted(module_params))}) or a "
+            f"function, got {type(identifier).__name__} {short_repr(identifier, 60)}."
+        )
     return identifier
+
+
+#: Registries whose entries are functions: anything else given in their place is refused by name.
+_FUNCTION_KINDS = ("activation", "initialization", "objective")
 
 
 def make_tuple(*args):

@@ -4,22 +4,52 @@ from __future__ import annotations
 
 import numpy as np
 
+from keras_legacy.utils.limits import short_repr
+
 
 def to_categorical(y, nb_classes=None):
     """Class indices (0-based) to a float64 one-hot matrix of ``nb_classes`` columns.
 
-    ``nb_classes`` defaults to ``max(y) + 1``.
+    ``nb_classes`` defaults to ``max(y) + 1``.  A negative index counts from
+    the last class, as NumPy indexing did in 0.1.3 (``-1`` is class
+    ``nb_classes - 1``).  Labels must be whole numbers in
+    ``[-nb_classes, nb_classes)``: 0.x cast them to int32 first, so ``1.7``
+    became class 1 and ``2**32 + 1`` wrapped around; such labels raise
+    ``ValueError`` here, naming the first bad value.
     """
-    y = np.asarray(y, dtype="int32").ravel()
-    if not nb_classes:
-        nb_classes = int(np.max(y)) + 1 if y.size else 0
-    if y.size and (y.min() < 0 or y.max() >= nb_classes):
-        raise ValueError(
-            f"to_categorical: class indices must lie in [0, {nb_classes - 1}] for nb_classes={nb_classes}, "
-            f"got values from {y.min()} to {y.max()}."
+    labels = np.asarray(y)
+    if labels.dtype == object or labels.dtype.kind not in "biuf":
+        raise TypeError(
+            f"to_categorical: labels must be integers (class indices), got an array of dtype {labels.dtype}. "
+            "Map class names to 0..nb_classes-1 first."
         )
-    Y = np.zeros((len(y), nb_classes))
-    Y[np.arange(len(y)), y] = 1.0
+    labels = labels.ravel()
+    if labels.dtype.kind == "f":
+        bad = ~np.isfinite(labels) | (labels != np.floor(labels))
+        if bad.any():
+            k = int(np.argmax(bad))
+            raise ValueError(
+                f"to_categorical: label {labels[k].item()!r} (at position {k}) is not a whole number; "
+                "labels are class indices 0, 1, 2, ... (round or map them first)."
+            )
+    if isinstance(nb_classes, (float, np.floating)) and float(nb_classes).is_integer():
+        nb_classes = int(nb_classes)  # NumPy of the 0.x era took a whole float as a size
+    if nb_classes is not None and (not isinstance(nb_classes, (int, np.integer)) or isinstance(nb_classes, bool)):
+        raise TypeError(f"to_categorical: nb_classes must be an integer, got {type(nb_classes).__name__} "
+                        f"{short_repr(nb_classes, 40)}.")
+    if not nb_classes:
+        nb_classes = int(labels.max()) + 1 if labels.size else 0
+    if nb_classes < 0:
+        raise ValueError(f"to_categorical: nb_classes must be positive, got {nb_classes}.")
+    if labels.size and (labels.max() >= nb_classes or labels.min() < -nb_classes):
+        k = int(np.argmax(labels)) if labels.max() >= nb_classes else int(np.argmin(labels))
+        raise ValueError(
+            f"to_categorical: label {labels[k].item()!r} (at position {k}) is out of range: class indices "
+            f"must lie in [0, {nb_classes - 1}] (or count from the last class down to -{nb_classes}) for "
+            f"nb_classes={nb_classes}. Pass a larger nb_classes or fix the labels."
+        )
+    Y = np.zeros((len(labels), nb_classes))
+    Y[np.arange(len(labels)), labels.astype(np.int64)] = 1.0
     return Y
 
 
