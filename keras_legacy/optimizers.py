@@ -84,6 +84,13 @@ class Optimizer:
         self.updates = []
         self._state = []
 
+    def __getstate__(self):
+        """Pickled without ``updates`` (symbolic graphs that ``get_updates`` rebuilds);
+        the shared hyperparameters and state keep their values."""
+        state = dict(self.__dict__)
+        state["updates"] = []
+        return state
+
     # --- state -------------------------------------------------------------
     def _new_state(self, var):
         self._state.append(var)

@@ -47,9 +47,11 @@ def test_feature_size_mismatch_names_both_layers_and_the_fix():
 
 
 @pytest.mark.parametrize("build, pattern", [
-    (lambda: [LSTM(3, 4, return_sequences=True), Dense(4, 2)], r"Dense takes a 2-D input.*LSTM outputs a 3-D.*return_sequences=False"),
+    (lambda: [LSTM(3, 4, return_sequences=True), RepeatVector(2)],
+     r"RepeatVector takes a 2-D input.*LSTM outputs a 3-D.*return_sequences=False"),
     (lambda: [Dense(3, 4), GRU(4, 2)], r"GRU takes a 3-D input.*Dense outputs a 2-D.*RepeatVector"),
-    (lambda: [Embedding(10, 4), Dense(4, 2)], r"Dense takes a 2-D input.*Embedding outputs a 3-D"),
+    (lambda: [Embedding(10, 4), RepeatVector(2)], r"RepeatVector takes a 2-D input.*Embedding outputs a 3-D"),
+    (lambda: [LSTM(3, 4, return_sequences=True), Dense(5, 2)], r"Dense\(input_dim=5.*LSTM outputs 4 features"),
     (lambda: [Embedding(10, 4), SimpleRNN(5, 2)], r"SimpleRNN\(input_dim=5.*4 features"),
     (lambda: [Dense(3, 4), RepeatVector(2), TimeDistributedDense(3, 2)], r"TimeDistributedDense.*4 features"),
     (lambda: [Dense(3, 4), Activation("relu"), Dropout(0.5), Dense(5, 1)], r"Dense outputs|Dropout outputs 4 features"),
@@ -98,19 +100,22 @@ def test_unknown_layer_in_config_lists_valid_names():
         model_from_config(cfg)
 
 
-def test_set_weights_wrong_count_or_shape_changes_nothing():
+def test_set_weights_wrong_shape_changes_nothing_and_counts_zip_as_in_013():
     m = Sequential([Dense(3, 4), Dense(4, 2)])
     before = _weights(m)
     good = [np.ones_like(w) for w in before]
-    with pytest.raises(ValueError, match=r"Sequential.set_weights: expected 4 arrays.*got 3"):
-        m.set_weights(good[:3])
     bad = list(good)
     bad[1] = np.ones((5,))
     with pytest.raises(ValueError, match=r"array 1 \(b\) has shape \(5,\), expected \(4,\)"):
         m.layers[0].set_weights(bad[:2])
-    with pytest.raises(ValueError, match=r"expected 2 arrays.*got 1"):
-        m.layers[1].set_weights(good[2:3])
+    with pytest.raises(ValueError, match=r"Sequential.set_weights: array 1 has shape \(5,\), expected \(4,\)"):
+        m.set_weights(bad)
     assert _same(before, m.get_weights())
+    # 0.1.3 zipped arrays with params: a short list sets the first ones, extra arrays are ignored
+    m.set_weights(good[:3])
+    assert _same(good[:3] + before[3:], m.get_weights())
+    m.layers[1].set_weights([2 * good[2], 2 * good[3], np.zeros(7)])
+    assert _same(good[:2] + [2 * good[2], 2 * good[3]], m.get_weights())
     m.set_weights(good)
     assert _same(good, m.get_weights())
 

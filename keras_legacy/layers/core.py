@@ -105,13 +105,13 @@ class Layer:
 
     # --- weights ----------------------------------------------------------------
     def set_weights(self, weights):
-        """Set the values of ``params`` from a list of arrays (count and shapes checked)."""
+        """Set ``params`` from a list of arrays, paired in order as 0.1.3 did (``zip``).
+
+        Fewer arrays than params set the first params only; extra arrays are
+        ignored.  Each array given must have its param's shape (0.1.3 set it and
+        failed when the graph ran).
+        """
         weights = list(weights)
-        if len(weights) != len(self.params):
-            raise ValueError(
-                f"{type(self).__name__}.set_weights: expected {len(self.params)} arrays "
-                f"(shapes {[tuple(p.get_value().shape) for p in self.params]}), got {len(weights)}."
-            )
         values = []
         for k, (p, w) in enumerate(zip(self.params, weights)):
             w = np.asarray(w)
@@ -255,14 +255,13 @@ def sublayer_weights(sublayers):
 
 
 def set_sublayer_weights(layer, weights, sublayers):
-    """Set ``sublayers``' weights from one flat list; count and shapes are checked first."""
+    """Set ``sublayers``' weights from one flat list, in order; shapes are checked first.
+
+    As in 0.1.3, each sub-layer takes the next ``len(sub.params)`` arrays: a short
+    list leaves the last params unchanged, extra arrays are ignored.
+    """
     weights = list(weights)
     current = sublayer_weights(sublayers)
-    if len(weights) != len(current):
-        raise ValueError(
-            f"{type(layer).__name__}.set_weights: expected {len(current)} arrays (the sub-layers' "
-            f"weights, concatenated in order), got {len(weights)}."
-        )
     for k, (w, c) in enumerate(zip(weights, current)):
         if np.shape(w) != c.shape:
             raise ValueError(
@@ -639,8 +638,9 @@ class MaxoutDense(Layer):
 
     def get_output(self, train=False):
         X = self.get_input(train)
-        # (n, in) x (f, in, out) -> (n, f, out), as Theano's T.dot of a matrix and a 3-D tensor.
-        output = T.tensordot(X, self.W, axes=[[1], [1]]) + self.b
+        # Theano's T.dot of X and a 3-D W: X's last axis with W's axis 1, e.g. (n, in) x (f, in, out)
+        # -> (n, f, out); a 3-D X gives (n, T, f, out), whose max over axis 1 is (n, f, out) (0.1.3).
+        output = T.tensordot(X, self.W, axes=[[X.ndim - 1], [1]]) + self.b
         return T.max(output, axis=1)
 
     def get_config(self):

@@ -36,11 +36,11 @@ class BatchNormalization(Layer):
     """Normalise the features (mode 0: running statistics; mode 1: per sample)."""
 
     MODES = (0, 1)
+    #: whether ``get_config`` writes ``momentum`` (0.2.0 does; 0.1.3 did not)
+    config_has_momentum = False
 
     def __init__(self, input_shape, epsilon=1e-6, mode=0, momentum=0.9, weights=None):
         super().__init__()
-        if mode not in self.MODES:
-            raise ValueError(f"BatchNormalization mode must be 0 or 1, got {mode!r}.")
         self.init = initializations.get("uniform")
         self.input_shape = tuple(input_shape)
         self.epsilon = epsilon
@@ -73,6 +73,11 @@ class BatchNormalization(Layer):
         ]
 
     def get_output(self, train=False):
+        if self.mode not in self.MODES:  # 0.1.3 constructed the layer and failed here
+            raise ValueError(
+                f"BatchNormalization mode must be 0 (running statistics) or 1 (per sample), got "
+                f"{self.mode!r}: the layer has no output in that mode. Build it with mode=0 or mode=1."
+            )
         X = self.get_input(train)
         eps = self._const(self.epsilon, X)
         if self.mode == 0:
@@ -86,8 +91,10 @@ class BatchNormalization(Layer):
         return self.gamma * X_normed + self.beta
 
     def get_config(self):
-        return {"name": self.__class__.__name__,
-                "input_shape": self.input_shape,
-                "epsilon": self.epsilon,
-                "mode": self.mode,
-                "momentum": self.momentum}
+        config = {"name": self.__class__.__name__,
+                  "input_shape": self.input_shape,
+                  "epsilon": self.epsilon,
+                  "mode": self.mode}
+        if self.config_has_momentum:
+            config["momentum"] = self.momentum
+        return config

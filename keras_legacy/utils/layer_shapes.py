@@ -83,7 +83,10 @@ def output_ndim(layer):
         return ndims.pop() if len(ndims) == 1 else None
     if _is_recurrent(layer):
         return 3 if layer.return_sequences else 2
-    if name in _OUT_2D or name == "Flatten":
+    if name in _OUT_2D:  # T.dot over the last axis: the rank of the input (2 for a first layer)
+        previous = _previous(layer)
+        return output_ndim(previous) if previous is not None else 2
+    if name == "Flatten":
         return 2
     if name in _OUT_3D:
         return 3

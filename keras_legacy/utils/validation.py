@@ -41,11 +41,11 @@ def check_connection(previous, layer):
     expected_ndim = getattr(layer, "input_ndim", None)
     got_ndim = layer_shapes.output_ndim(previous)
     this, prev = layer_shapes.describe(layer), layer_shapes.describe(previous)
-    if expected_ndim is not None and got_ndim is not None and expected_ndim != got_ndim:
+    if expected_ndim is not None and got_ndim is not None and expected_ndim != got_ndim \
+            and not _runs_on_rank(layer, got_ndim, expected_ndim):
         hint = ""
         if got_ndim == 3 and expected_ndim == 2:
-            hint = (" A recurrent layer before it needs return_sequences=False, or use "
-                    "TimeDistributedDense (3-D) instead of Dense.")
+            hint = " A recurrent layer before it needs return_sequences=False."
         elif got_ndim == 2 and expected_ndim == 3:
             hint = " Use RepeatVector(n) to turn a 2-D output into n timesteps, or return_sequences=True."
         raise ValueError(
@@ -60,6 +60,22 @@ def check_connection(previous, layer):
             f"input features (input_dim={expected_dim}), but {type(previous).__name__} outputs "
             f"{got_dim} features per sample. Build {type(layer).__name__} with input_dim={got_dim}."
         )
+
+
+def _runs_on_rank(layer, got_ndim, expected_ndim):
+    """Whether the 0.1.3 layer built its graph and ran on a ``got_ndim``-D input anyway.
+
+    ``Dense`` and ``MaxoutDense`` apply ``T.dot`` over the last axis of an input of
+    any rank (the leading axes stay: ``LSTM(return_sequences=True)`` then ``Dense``
+    gives ``(n, T, output_dim)``); the layers built from an ``input_shape``
+    (BatchNormalization, PReLU, ParametricSoftplus...) broadcast their parameters
+    over extra leading axes.  Every other rank mismatch failed in the release while
+    its graph was built (``dimshuffle``/``alloc`` of the wrong rank).
+    """
+    if type(layer).__name__ in ("Dense", "MaxoutDense"):
+        return got_ndim >= 2
+    shape = getattr(layer, "input_shape", None)
+    return isinstance(shape, (list, tuple)) and got_ndim > expected_ndim
 
 
 # --- what the model takes ---------------------------------------------------------------

@@ -15,6 +15,7 @@ from keras_legacy.v020.layers._lazy import FeatureShaped
 
 class BatchNormalization(FeatureShaped, n013.BatchNormalization):
     _v013 = n013.BatchNormalization
+    config_has_momentum = True
 
     def __init__(self, epsilon=1e-6, mode=0, momentum=0.9, weights=None, input_shape=None):
         self._init_feature_shaped(dict(epsilon=epsilon, mode=mode, momentum=momentum),
