@@ -10,6 +10,8 @@ every equation is shared.
 
 from __future__ import annotations
 
+import sys
+
 from keras_legacy.layers.core import Layer
 from keras_legacy.utils.theano_utils import ndim_tensor
 
@@ -110,7 +112,8 @@ def shapeless_020(base, compute_output_shape=None, doc=None):
     def get_config(self):
         return self._v020_extra_config(base.get_config(self))
 
-    namespace = {"__init__": __init__, "get_config": get_config, "__module__": base.__module__,
+    # the calling module (keras_legacy.v020.layers.*) holds the class: pickle finds it there
+    namespace = {"__init__": __init__, "get_config": get_config, "__module__": sys._getframe(1).f_globals["__name__"],
                  "__doc__": doc or base.__doc__, "input_ndim": base.input_ndim}
     if compute_output_shape is not None:
         namespace["compute_output_shape"] = compute_output_shape
