@@ -367,11 +367,11 @@ class Sequential(Model, containers.Sequential):
     def _update_sources(self):
         return self.layers
 
-    def _check_X(self, X, where):
+    def _check_X(self, X, where, finite=True):
         """The input list, checked against the first layer(s) (rank, features, indices, values)."""
         X = standardize_X(X)
         inputs = _as_list(self.get_input(train=False))
-        X = validation.check_inputs(X, validation.sequential_input_specs(self, inputs), where)
+        X = validation.check_inputs(X, validation.sequential_input_specs(self, inputs), where, finite)
         names = ["X"] if len(X) == 1 else [f"X[{k}]" for k in range(len(X))]
         validation.check_same_length(X, names, where)
         return X
@@ -402,7 +402,7 @@ class Sequential(Model, containers.Sequential):
         return [loss[()], acc[()]] if accuracy else loss[()]
 
     def predict_on_batch(self, X):
-        X = self._check_X(X, "Sequential.predict_on_batch")
+        X = self._check_X(X, "Sequential.predict_on_batch", finite=False)
         return self._function("predict")(*X)[0]
 
     def fit(self, X, y, batch_size=128, nb_epoch=100, verbose=1, callbacks=(), validation_split=0.0,
@@ -444,7 +444,7 @@ class Sequential(Model, containers.Sequential):
                          val_ins=val_ins, shuffle=shuffle, metrics=["loss", "acc", "val_loss", "val_acc"])
 
     def predict(self, X, batch_size=128, verbose=0):
-        X = self._check_X(X, "Sequential.predict")
+        X = self._check_X(X, "Sequential.predict", finite=False)
         return self._predict_loop(self._function("predict"), X, batch_size, verbose)[0]
 
     def predict_proba(self, X, batch_size=128, verbose=1):
@@ -554,7 +554,7 @@ class Graph(Model, containers.Graph):
             raise ValueError(f"Graph.{what}: the data dict lacks {missing}; it needs {list(names)}.")
         return [data[n] for n in names]
 
-    def _check_X(self, data, what):
+    def _check_X(self, data, what, finite=True):
         where = f"Graph.{what}"
         if not isinstance(data, dict):
             raise TypeError(
@@ -562,7 +562,7 @@ class Graph(Model, containers.Graph):
                 f"{self.input_order + self.output_order}, got {type(data).__name__}."
             )
         X = validation.check_inputs(self._data(data, self.input_order, what), validation.graph_input_specs(self),
-                                    where)
+                                    where, finite)
         validation.check_same_length(X, [repr(n) for n in self.input_order], where)
         return X
 
@@ -589,7 +589,7 @@ class Graph(Model, containers.Graph):
         return self._function("test")(*ins)[0][()]
 
     def predict_on_batch(self, data):
-        X = self._check_X(data, "predict_on_batch")
+        X = self._check_X(data, "predict_on_batch", finite=False)
         outs = self._function("predict")(*X)
         return dict(zip(self.output_order, outs))
 
@@ -616,7 +616,7 @@ class Graph(Model, containers.Graph):
         return self._test_loop(self._function("test"), ins, batch_size, verbose)
 
     def predict(self, data, batch_size=128, verbose=0):
-        X = self._check_X(data, "predict")
+        X = self._check_X(data, "predict", finite=False)
         outs = self._predict_loop(self._function("predict"), X, batch_size, verbose)
         return dict(zip(self.output_order, outs))
 

@@ -106,3 +106,29 @@ def test_batchnorm_config_013_has_no_momentum_020_has_it():
     assert "momentum" not in BatchNormalization((3,), momentum=0.5).get_config()
     assert BN020(momentum=0.5, input_shape=(3,)).get_config() == {
         "name": "BatchNormalization", "epsilon": 1e-6, "mode": 0, "momentum": 0.5, "input_shape": [3]}
+
+
+def test_predict_lets_nan_rows_through_as_013():
+    np.random.seed(17)
+    model = Sequential([Dense(3, 2)])
+    model.compile("sgd", "mse")
+    X = np.array([[0.1, np.nan, 0.2], [0.3, 0.4, 0.5]])
+    W, b = model.get_weights()
+    pred = model.predict(X)
+    assert np.isnan(pred[0]).all()
+    np.testing.assert_allclose(pred[1], X[1] @ W + b, rtol=0, atol=1e-12)
+
+
+def test_graph_calls_013_ran():
+    from keras_legacy.layers.containers import Graph
+
+    g = Graph()
+    g.add_input("ids", dtype="int32")  # 0.1.3: any dtype but 'float' gives an int matrix
+    assert g.inputs["ids"].input.dtype == "int32" and g.inputs["ids"].input.ndim == 2
+    g.add_input("a", ndim=2)
+    g.add_input("b", ndim=2)
+    dense = Dense(4, 3)
+    g.add_node(dense, name="d", input="a", inputs=["a", "b"], merge_mode="sum")  # inputs= wins
+    assert type(dense.previous).__name__ == "Merge"
+    g.add_output("same_a", input="a")  # an output straight from an input
+    assert g.outputs["same_a"] is g.inputs["a"]

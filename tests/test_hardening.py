@@ -139,7 +139,8 @@ Y2 = np.eye(2)[[0, 1, 1, 0]]
     (lambda m: m.evaluate(X3, Y2[:3], verbose=0), ValueError, r"different numbers of samples \(X: 4, y: 3\)"),
     (lambda m: m.fit(X3, Y2[:3], validation_split=0.5, verbose=0), ValueError, r"different numbers of samples"),
     (lambda m: m.train_on_batch(X3[:0], Y2[:0]), ValueError, r"Sequential.train_on_batch: input X is empty"),
-    (lambda m: m.predict(np.array([[0.1, np.nan, 0.2]])), ValueError, r"contains NaN or inf \(first at index \(0, 1\)"),
+    (lambda m: m.fit(np.array([[0.1, np.nan, 0.2]]), Y2[:1], verbose=0), ValueError,
+     r"contains NaN or inf \(first at index \(0, 1\)"),
     (lambda m: m.test_on_batch(X3, np.where(Y2 > 0, np.inf, 0.0)), ValueError, r"target y contains NaN or inf"),
     (lambda m: m.predict(X3.astype(str)), TypeError, r"input X has dtype <U.*expected numbers"),
     (lambda m: m.predict_on_batch([X3, X3]), ValueError, r"takes 1 input array\(s\) \(X\), got 2"),
@@ -163,13 +164,15 @@ def embedding_model():
 
 def test_embedding_index_checks(embedding_model):
     m = embedding_model
-    with pytest.raises(TypeError, match=r"non-integer values \(e.g. 0.5 at \(0, 1\)\).*integer word indices"):
-        m.predict(np.array([[1.0, 0.5]]))
     with pytest.raises(ValueError, match=r"holds the index 5 but Embedding\(input_dim=5, output_dim=2\) has input_dim=5 "
                                          r"\(valid indices are 0..4\).*input_dim=6"):
         m.predict(np.array([[1, 5]]))
-    with pytest.raises(ValueError, match=r"negative index -1"):
-        m.predict(np.array([[-1, 2]]))
+    with pytest.raises(ValueError, match=r"holds the index -6 .*down to -5"):
+        m.predict(np.array([[-6, 2]]))
+    # as 0.1.3 (allow_input_downcast): float indices are truncated, negative ones count from the end of W
+    W0 = m.layers[0].get_weights()[0]
+    np.testing.assert_allclose(m.predict(np.array([[1.0, 0.5, 4.9, -1.5]])), W0[[[1, 0, 4, -1]]], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(m.predict(np.array([[-1, -5]])), W0[[[4, 0]]], rtol=0, atol=1e-12)
     with pytest.raises(ValueError, match=r"takes 2-D arrays \(nb_samples, sequence_length\) of integer indices"):
         m.predict(np.array([1, 2]))
     # valid indices, as ints or as integral floats (0.1.3 scripts built X with np.zeros), equal W[X]

@@ -107,8 +107,12 @@ def test_gaussian_dropout():
     factor = compile_layer(layer, train=True)(X) / X
     assert abs(factor.mean() - 1.0) < 0.02
     assert abs(factor.std() - np.sqrt(p / (1 - p))) < 0.02
-    with pytest.raises(ValueError, match="0 <= p < 1"):
-        GaussianDropout(1.0)
+    # 0.1.3 constructed any p; p=1 failed (ZeroDivisionError) when the training graph was built
+    one = GaussianDropout(1.0)
+    one.input = T.matrix()
+    np.testing.assert_array_equal(compile_layer(one, train=False)(X), X)
+    with pytest.raises(ValueError, match="p < 1"):
+        one.get_output(train=True)
 
 
 # --- batch normalization ------------------------------------------------------------

@@ -291,8 +291,6 @@ class Merge(Layer):
             raise ValueError(
                 f"Merge needs two or more input layers (or containers) to merge, got {len(layers)}."
             )
-        if mode not in self.MODES:
-            raise ValueError(f"Invalid merge mode: {mode!r}. Expected one of: {', '.join(self.MODES)}.")
         self.layers = layers
         self.mode = mode
         self.params, self.regularizers, self.constraints, self.updates = _collect_params(layers)
@@ -303,6 +301,8 @@ class Merge(Layer):
         return self.params, self.regularizers, self.constraints, self.updates
 
     def get_output(self, train=False):
+        if self.mode not in self.MODES:  # 0.1.3 constructed the Merge and failed here
+            raise ValueError(f"Invalid merge mode: {self.mode!r}. Expected one of: {', '.join(self.MODES)}.")
         outputs = [layer.get_output(train) for layer in self.layers]
         if self.mode == "concat":
             return T.concatenate(outputs, axis=-1)
@@ -410,15 +410,15 @@ class Permute(Layer):
     def __init__(self, dims):
         super().__init__()
         self.dims = tuple(dims)
-        if sorted(self.dims) != list(range(1, len(self.dims) + 1)):
-            raise ValueError(
-                f"Permute dims must be a permutation of 1..{len(self.dims)} (the batch axis 0 "
-                f"stays first), got {self.dims}."
-            )
         self.input_ndim = len(self.dims) + 1
         self.input = ndim_tensor(self.input_ndim)
 
     def get_output(self, train=False):
+        if sorted(self.dims) != list(range(1, len(self.dims) + 1)):  # 0.1.3 failed here, in dimshuffle
+            raise ValueError(
+                f"Permute dims must be a permutation of 1..{len(self.dims)} (the batch axis 0 "
+                f"stays first), got {self.dims}."
+            )
         return self.get_input(train).dimshuffle((0,) + self.dims)
 
     def get_config(self):
