@@ -132,3 +132,14 @@ def test_graph_calls_013_ran():
     assert type(dense.previous).__name__ == "Merge"
     g.add_output("same_a", input="a")  # an output straight from an input
     assert g.outputs["same_a"] is g.inputs["a"]
+
+
+def test_object_arrays_of_numbers_are_read_as_floats():
+    np.random.seed(18)
+    model = Sequential([Dense(2, 1)])
+    model.compile("sgd", "mse")
+    X = np.array([[1, 0.5], [2, -1]], dtype=object)  # e.g. from a pandas frame of mixed columns
+    W, b = model.get_weights()
+    np.testing.assert_allclose(model.predict(X), X.astype(float) @ W + b, rtol=0, atol=1e-12)
+    assert model.train_on_batch(X, np.array([[0.5], [1.0]], dtype=object)) == pytest.approx(
+        np.mean((X.astype(float) @ W + b - [[0.5], [1.0]]) ** 2), rel=1e-12)

@@ -161,6 +161,11 @@ def _as_array(x, what, where):
             x = np.asarray(x)
         except Exception as exc:  # ragged lists and the like
             raise TypeError(f"{where}: {what} could not be read as a NumPy array ({exc}).") from None
+    if getattr(x, "dtype", None) == object:  # 0.1.3 (allow_input_downcast) read numbers held as objects
+        try:
+            x = np.asarray(x, dtype="float64")
+        except (TypeError, ValueError):
+            pass  # refused below, by dtype
     return x
 
 
