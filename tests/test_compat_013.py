@@ -143,3 +143,34 @@ def test_object_arrays_of_numbers_are_read_as_floats():
     np.testing.assert_allclose(model.predict(X), X.astype(float) @ W + b, rtol=0, atol=1e-12)
     assert model.train_on_batch(X, np.array([[0.5], [1.0]], dtype=object)) == pytest.approx(
         np.mean((X.astype(float) @ W + b - [[0.5], [1.0]]) ** 2), rel=1e-12)
+
+
+class _Doubler:
+    """A layer written against the 0.1.3 protocol without subclassing Layer (0.1.3 duck-typed it)."""
+
+    def set_previous(self, layer, connection_map=None):
+        self.previous = layer
+
+    def get_output(self, train=False):
+        return 2.0 * self.previous.get_output(train)
+
+    def get_output_mask(self, train=None):
+        return None
+
+    def get_params(self):
+        return [], [], [], []
+
+    def get_weights(self):
+        return []
+
+    def get_config(self):
+        return {"name": "Doubler"}
+
+
+def test_duck_typed_layer_is_added_and_predicts():
+    np.random.seed(19)
+    model = Sequential([Dense(2, 3), _Doubler()])
+    model.compile("sgd", "mse")
+    X = np.array([[0.5, -1.0]])
+    W, b = model.get_weights()
+    np.testing.assert_allclose(model.predict(X), 2.0 * (X @ W + b), rtol=0, atol=1e-12)
