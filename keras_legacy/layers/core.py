@@ -258,20 +258,27 @@ def set_sublayer_weights(layer, weights, sublayers):
     """Set ``sublayers``' weights from one flat list, in order; shapes are checked first.
 
     As in 0.1.3, each sub-layer takes the next ``len(sub.params)`` arrays: a short
-    list leaves the last params unchanged, extra arrays are ignored.
+    list leaves the last params unchanged, extra arrays are ignored.  A sub-layer
+    that refuses its arrays (a 0.2.0 ``BatchNormalization`` takes exactly four)
+    leaves every sub-layer as it was.
     """
     weights = list(weights)
-    current = sublayer_weights(sublayers)
+    before = [sub.get_weights() for sub in sublayers]
+    current = [w for ws in before for w in ws]
     for k, (w, c) in enumerate(zip(weights, current)):
         if np.shape(w) != c.shape:
             raise ValueError(
                 f"{type(layer).__name__}.set_weights: array {k} has shape {np.shape(w)}, "
                 f"expected {c.shape}."
             )
-    for sub in sublayers:
-        n = len(sub.get_weights())
-        sub.set_weights(weights[:n])
-        weights = weights[n:]
+    try:
+        for sub, old in zip(sublayers, before):
+            sub.set_weights(weights[:len(old)])
+            weights = weights[len(old):]
+    except BaseException:
+        for sub, old in zip(sublayers, before):
+            sub.set_weights(old)
+        raise
 
 
 class Merge(Layer):
