@@ -311,8 +311,8 @@ class Sequential(Model, containers.Sequential):
         self.loss = objectives.get(loss)
         self.class_mode = class_mode
         self.theano_mode = theano_mode
-        self._compile_args = dict(optimizer=self.optimizer, loss=loss, class_mode=class_mode,
-                                  theano_mode=theano_mode, masked_mean=masked_mean)  # see __getstate__
+        self._compile_args = {"optimizer": self.optimizer, "loss": loss, "class_mode": class_mode,
+                              "theano_mode": theano_mode, "masked_mean": masked_mean}  # see __getstate__
         objective = weighted_objective(self.loss, masked_mean=masked_mean)
 
         X = _as_list(self.get_input(train=False))
@@ -499,8 +499,8 @@ class Graph(Model, containers.Graph):
         self.optimizer = optimizers.get(optimizer)
         self.loss = loss
         self.theano_mode = theano_mode
-        self._compile_args = dict(optimizer=self.optimizer, loss=loss, theano_mode=theano_mode,
-                                  masked_mean=masked_mean)  # see __getstate__
+        self._compile_args = {"optimizer": self.optimizer, "loss": loss, "theano_mode": theano_mode,
+                              "masked_mean": masked_mean}  # see __getstate__
         ys, ys_test, weights, output_ndims = [], [], [], []
         self._output_ndims = output_ndims
         train_loss = 0.0

@@ -12,8 +12,8 @@
 
 import numpy as np
 import pytest
-
 import reference
+
 from keras_legacy.layers.core import Activation, Dense, MaxoutDense
 from keras_legacy.layers.normalization import BatchNormalization
 from keras_legacy.layers.recurrent import LSTM, SimpleRNN

@@ -101,7 +101,7 @@ class Progbar:
             sys.stdout.write("\b" * previous_width)
             sys.stdout.write("\r")
             digits = len(str(int(self.target)))
-            bar = "%*d/%*d [" % (digits, current, digits, self.target)
+            bar = f"{int(current):{digits}d}/{int(self.target):{digits}d} ["
             filled = int(self.width * float(current) / self.target)
             if filled > 0:
                 bar += "=" * (filled - 1)
