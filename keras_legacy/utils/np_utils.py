@@ -8,15 +8,16 @@ import numpy as np
 def to_categorical(y, nb_classes=None):
     """Class indices (0-based) to a float64 one-hot matrix of ``nb_classes`` columns.
 
-    ``nb_classes`` defaults to ``max(y) + 1``.
+    ``nb_classes`` defaults to ``max(y) + 1``.  A negative index counts from the
+    last class, as NumPy indexing did in 0.1.3 (``-1`` is class ``nb_classes - 1``).
     """
     y = np.asarray(y, dtype="int32").ravel()
     if not nb_classes:
         nb_classes = int(np.max(y)) + 1 if y.size else 0
-    if y.size and (y.min() < 0 or y.max() >= nb_classes):
+    if y.size and (y.min() < -nb_classes or y.max() >= nb_classes):  # 0.1.3: IndexError
         raise ValueError(
-            f"to_categorical: class indices must lie in [0, {nb_classes - 1}] for nb_classes={nb_classes}, "
-            f"got values from {y.min()} to {y.max()}."
+            f"to_categorical: class indices must lie in [0, {nb_classes - 1}] (or count from the end down to "
+            f"-{nb_classes}) for nb_classes={nb_classes}, got values from {y.min()} to {y.max()}."
         )
     Y = np.zeros((len(y), nb_classes))
     Y[np.arange(len(y)), y] = 1.0
