@@ -76,7 +76,7 @@ class Optimizer:
 
     def __init__(self, **kwargs):
         for key in ("clipnorm", "clipvalue"):
-            if key in kwargs and not isinstance(kwargs[key], numbers.Real):
+            if key in kwargs and kwargs[key] is not None and not isinstance(kwargs[key], numbers.Real):
                 raise TypeError(
                     f"{type(self).__name__}: {key} must be a number (0 disables it), "
                     f"got {type(kwargs[key]).__name__} {short_repr(kwargs[key])}."
@@ -84,6 +84,13 @@ class Optimizer:
         self.__dict__.update(kwargs)
         self.updates = []
         self._state = []
+
+    def __getstate__(self):
+        """Pickled without ``updates`` (symbolic graphs that ``get_updates`` rebuilds);
+        the shared hyperparameters and state keep their values."""
+        state = dict(self.__dict__)
+        state["updates"] = []
+        return state
 
     # --- state -------------------------------------------------------------
     def _new_state(self, var):
@@ -342,8 +349,8 @@ def get(identifier, kwargs=None):
         return get_from_module(identifier, OPTIMIZERS, "optimizer", instantiate=True, kwargs=kwargs)
     if isinstance(identifier, type) and issubclass(identifier, Optimizer):
         return identifier(**(kwargs or {}))
-    if isinstance(identifier, Optimizer):
-        return identifier
+    if isinstance(identifier, Optimizer) or callable(getattr(identifier, "get_updates", None)):
+        return identifier  # 0.1.3 used any object it was given as the optimizer
     raise TypeError(
         "optimizer must be a name (one of " + ", ".join(sorted(OPTIMIZERS)) + ") or an Optimizer "
         f"instance, got {type(identifier).__name__}."

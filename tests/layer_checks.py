@@ -11,7 +11,8 @@ output once and checks, in order:
 3. the ``set_weights``/``get_weights`` round trip with fresh random arrays
    (exact), and, with a callable ``expected_output``, the output again with
    those new weights (so a wrong weight order or transpose is caught);
-4. ``set_weights`` with a wrong count, or a wrong shape, raises ValueError;
+4. ``set_weights`` pairs arrays and params in order as 0.1.3 did (extra arrays
+   ignored, a short list sets the first params); a wrong shape raises ValueError;
 5. ``get_config()`` is JSON-serialisable, names the class, and has exactly
    the keys ``config_keys`` (the 0.1.3 keys).
 """
@@ -76,9 +77,15 @@ def check_layer(layer, input_array, expected_output, *, param_shapes=(), config_
         np.testing.assert_allclose(out, expected_output(layer.get_weights(), input_array),
                                    rtol=0, atol=atol)
 
-    # 4. bad set_weights
-    with pytest.raises(ValueError):
-        layer.set_weights(new + [np.zeros(2)])
+    # 4. set_weights with another count (0.1.3 zip), then with wrong shapes
+    layer.set_weights(new + [np.zeros(2)])
+    for got, want in zip(layer.get_weights(), new):
+        np.testing.assert_array_equal(got, want)
+    if param_shapes:
+        layer.set_weights([new[0] + 1.0])
+        for got, want in zip(layer.get_weights(), [new[0] + 1.0] + new[1:]):
+            np.testing.assert_array_equal(got, want)
+        layer.set_weights(new)
     if param_shapes:
         wrong = [np.zeros(tuple(d + 1 for d in s)) for s in param_shapes]
         with pytest.raises(ValueError):

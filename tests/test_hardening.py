@@ -47,9 +47,11 @@ def test_feature_size_mismatch_names_both_layers_and_the_fix():
 
 
 @pytest.mark.parametrize("build, pattern", [
-    (lambda: [LSTM(3, 4, return_sequences=True), Dense(4, 2)], r"Dense takes a 2-D input.*LSTM outputs a 3-D.*return_sequences=False"),
+    (lambda: [LSTM(3, 4, return_sequences=True), RepeatVector(2)],
+     r"RepeatVector takes a 2-D input.*LSTM outputs a 3-D.*return_sequences=False"),
     (lambda: [Dense(3, 4), GRU(4, 2)], r"GRU takes a 3-D input.*Dense outputs a 2-D.*RepeatVector"),
-    (lambda: [Embedding(10, 4), Dense(4, 2)], r"Dense takes a 2-D input.*Embedding outputs a 3-D"),
+    (lambda: [Embedding(10, 4), RepeatVector(2)], r"RepeatVector takes a 2-D input.*Embedding outputs a 3-D"),
+    (lambda: [LSTM(3, 4, return_sequences=True), Dense(5, 2)], r"Dense\(input_dim=5.*LSTM outputs 4 features"),
     (lambda: [Embedding(10, 4), SimpleRNN(5, 2)], r"SimpleRNN\(input_dim=5.*4 features"),
     (lambda: [Dense(3, 4), RepeatVector(2), TimeDistributedDense(3, 2)], r"TimeDistributedDense.*4 features"),
     (lambda: [Dense(3, 4), Activation("relu"), Dropout(0.5), Dense(5, 1)], r"Dense outputs|Dropout outputs 4 features"),
@@ -98,19 +100,22 @@ def test_unknown_layer_in_config_lists_valid_names():
         model_from_config(cfg)
 
 
-def test_set_weights_wrong_count_or_shape_changes_nothing():
+def test_set_weights_wrong_shape_changes_nothing_and_counts_zip_as_in_013():
     m = Sequential([Dense(3, 4), Dense(4, 2)])
     before = _weights(m)
     good = [np.ones_like(w) for w in before]
-    with pytest.raises(ValueError, match=r"Sequential.set_weights: expected 4 arrays.*got 3"):
-        m.set_weights(good[:3])
     bad = list(good)
     bad[1] = np.ones((5,))
     with pytest.raises(ValueError, match=r"array 1 \(b\) has shape \(5,\), expected \(4,\)"):
         m.layers[0].set_weights(bad[:2])
-    with pytest.raises(ValueError, match=r"expected 2 arrays.*got 1"):
-        m.layers[1].set_weights(good[2:3])
+    with pytest.raises(ValueError, match=r"Sequential.set_weights: array 1 has shape \(5,\), expected \(4,\)"):
+        m.set_weights(bad)
     assert _same(before, m.get_weights())
+    # 0.1.3 zipped arrays with params: a short list sets the first ones, extra arrays are ignored
+    m.set_weights(good[:3])
+    assert _same(good[:3] + before[3:], m.get_weights())
+    m.layers[1].set_weights([2 * good[2], 2 * good[3], np.zeros(7)])
+    assert _same(good[:2] + [2 * good[2], 2 * good[3]], m.get_weights())
     m.set_weights(good)
     assert _same(good, m.get_weights())
 
@@ -134,7 +139,8 @@ Y2 = np.eye(2)[[0, 1, 1, 0]]
     (lambda m: m.evaluate(X3, Y2[:3], verbose=0), ValueError, r"different numbers of samples \(X: 4, y: 3\)"),
     (lambda m: m.fit(X3, Y2[:3], validation_split=0.5, verbose=0), ValueError, r"different numbers of samples"),
     (lambda m: m.train_on_batch(X3[:0], Y2[:0]), ValueError, r"Sequential.train_on_batch: input X is empty"),
-    (lambda m: m.predict(np.array([[0.1, np.nan, 0.2]])), ValueError, r"contains NaN or inf \(first at index \(0, 1\)"),
+    (lambda m: m.fit(np.array([[0.1, np.nan, 0.2]]), Y2[:1], verbose=0), ValueError,
+     r"contains NaN or inf \(first at index \(0, 1\)"),
     (lambda m: m.test_on_batch(X3, np.where(Y2 > 0, np.inf, 0.0)), ValueError, r"target y contains NaN or inf"),
     (lambda m: m.predict(X3.astype(str)), TypeError, r"input X has dtype <U.*expected numbers"),
     (lambda m: m.predict_on_batch([X3, X3]), ValueError, r"takes 1 input array\(s\) \(X\), got 2"),
@@ -158,13 +164,15 @@ def embedding_model():
 
 def test_embedding_index_checks(embedding_model):
     m = embedding_model
-    with pytest.raises(TypeError, match=r"non-integer values \(e.g. 0.5 at \(0, 1\)\).*integer word indices"):
-        m.predict(np.array([[1.0, 0.5]]))
     with pytest.raises(ValueError, match=r"holds the index 5 but Embedding\(input_dim=5, output_dim=2\) has input_dim=5 "
                                          r"\(valid indices are 0..4\).*input_dim=6"):
         m.predict(np.array([[1, 5]]))
-    with pytest.raises(ValueError, match=r"negative index -1"):
-        m.predict(np.array([[-1, 2]]))
+    with pytest.raises(ValueError, match=r"holds the index -6 .*down to -5"):
+        m.predict(np.array([[-6, 2]]))
+    # as 0.1.3 (allow_input_downcast): float indices are truncated, negative ones count from the end of W
+    W0 = m.layers[0].get_weights()[0]
+    np.testing.assert_allclose(m.predict(np.array([[1.0, 0.5, 4.9, -1.5]])), W0[[[1, 0, 4, -1]]], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(m.predict(np.array([[-1, -5]])), W0[[[4, 0]]], rtol=0, atol=1e-12)
     with pytest.raises(ValueError, match=r"takes 2-D arrays \(nb_samples, sequence_length\) of integer indices"):
         m.predict(np.array([1, 2]))
     # valid indices, as ints or as integral floats (0.1.3 scripts built X with np.zeros), equal W[X]
@@ -531,6 +539,7 @@ PICKLE_ALLOWED = {
 
 
 def test_no_pickle_or_unsafe_yaml_in_the_package():
+    """Configs and weight files never unpickle; pickle is imported only where the 0.x files are pickles."""
     package = os.path.join(ROOT, "keras_legacy")
     offenders = []
     for folder, _, files in os.walk(package):

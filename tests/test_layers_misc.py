@@ -107,8 +107,12 @@ def test_gaussian_dropout():
     factor = compile_layer(layer, train=True)(X) / X
     assert abs(factor.mean() - 1.0) < 0.02
     assert abs(factor.std() - np.sqrt(p / (1 - p))) < 0.02
-    with pytest.raises(ValueError, match="0 <= p < 1"):
-        GaussianDropout(1.0)
+    # 0.1.3 constructed any p; p=1 failed (ZeroDivisionError) when the training graph was built
+    one = GaussianDropout(1.0)
+    one.input = T.matrix()
+    np.testing.assert_array_equal(compile_layer(one, train=False)(X), X)
+    with pytest.raises(ValueError, match="p < 1"):
+        one.get_output(train=True)
 
 
 # --- batch normalization ------------------------------------------------------------
@@ -140,7 +144,7 @@ def test_batchnorm_mode0_running_stats_over_two_batches():
         np.testing.assert_allclose(test(X), gamma * (X - rm) / (rs + eps) + beta, rtol=0, atol=1e-12)
     check_layer(layer, X, lambda w, X: w[0] * (X - rm) / (rs + eps) + w[1], fn=test,
                 param_shapes=[(3,), (3,)],
-                config_keys=["name", "input_shape", "epsilon", "mode", "momentum"])
+                config_keys=["name", "input_shape", "epsilon", "mode"])  # 0.1.3 wrote no momentum
 
 
 def test_batchnorm_mode1_per_sample():
@@ -153,8 +157,13 @@ def test_batchnorm_mode1_per_sample():
         return w[0] * (X - m) / (X.std(axis=-1, keepdims=True) + eps) + w[1]
 
     check_layer(layer, X, ref, param_shapes=[(4,), (4,)])
-    with pytest.raises(ValueError, match="mode must be 0 or 1"):
-        BatchNormalization((4,), mode=2)
+    # 0.1.3 constructed any mode and failed only when the output was built
+    odd = BatchNormalization((10, 10), mode=3)
+    assert odd.get_config() == {"name": "BatchNormalization", "input_shape": (10, 10), "epsilon": 1e-6, "mode": 3}
+    assert [w.shape for w in odd.get_weights()] == [(10, 10), (10, 10)]
+    for train in (False, True):
+        with pytest.raises(ValueError, match=r"mode must be 0 \(running statistics\) or 1 \(per sample\), got 3"):
+            odd.get_output(train=train)
 
 
 def test_batchnorm_test_formula_reproduces_golden_020_model(golden):

@@ -274,6 +274,8 @@ def test_standardize_weights():
         standardize_weights(y3, sample_weight=np.ones(2))
     with pytest.raises(ValueError, match="no entry for class 2"):
         standardize_weights(y2, class_weight={0: 1, 1: 1})
+    # 0.1.3 ignored a class_weight that is not a dict
+    np.testing.assert_array_equal(standardize_weights(y2, class_weight="auto"), np.ones((4, 1)))
 
 
 def test_weighted_objective_quirk_and_masked_mean():

@@ -15,6 +15,10 @@ def test_to_categorical():
     np.testing.assert_array_equal(Y5, [[0, 1, 0, 0, 0], [0, 0, 0, 1, 0]])
     with pytest.raises(ValueError, match=r"\[0, 1\].*nb_classes=2"):
         np_utils.to_categorical([0, 2], 2)
+    # 0.1.3 indexed Y[i, y[i]]: a negative index counts from the last class
+    np.testing.assert_array_equal(np_utils.to_categorical([-1, 0, -3], 3), [[0, 0, 1], [1, 0, 0], [1, 0, 0]])
+    with pytest.raises(ValueError, match=r"down to -3"):
+        np_utils.to_categorical([-4], 3)
 
 
 def test_normalize():

@@ -231,6 +231,10 @@ def test_clip_helpers_and_clipvalue():
     np.testing.assert_allclose(gv, np.clip(3 * w.get_value() ** 2, -0.5, 0.5))
     with pytest.raises(TypeError, match="clipnorm must be a number"):
         optimizers.SGD(clipnorm="big")
+    # None ran in 0.1.3 (Python 2: None > 0 is False): no clipping
+    gv = K.function([], optimizers.SGD(clipnorm=None, clipvalue=None).get_gradients(T.sum(w**3), [w]),
+                    mode="FAST_COMPILE")()[0]
+    np.testing.assert_allclose(gv, 3 * w.get_value() ** 2)
 
 
 def test_registry():

@@ -98,6 +98,11 @@ def test_one_hot_hashing():
     assert len(idx) == 4 and idx[0] == idx[2]
     assert all(1 <= i <= 6 for i in idx)
     assert idx == [abs(hash(w)) % 6 + 1 for w in ["the", "cat", "the", "dog"]]
+    # what 0.1.3's arithmetic gave for n < 2: n=1 divides by zero, n=0 takes hash % -1 + 1 == 1
+    assert text.one_hot("", 1) == []
+    with pytest.raises(ValueError, match="n must be at least 2"):
+        text.one_hot("the cat", 1)
+    assert text.one_hot("the cat", 0) == [1, 1]
 
 
 TEXTS = ["The cat sat on the mat.", "The dog ate the cat!", "A bird"]

@@ -78,8 +78,16 @@ def test_verbose0_silent(capsys):
 
 
 def test_bad_target():
-    with pytest.raises(ValueError, match="positive integer"):
+    with pytest.raises(ValueError, match="positive number"):
         Progbar(0)
+
+
+def test_float_target_as_in_0x(capsys):
+    bar = Progbar(10.0, width=10)  # e.g. len(X) / 2 in a Python 3 run of a 0.x script
+    bar.update(5)
+    bar.update(10)
+    out = capsys.readouterr().out
+    assert " 5/10 [====>.....]" in out and "10/10 [==========]" in out
 
 
 def test_printv(capsys):

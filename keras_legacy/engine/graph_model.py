@@ -38,6 +38,8 @@ class GraphModel(Model):
         self.optimizer = optimizers.get(optimizer)
         self.loss = loss
         self.theano_mode = theano_mode
+        self._compile_args = {"optimizer": self.optimizer, "loss": loss, "theano_mode": theano_mode,
+                              "masked_mean": masked_mean}  # see Model.__getstate__
         ys, ys_test, weights, output_ndims = [], [], [], []
         self._output_ndims = output_ndims
         train_loss = 0.0
@@ -91,7 +93,7 @@ class GraphModel(Model):
             raise ValueError(f"Graph.{what}: the data dict lacks {missing}; it needs {list(names)}.")
         return [data[n] for n in names]
 
-    def _check_X(self, data, what):
+    def _check_X(self, data, what, finite=True):
         where = f"Graph.{what}"
         if not isinstance(data, dict):
             raise TypeError(
@@ -99,7 +101,7 @@ class GraphModel(Model):
                 f"{self.input_order + self.output_order}, got {type(data).__name__}."
             )
         X = validation.check_inputs(self._data(data, self.input_order, what), validation.graph_input_specs(self),
-                                    where)
+                                    where, finite)
         validation.check_same_length(X, [repr(n) for n in self.input_order], where)
         return X
 
@@ -126,7 +128,7 @@ class GraphModel(Model):
         return self._function("test")(*ins)[0][()]
 
     def predict_on_batch(self, data):
-        X = self._check_X(data, "predict_on_batch")
+        X = self._check_X(data, "predict_on_batch", finite=False)
         outs = self._function("predict")(*X)
         return dict(zip(self.output_order, outs))
 
@@ -153,7 +155,7 @@ class GraphModel(Model):
         return self._test_loop(self._function("test"), ins, batch_size, verbose)
 
     def predict(self, data, batch_size=128, verbose=0):
-        X = self._check_X(data, "predict")
+        X = self._check_X(data, "predict", finite=False)
         outs = self._predict_loop(self._function("predict"), X, batch_size, verbose)
         return dict(zip(self.output_order, outs))
 

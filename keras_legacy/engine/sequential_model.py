@@ -45,6 +45,8 @@ class SequentialModel(Model):
         self.loss = objectives.get(loss)
         self.class_mode = class_mode
         self.theano_mode = theano_mode
+        self._compile_args = {"optimizer": self.optimizer, "loss": loss, "class_mode": class_mode,
+                              "theano_mode": theano_mode, "masked_mean": masked_mean}  # see Model.__getstate__
         objective = weighted_objective(self.loss, masked_mean=masked_mean)
 
         X = as_list(self.get_input(train=False))
@@ -99,11 +101,11 @@ class SequentialModel(Model):
     def _update_sources(self):
         return self.layers
 
-    def _check_X(self, X, where):
+    def _check_X(self, X, where, finite=True):
         """The input list, checked against the first layer(s) (rank, features, indices, values)."""
         X = standardize_X(X)
         inputs = as_list(self.get_input(train=False))
-        X = validation.check_inputs(X, validation.sequential_input_specs(self, inputs), where)
+        X = validation.check_inputs(X, validation.sequential_input_specs(self, inputs), where, finite)
         names = ["X"] if len(X) == 1 else [f"X[{k}]" for k in range(len(X))]
         validation.check_same_length(X, names, where)
         return X
@@ -134,7 +136,7 @@ class SequentialModel(Model):
         return [loss[()], acc[()]] if accuracy else loss[()]
 
     def predict_on_batch(self, X):
-        X = self._check_X(X, "Sequential.predict_on_batch")
+        X = self._check_X(X, "Sequential.predict_on_batch", finite=False)
         return self._function("predict")(*X)[0]
 
     def fit(self, X, y, batch_size=128, nb_epoch=100, verbose=1, callbacks=(), validation_split=0.0,
@@ -176,7 +178,7 @@ class SequentialModel(Model):
                          val_ins=val_ins, shuffle=shuffle, metrics=["loss", "acc", "val_loss", "val_acc"])
 
     def predict(self, X, batch_size=128, verbose=0):
-        X = self._check_X(X, "Sequential.predict")
+        X = self._check_X(X, "Sequential.predict", finite=False)
         return self._predict_loop(self._function("predict"), X, batch_size, verbose)[0]
 
     def predict_proba(self, X, batch_size=128, verbose=1):

@@ -43,14 +43,46 @@ class Model:
         self._functions = {}
 
     def _function(self, kind):
+        if not hasattr(self, "_builders") and "_compile_args" in self.__dict__:
+            self._compile_again()
         if not hasattr(self, "_builders"):
             raise ValueError(f"{type(self).__name__}: call compile(optimizer, loss) before training or predicting.")
         functions = self.__dict__.setdefault("_functions", {})
         if kind not in functions:
             if kind == "train":
                 loop_args.check_truncate_gradients(self)
+            saved = self.optimizer.get_state() if kind == "train" and self.__dict__.get("_restore_state") else None
             functions[kind] = self._builders[kind]()
+            if saved is not None:
+                self._restore_optimizer_state(saved)
         return functions[kind]
+
+    # -- pickling and copying --
+    def __getstate__(self):
+        """The model without its compiled functions and their builders (closures over the
+        symbolic graph, which do not pickle).  A loaded (or ``copy.deepcopy``-ed) model
+        runs ``compile`` again with the stored arguments on first use; the shared
+        variables (weights, running statistics, the optimizer's ``lr``, ``iterations``
+        and accumulators) travel with their values."""
+        state = dict(self.__dict__)
+        for key in ("_builders", "_functions", "_train_state"):
+            state.pop(key, None)
+        if "train" in self.__dict__.get("_functions", {}):
+            state["_restore_state"] = True  # the optimizer's accumulators hold trained values
+        return state
+
+    def _compile_again(self):
+        args = self.__dict__["_compile_args"]
+        restore = self.__dict__.get("_restore_state", False)
+        self.compile(**args)
+        self._restore_state = restore
+
+    def _restore_optimizer_state(self, saved):
+        """Put the accumulators a rebuilt train function made back to their pickled values
+        (``get_updates`` makes new, zero ones; ``iterations`` is kept by the optimizer)."""
+        del self.__dict__["_restore_state"]
+        if len(saved) == len(self.optimizer.get_state()):
+            self.optimizer.set_state(saved)
 
     def _train_updates(self, train_loss):
         for r in self.regularizers:

@@ -102,7 +102,8 @@ def standardize_weights(y, sample_weight=None, class_weight=None):
 
     ``sample_weight`` wins over ``class_weight``; ``class_weight`` maps a class
     index (the argmax of a one-hot ``y``, or ``y`` itself for one column) to a
-    weight, per timestep for 3-D targets.  Without either, all weights are 1.
+    weight, per timestep for 3-D targets.  Without either (or with a
+    ``class_weight`` that is not a dict), all weights are 1.
     """
     target_shape = tuple(y.shape[:-1]) + (1,)
     if sample_weight is not None:
@@ -126,9 +127,7 @@ def standardize_weights(y, sample_weight=None, class_weight=None):
                 f"class_weight has no entry for class {exc.args[0]!r}; it covers {sorted(class_weight)}."
             ) from None
         return np.reshape(weights, target_shape)
-    if class_weight is not None:
-        raise TypeError(f"class_weight must be a dict {{class index: weight}}, got {type(class_weight).__name__}.")
-    return np.ones(target_shape)
+    return np.ones(target_shape)  # 0.1.3 ignored a class_weight that is not a dict (e.g. 'auto')
 
 
 class LastGoodState:

@@ -113,10 +113,16 @@ def _as_array(x, what, where):
             x = np.asarray(x)
         except Exception as exc:  # ragged lists and the like
             raise TypeError(f"{where}: {what} could not be read as a NumPy array ({exc}).") from None
+    # 0.1.3 (allow_input_downcast) read numbers held as objects
+    if getattr(getattr(x, "dtype", None), "kind", None) == "O":
+        try:
+            x = np.asarray(x, dtype="float64")
+        except (TypeError, ValueError):
+            pass  # refused below, by dtype
     return x
 
 
-def _check_values(x, what, where, dtype_kind_hint=""):
+def _check_values(x, what, where, dtype_kind_hint="", finite=True):
     kind = np.dtype(x.dtype).kind
     if kind not in "biuf":
         raise TypeError(
@@ -129,7 +135,7 @@ def _check_values(x, what, where, dtype_kind_hint=""):
             "along the first axis."
         )
     loop_args.check_extent(x, what, where)
-    if kind == "f" and isinstance(x, np.ndarray):
+    if finite and kind == "f" and isinstance(x, np.ndarray):
         finite = np.isfinite(x)
         if not finite.all():
             bad = tuple(int(i) for i in np.argwhere(~finite)[0])
@@ -141,11 +147,14 @@ def _check_values(x, what, where, dtype_kind_hint=""):
     loop_args.check_fits_floatx(x, what, where)  # finite values only: NaN/inf are the check above's
 
 
-def check_input(x, spec, where):
-    """Check one input array against its spec; returns it (as an array where it was a list)."""
+def check_input(x, spec, where, finite=True):
+    """Check one input array against its spec; returns it (as an array where it was a list).
+
+    ``finite=False`` (predict) lets NaN/inf through: 0.1.3 predicted NaN rows for them.
+    """
     what = f"input {spec.name}"
     x = _as_array(x, what, where)
-    _check_values(x, what, where)
+    _check_values(x, what, where, finite=finite)
     if len(x.shape) != spec.ndim:
         size = spec.feature_size if spec.feature_size is not None else "input_dim"
         layout = {2: f"(nb_samples, {size})", 3: f"(nb_samples, timesteps, {size})"}.get(
@@ -170,18 +179,17 @@ def check_input(x, spec, where):
 
 
 def _check_indices(x, spec, what, where):
-    if x.dtype.kind == "f" and not np.array_equal(x, np.floor(x)):
-        bad = tuple(int(i) for i in np.argwhere(x != np.floor(x))[0])
-        raise TypeError(
-            f"{where}: {what} holds non-integer values (e.g. {x[bad].item()!r} at {bad}) but {spec.layer} takes "
-            "integer word indices. Pass an int array (e.g. from keras_legacy.preprocessing.sequence."
-            "pad_sequences), not float features."
-        )
+    """Indices the lookup ``W[X]`` cannot take.  As in 0.1.3 (``allow_input_downcast``),
+    float indices are truncated to integers and a negative index counts from the last
+    row of ``W``; an index outside ``[-input_dim, input_dim)`` failed there at run time."""
+    if x.dtype.kind == "f":
+        x = np.trunc(x)
     low, high = x.min(), x.max()
-    if low < 0:
+    if spec.vocab_size is not None and low < -spec.vocab_size:
         raise ValueError(
-            f"{where}: {what} holds the negative index {int(low)}; {spec.layer} takes indices in "
-            f"[0, {spec.vocab_size if spec.vocab_size is not None else 'input_dim'})."
+            f"{where}: {what} holds the index {int(low)} but {spec.layer} has input_dim={spec.vocab_size} "
+            f"(valid indices are 0..{spec.vocab_size - 1}; a negative index counts from the last row, "
+            f"down to -{spec.vocab_size})."
         )
     if spec.vocab_size is not None and high >= spec.vocab_size:
         raise ValueError(
@@ -191,7 +199,7 @@ def _check_indices(x, spec, what, where):
         )
 
 
-def check_inputs(X, specs, where):
+def check_inputs(X, specs, where, finite=True):
     """Check the list of model inputs ``X`` against ``specs``; returns the (array) list."""
     if len(X) != len(specs):
         raise ValueError(
@@ -199,7 +207,7 @@ def check_inputs(X, specs, where):
             f"got {len(X)}. Pass one NumPy array per input "
             "(a Python list is read as a list of inputs, not as rows)."
         )
-    return [check_input(x, spec, where) for x, spec in zip(X, specs)]
+    return [check_input(x, spec, where, finite) for x, spec in zip(X, specs)]
 
 
 def check_target(y, spec, where):

@@ -107,13 +107,13 @@ class Layer:
 
     # --- weights ----------------------------------------------------------------
     def set_weights(self, weights):
-        """Set the values of ``params`` from a list of arrays (count and shapes checked)."""
+        """Set ``params`` from a list of arrays, paired in order as 0.1.3 did (``zip``).
+
+        Fewer arrays than params set the first params only; extra arrays are
+        ignored.  Each array given must have its param's shape (0.1.3 set it and
+        failed when the graph ran).
+        """
         weights = list(weights)
-        if len(weights) != len(self.params):
-            raise ValueError(
-                f"{type(self).__name__}.set_weights: expected {len(self.params)} arrays "
-                f"(shapes {[tuple(p.get_value().shape) for p in self.params]}), got {len(weights)}."
-            )
         values = []
         for k, (p, w) in enumerate(zip(self.params, weights)):
             w = np.asarray(w)
@@ -236,21 +236,27 @@ def sublayer_weights(sublayers):
 
 
 def set_sublayer_weights(layer, weights, sublayers):
-    """Set ``sublayers``' weights from one flat list; count and shapes are checked first."""
+    """Set ``sublayers``' weights from one flat list, in order; shapes are checked first.
+
+    As in 0.1.3, each sub-layer takes the next ``len(sub.params)`` arrays: a short
+    list leaves the last params unchanged, extra arrays are ignored.  A sub-layer
+    that refuses its arrays (a 0.2.0 ``BatchNormalization`` takes exactly four)
+    leaves every sub-layer as it was.
+    """
     weights = list(weights)
-    current = sublayer_weights(sublayers)
-    if len(weights) != len(current):
-        raise ValueError(
-            f"{type(layer).__name__}.set_weights: expected {len(current)} arrays (the sub-layers' "
-            f"weights, concatenated in order), got {len(weights)}."
-        )
+    before = [sub.get_weights() for sub in sublayers]
+    current = [w for ws in before for w in ws]
     for k, (w, c) in enumerate(zip(weights, current)):
         if np.shape(w) != c.shape:
             raise ValueError(
                 f"{type(layer).__name__}.set_weights: array {k} has shape {np.shape(w)}, "
                 f"expected {c.shape}."
             )
-    for sub in sublayers:
-        n = len(sub.get_weights())
-        sub.set_weights(weights[:n])
-        weights = weights[n:]
+    try:
+        for sub, old in zip(sublayers, before):
+            sub.set_weights(weights[:len(old)])
+            weights = weights[len(old):]
+    except BaseException:
+        for sub, old in zip(sublayers, before):
+            sub.set_weights(old)
+        raise

@@ -85,7 +85,10 @@ def output_ndim(layer):
         return ndims.pop() if len(ndims) == 1 else None
     if _is_recurrent(layer):
         return 3 if layer.return_sequences else 2
-    if name in _OUT_2D or name == "Flatten":
+    if name in _OUT_2D:  # T.dot over the last axis: the rank of the input (2 for a first layer)
+        previous = _previous(layer)
+        return output_ndim(previous) if previous is not None else 2
+    if name == "Flatten":
         return 2
     if name in _OUT_3D:
         return 3
@@ -159,11 +162,11 @@ def check_connection(previous, layer):
     expected_ndim = getattr(layer, "input_ndim", None)
     got_ndim = output_ndim(previous)
     this, prev = describe(layer), describe(previous)
-    if expected_ndim is not None and got_ndim is not None and expected_ndim != got_ndim:
+    if expected_ndim is not None and got_ndim is not None and expected_ndim != got_ndim \
+            and not _runs_on_rank(layer, got_ndim, expected_ndim):
         hint = ""
         if got_ndim == 3 and expected_ndim == 2:
-            hint = (" A recurrent layer before it needs return_sequences=False, or use "
-                    "TimeDistributedDense (3-D) instead of Dense.")
+            hint = " A recurrent layer before it needs return_sequences=False."
         elif got_ndim == 2 and expected_ndim == 3:
             hint = " Use RepeatVector(n) to turn a 2-D output into n timesteps, or return_sequences=True."
         raise ValueError(
@@ -178,3 +181,19 @@ def check_connection(previous, layer):
             f"input features (input_dim={expected_dim}), but {type(previous).__name__} outputs "
             f"{got_dim} features per sample. Build {type(layer).__name__} with input_dim={got_dim}."
         )
+
+
+def _runs_on_rank(layer, got_ndim, expected_ndim):
+    """Whether the 0.1.3 layer built its graph and ran on a ``got_ndim``-D input anyway.
+
+    ``Dense`` and ``MaxoutDense`` apply ``T.dot`` over the last axis of an input of
+    any rank (the leading axes stay: ``LSTM(return_sequences=True)`` then ``Dense``
+    gives ``(n, T, output_dim)``); the layers built from an ``input_shape``
+    (BatchNormalization, PReLU, ParametricSoftplus...) broadcast their parameters
+    over extra leading axes.  Every other rank mismatch failed in the release while
+    its graph was built (``dimshuffle``/``alloc`` of the wrong rank).
+    """
+    if _name(layer) in ("Dense", "MaxoutDense"):
+        return got_ndim >= 2
+    shape = getattr(layer, "input_shape", None)
+    return isinstance(shape, (list, tuple)) and got_ndim > expected_ndim

@@ -40,7 +40,7 @@ class Sequential(Layer):
         self.layers[0].set_previous(layer)
 
     def add(self, layer):
-        if not isinstance(layer, Layer):
+        if not isinstance(layer, Layer) and not all(hasattr(layer, a) for a in ("get_output", "get_params")):
             raise TypeError(
                 f"Sequential.add expects a layer (a keras_legacy.layers.core.Layer), "
                 f"got {type(layer).__name__}."
@@ -208,15 +208,13 @@ class Graph(Layer):
         self.namespace.add(name)
 
     def add_input(self, name, ndim=2, dtype="float"):
-        if dtype not in ("float", "int"):
-            raise ValueError(f"Graph.add_input: dtype must be 'float' or 'int', got {dtype!r}.")
-        if dtype == "int" and ndim != 2:
+        if dtype != "float" and ndim != 2:  # 0.1.3: any dtype but 'float' is an int matrix
             raise ValueError(
                 f"Graph.add_input: dtype='int' inputs are 2-D index matrices (for Embedding); got ndim={ndim}."
             )
         self._claim(name, "add_input")
         layer = Layer()
-        layer.input = T.imatrix() if dtype == "int" else ndim_tensor(ndim)
+        layer.input = ndim_tensor(ndim) if dtype == "float" else T.imatrix()
         layer.input.name = name
         self.inputs[name] = layer
         self.input_order.append(name)
@@ -237,11 +235,9 @@ class Graph(Layer):
 
     def add_node(self, layer, name, input=None, inputs=(), merge_mode="concat", create_output=False):
         inputs = list(inputs or [])
-        if input is not None and inputs:
-            raise ValueError(f"Graph.add_node({name!r}): give either input= or inputs=, not both.")
         if input is None and not inputs:
             raise ValueError(f"Graph.add_node({name!r}): give input='name' or inputs=['a', 'b'].")
-        if input is not None:
+        if not inputs:  # given both, 0.1.3 connected input= and then inputs=: inputs= wins
             previous = self._source(input, f"add_node({name!r})")
         elif len(inputs) == 1:
             previous = self._source(inputs[0], f"add_node({name!r})")
@@ -266,14 +262,8 @@ class Graph(Layer):
         inputs = list(inputs or [])
         if name in self.output_order:
             raise ValueError(f"Graph.add_output: the output {name!r} already exists.")
-        if input is not None and inputs:
-            raise ValueError(f"Graph.add_output({name!r}): give either input= or inputs=, not both.")
-        if input is not None:
-            if input not in self.nodes:
-                raise ValueError(
-                    f"Graph.add_output({name!r}): unknown node {input!r}; nodes are {list(self.nodes)}."
-                )
-            self.outputs[name] = self.nodes[input]
+        if input is not None and not inputs:  # given both, inputs= wins (0.1.3)
+            self.outputs[name] = self._source(input, f"add_output({name!r})")  # a node or an input
         elif inputs:
             for n in inputs:
                 if n not in self.nodes:

@@ -67,8 +67,6 @@ class Merge(Layer):
             raise ValueError(
                 f"Merge needs two or more input layers (or containers) to merge, got {len(layers)}."
             )
-        if mode not in self.MODES:
-            raise ValueError(f"Invalid merge mode: {mode!r}. Expected one of: {', '.join(self.MODES)}.")
         self.layers = layers
         self.mode = mode
         self.params, self.regularizers, self.constraints, self.updates = _collect_params(layers)
@@ -79,6 +77,8 @@ class Merge(Layer):
         return self.params, self.regularizers, self.constraints, self.updates
 
     def get_output(self, train=False):
+        if self.mode not in self.MODES:  # 0.1.3 constructed the Merge and failed here
+            raise ValueError(f"Invalid merge mode: {self.mode!r}. Expected one of: {', '.join(self.MODES)}.")
         outputs = [layer.get_output(train) for layer in self.layers]
         if self.mode == "concat":
             return T.concatenate(outputs, axis=-1)
@@ -186,15 +186,15 @@ class Permute(Layer):
     def __init__(self, dims):
         super().__init__()
         self.dims = tuple(dims)
-        if sorted(self.dims) != list(range(1, len(self.dims) + 1)):
-            raise ValueError(
-                f"Permute dims must be a permutation of 1..{len(self.dims)} (the batch axis 0 "
-                f"stays first), got {self.dims}."
-            )
         self.input_ndim = len(self.dims) + 1
         self.input = ndim_tensor(self.input_ndim)
 
     def get_output(self, train=False):
+        if sorted(self.dims) != list(range(1, len(self.dims) + 1)):  # 0.1.3 failed here, in dimshuffle
+            raise ValueError(
+                f"Permute dims must be a permutation of 1..{len(self.dims)} (the batch axis 0 "
+                f"stays first), got {self.dims}."
+            )
         return self.get_input(train).dimshuffle((0,) + self.dims)
 
     def get_config(self):
@@ -436,8 +436,9 @@ class MaxoutDense(_DenseFamily):
 
     def get_output(self, train=False):
         X = self.get_input(train)
-        # (n, in) x (f, in, out) -> (n, f, out), as Theano's T.dot of a matrix and a 3-D tensor.
-        output = T.tensordot(X, self.W, axes=[[1], [1]]) + self.b
+        # Theano's T.dot of X and a 3-D W: X's last axis with W's axis 1, e.g. (n, in) x (f, in, out)
+        # -> (n, f, out); a 3-D X gives (n, T, f, out), whose max over axis 1 is (n, f, out) (0.1.3).
+        output = T.tensordot(X, self.W, axes=[[X.ndim - 1], [1]]) + self.b
         return T.max(output, axis=1)
 
     def get_config(self):

@@ -38,15 +38,16 @@ class GaussianDropout(MaskedLayer):
 
     def __init__(self, p):
         super().__init__()
-        if not 0.0 <= p < 1.0:
-            raise ValueError(f"GaussianDropout needs 0 <= p < 1 (std = sqrt(p / (1 - p))), got p={p}.")
         self.p = p
         self.srng = K.RandomStreams(seed=np.random.randint(10e6))
 
     def get_output(self, train=False):
         X = self.get_input(train)
         if train:
-            std = float(np.sqrt(self.p / (1.0 - self.p)))
+            if self.p == 1:  # 0.1.3: ZeroDivisionError while building the training graph
+                raise ValueError("GaussianDropout needs p < 1 (std = sqrt(p / (1 - p))), got p=1.")
+            with np.errstate(invalid="ignore"):  # p outside [0, 1): a NaN std, as in 0.1.3
+                std = float(np.sqrt(self.p / (1.0 - self.p)))
             X = X * self.srng.normal(size=X.shape, avg=1.0, std=std, dtype=X.dtype)
         return X
 

@@ -36,6 +36,8 @@ class BatchNormalization(Layer):
     """Normalise the features (mode 0: running statistics; mode 1: per sample)."""
 
     MODES = (0, 1)
+    #: whether ``get_config`` writes ``momentum`` (0.2.0 does; 0.1.3 did not)
+    config_has_momentum = False
 
     def __init__(self, input_shape, epsilon=1e-6, mode=0, momentum=0.9, weights=None):
         super().__init__()
@@ -48,9 +50,8 @@ class BatchNormalization(Layer):
             self.set_weights(weights)
 
     def _configure(self, epsilon, mode, momentum):
-        """The settings (no weight drawn); shared with the 0.2.0 class."""
-        if mode not in self.MODES:
-            raise ValueError(f"BatchNormalization mode must be 0 or 1, got {mode!r}.")
+        """The settings (no weight drawn); shared with the 0.2.0 class.  Any ``mode`` is taken
+        (0.1.3 constructed the layer and failed when its output was built)."""
         self.init = initializations.get("uniform")
         self.epsilon = epsilon
         self.mode = mode
@@ -81,6 +82,11 @@ class BatchNormalization(Layer):
         ]
 
     def get_output(self, train=False):
+        if self.mode not in self.MODES:  # 0.1.3 constructed the layer and failed here
+            raise ValueError(
+                f"BatchNormalization mode must be 0 (running statistics) or 1 (per sample), got "
+                f"{self.mode!r}: the layer has no output in that mode. Build it with mode=0 or mode=1."
+            )
         X = self.get_input(train)
         eps = self._const(self.epsilon, X)
         if self.mode == 0:
@@ -94,8 +100,10 @@ class BatchNormalization(Layer):
         return self.gamma * X_normed + self.beta
 
     def get_config(self):
-        return {"name": self.__class__.__name__,
-                "input_shape": self.input_shape,
-                "epsilon": self.epsilon,
-                "mode": self.mode,
-                "momentum": self.momentum}
+        config = {"name": self.__class__.__name__,
+                  "input_shape": self.input_shape,
+                  "epsilon": self.epsilon,
+                  "mode": self.mode}
+        if self.config_has_momentum:
+            config["momentum"] = self.momentum
+        return config

@@ -26,9 +26,9 @@ def one_hot(text, n, filters=base_filter(), lower=True, split=" "):
     Python 3 salts ``str`` hashes per process (``PYTHONHASHSEED``), so the
     indices are stable within one process only.
     """
-    if n < 2:
-        raise ValueError(f"one_hot: n must be at least 2 (indices lie in [1, n-1]), got {n}.")
     words = text_to_word_sequence(text, filters=filters, lower=lower, split=split)
+    if n == 1 and words:  # 0.1.3: ZeroDivisionError (hash % 0)
+        raise ValueError(f"one_hot: n must be at least 2 (indices lie in [1, n-1]), got {n}.")
     return [abs(hash(w)) % (n - 1) + 1 for w in words]
 
 

@@ -82,8 +82,9 @@ class Progbar:
     """
 
     def __init__(self, target, width=30, verbose=1):
-        if not isinstance(target, numbers.Integral) or target <= 0:
-            raise ValueError(f"Progbar target must be a positive integer (the number of samples), got {target!r}.")
+        # a float target ran in 0.x (Python 3 scripts get one from len(X) / n); zero or less did not
+        if isinstance(target, bool) or not isinstance(target, numbers.Real) or not target > 0:
+            raise ValueError(f"Progbar target must be a positive number (the number of samples), got {target!r}.")
         self.width = width
         self.target = target
         self.sum_values = {}
@@ -110,8 +111,8 @@ class Progbar:
             previous_width = self.total_width
             sys.stdout.write("\b" * previous_width)
             sys.stdout.write("\r")
-            digits = len(str(self.target))
-            bar = f"{current:{digits}d}/{self.target:{digits}d} ["
+            digits = len(str(int(self.target)))
+            bar = f"{int(current):{digits}d}/{int(self.target):{digits}d} ["
             filled = int(self.width * float(current) / self.target)
             if filled > 0:
                 bar += "=" * (filled - 1)

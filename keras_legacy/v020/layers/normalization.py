@@ -15,6 +15,8 @@ from keras_legacy.v020.layers.base import Layer020
 
 
 class BatchNormalization(Layer020, n013.BatchNormalization):
+    config_has_momentum = True
+
     def __init__(self, epsilon=1e-6, mode=0, momentum=0.9, weights=None, **kwargs):
         Layer.__init__(self)
         self._configure(epsilon, mode, momentum)
