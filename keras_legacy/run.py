@@ -17,7 +17,11 @@ two import aliases in place:
 No alias is installed unless asked for: importing ``keras_legacy`` (or this
 module) changes nothing; :func:`install_aliases` or this command does.  The
 aliased names are the very same module objects (``keras.layers.core.Dense is
-keras_legacy.layers.core.Dense``).
+keras_legacy.layers.core.Dense``), except the top package ``keras`` of the
+0.2.0 style: a package of its own named ``keras`` holding what
+``keras_legacy.v020`` holds, whose submodules are found through the aliases
+(``from keras import regularizers`` gives ``keras_legacy.regularizers``;
+``from keras import models`` gives ``keras_legacy.v020.models``).
 
 ``--py2`` runs a Python 2 era script with its habits (``xrange``, ``cPickle``,
 classic integer division in the script's own code...); see
@@ -78,6 +82,38 @@ class _AliasLoader(importlib.abc.Loader):
             module.__spec__ = self._real_spec
 
 
+class _StyleRootLoader(importlib.abc.Loader):
+    """Makes the top package ``keras`` of a style that falls back to ``keras_legacy`` (0.2.0).
+
+    ``from keras import X`` looks for ``<package name>.X`` when the package has no
+    attribute ``X``; were ``keras`` the module ``keras_legacy.v020`` itself, that would
+    be ``keras_legacy.v020.regularizers``, which does not exist.  This package is named
+    ``keras``: ``keras.X`` goes through :class:`AliasFinder`, which tries each base of
+    the style in turn.  It starts with the attributes of the style's own package.
+    """
+
+    def __init__(self, target, keras_version):
+        self.target = target
+        self.keras_version = keras_version
+
+    def create_module(self, spec):
+        return None  # a plain module named after the spec (``keras``), a package with no folder
+
+    def exec_module(self, module):
+        real = importlib.import_module(self.target)
+        for name, value in vars(real).items():
+            if not name.startswith("__"):
+                setattr(module, name, value)
+        module.__doc__ = real.__doc__
+        module.__keras_legacy_style__ = self.keras_version
+
+
+def _is_alias_module(module):
+    """A module the aliases put in ``sys.modules`` (a keras_legacy module or a style's ``keras`` package)."""
+    return (getattr(module, "__name__", "").startswith("keras_legacy")
+            or getattr(module, "__keras_legacy_style__", None) is not None)
+
+
 class AliasFinder(importlib.abc.MetaPathFinder):
     """A ``sys.meta_path`` finder mapping ``keras`` and ``theano`` onto keras_legacy modules."""
 
@@ -130,6 +166,9 @@ class AliasFinder(importlib.abc.MetaPathFinder):
         target_name = self.resolve(fullname)
         if target_name is None:
             return None
+        if fullname in self.roots and len(self.roots[fullname]) > 1:
+            loader = _StyleRootLoader(target_name, self.keras_version)
+            return importlib.util.spec_from_loader(fullname, loader, is_package=True)
         loader = _AliasLoader(target_name)
         spec = importlib.util.spec_from_loader(
             fullname, loader, is_package=_is_package(target_name)
@@ -174,7 +213,7 @@ def install_aliases(keras_version=DEFAULT_KERAS):
         uninstall_aliases()
     for root in ("keras", "theano"):
         module = sys.modules.get(root)
-        if module is not None and not module.__name__.startswith("keras_legacy"):
+        if module is not None and not _is_alias_module(module):
             raise ImportError(
                 f"A real {root!r} package ({getattr(module, '__file__', '?')}) is already imported; "
                 "install the keras_legacy aliases before importing it, or run the script with "
@@ -190,8 +229,7 @@ def uninstall_aliases():
     sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, AliasFinder)]
     for name in list(sys.modules):
         if name.partition(".")[0] in ("keras", "theano"):
-            module = sys.modules[name]
-            if getattr(module, "__name__", "").startswith("keras_legacy"):
+            if _is_alias_module(sys.modules[name]):
                 del sys.modules[name]
 
 

@@ -12,8 +12,8 @@
 
 import numpy as np
 import pytest
-import reference
 
+import reference
 from keras_legacy.layers.core import Activation, Dense, MaxoutDense
 from keras_legacy.layers.normalization import BatchNormalization
 from keras_legacy.layers.recurrent import LSTM, SimpleRNN
@@ -104,8 +104,8 @@ def test_batchnorm_config_013_has_no_momentum_020_has_it():
     from keras_legacy.v020.layers.normalization import BatchNormalization as BN020
 
     assert "momentum" not in BatchNormalization((3,), momentum=0.5).get_config()
-    assert BN020(momentum=0.5, input_shape=(3,)).get_config() == {
-        "name": "BatchNormalization", "epsilon": 1e-6, "mode": 0, "momentum": 0.5, "input_shape": [3]}
+    assert BN020(momentum=0.5, input_shape=(3,)).get_config() == {  # 0.2.0's input_shape: a tuple
+        "name": "BatchNormalization", "epsilon": 1e-6, "mode": 0, "momentum": 0.5, "input_shape": (3,)}
 
 
 def test_predict_lets_nan_rows_through_as_013():

@@ -196,6 +196,7 @@ V020_LAYERS = {
     "Dense": lambda: c020.Dense(3, input_dim=4),
     "TimeDistributedDense": lambda: c020.TimeDistributedDense(3, input_dim=4),
     "MaxoutDense": lambda: c020.MaxoutDense(3, nb_feature=2, input_dim=4),
+    "TimeDistributedMerge": lambda: c020.TimeDistributedMerge("ave", input_shape=(3, 4)),
     "LeakyReLU": lambda: a020.LeakyReLU(0.2, input_shape=(4,)),
     "ThresholdedLinear": lambda: a020.ThresholdedLinear(0.5, input_shape=(4,)),
     "ThresholdedReLU": lambda: a020.ThresholdedReLU(0.5, input_shape=(4,)),

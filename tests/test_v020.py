@@ -5,13 +5,22 @@ import json
 
 import numpy as np
 import pytest
+import yaml
 
 import reference
-from keras_legacy.models import model_from_config, model_from_json, model_from_yaml
 from keras_legacy.layers import recurrent as r013
+from keras_legacy.models import model_from_config, model_from_json, model_from_yaml
 from keras_legacy.v020.layers import core, embeddings, normalization, recurrent
 
 PORT = ["model_batchnorm", "model_seq2seq_like", "model_imdb_like"]
+
+
+class _TupleLoader(yaml.SafeLoader):
+    """Reads the golden YAML as written: ``!!python/tuple`` as a tuple."""
+
+
+_TupleLoader.add_constructor("tag:yaml.org,2002:python/tuple",
+                             lambda loader, node: tuple(loader.construct_sequence(node)))
 
 
 @pytest.fixture(scope="module", params=PORT)
@@ -36,12 +45,15 @@ def test_port020_predict_and_evaluate(port_model):
 def test_port020_config_round_trip(port_model):
     folder, model = port_model
     golden_config = json.loads((folder / "config.json").read_text())
-    ours = model.get_config()
+    ours = json.loads(model.to_json())  # the JSON text 0.2.0 wrote: tuples as lists
     assert [layer["name"] for layer in ours["layers"]] == [layer["name"] for layer in golden_config["layers"]]
     for mine, theirs in zip(ours["layers"], golden_config["layers"]):
         assert mine == theirs
+    # the YAML 0.2.0 wrote keeps get_config's tuples (``input_shape: !!python/tuple``)
+    golden_yaml = yaml.load((folder / "config.yaml").read_text(), Loader=_TupleLoader)
     from_yaml = model_from_yaml((folder / "config.yaml").read_text()).get_config()
-    assert from_yaml["layers"] == golden_config["layers"]
+    assert from_yaml["layers"] == golden_yaml["layers"]
+    assert model.get_config()["layers"] == golden_yaml["layers"]
 
 
 def test_port020_yaml_loads_the_same_weights(golden):

@@ -61,7 +61,7 @@ class PReLU(MaskedLayer):
 
     def get_config(self):
         return {"name": self.__class__.__name__,
-                "input_shape": self.input_shape,
+                "input_shape": self._config_input_shape(),
                 "init": initializations.name_of(self.init)}
 
 
@@ -90,7 +90,7 @@ class ParametricSoftplus(MaskedLayer):
 
     def get_config(self):
         return {"name": self.__class__.__name__,
-                "input_shape": self.input_shape,
+                "input_shape": self._config_input_shape(),
                 "alpha_init": self.alpha_init,
                 "beta_init": self.beta_init}
 

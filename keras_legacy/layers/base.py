@@ -133,6 +133,10 @@ class Layer:
     def get_config(self):
         return {"name": self.__class__.__name__}
 
+    def _config_input_shape(self):
+        """The ``input_shape`` a config of a layer built from a feature shape writes (0.1.3: the attribute)."""
+        return self.input_shape
+
     def get_params(self):
         """``(params, regularizers, constraints, updates)`` as the models collect them.
 

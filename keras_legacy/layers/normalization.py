@@ -101,7 +101,7 @@ class BatchNormalization(Layer):
 
     def get_config(self):
         config = {"name": self.__class__.__name__,
-                  "input_shape": self.input_shape,
+                  "input_shape": self._config_input_shape(),
                   "epsilon": self.epsilon,
                   "mode": self.mode}
         if self.config_has_momentum:

@@ -40,9 +40,8 @@ class Layer020:
             )
         self.initial_weights = weights
         self.built = False
-        self._input_shape_arg = tuple(input_shape) if input_shape is not None else None
         if input_shape is not None:
-            self.set_input_shape((None,) + tuple(input_shape))
+            self._set_batch_input_shape((None,) + tuple(input_shape), "the given input_shape (None prepended)")
 
     # --- shapes ---------------------------------------------------------------
     @property
@@ -72,12 +71,23 @@ class Layer020:
             )
 
     def set_input_shape(self, input_shape):
-        input_shape = tuple(input_shape)
-        self._check_ndim(input_shape, "the given input_shape (with the batch axis)")
-        self._input_shape = input_shape
+        """0.2.0: ``input_shape`` is the shape of one sample (no batch axis); the layer's
+        ``input_shape`` becomes ``(None,) + input_shape`` and its weights are built."""
+        if not isinstance(input_shape, (tuple, list)):
+            raise TypeError(
+                f"{type(self).__name__}.set_input_shape: expected the shape of one sample as a tuple of ints "
+                f"(no batch axis, e.g. (32,) or (10, 64)), got {type(input_shape).__name__} {input_shape!r}."
+            )
+        self._set_batch_input_shape((None,) + tuple(input_shape), "the given input_shape (None prepended)")
+
+    def _set_batch_input_shape(self, batch_input_shape, source="the given batch_input_shape"):
+        """Set the full input shape (batch axis first) and build the weights."""
+        batch_input_shape = tuple(batch_input_shape)
+        self._check_ndim(batch_input_shape, source)
+        self._input_shape = batch_input_shape
         self.build()
         if not hasattr(self, "input"):
-            self.input = ndim_tensor(len(input_shape))
+            self.input = ndim_tensor(len(batch_input_shape))
 
     def set_previous(self, layer, connection_map=None):
         shape = getattr(layer, "output_shape", None)
@@ -100,10 +110,21 @@ class Layer020:
         """Draw the weights for inputs of ``input_shape`` (batch axis first); layers without weights: nothing."""
 
     # --- config -----------------------------------------------------------------
+    def _config_input_shape(self):
+        """Read by the 0.1.3 ``get_config`` of the layers built from a feature shape; replaced below."""
+        return None
+
     def get_config(self):
-        """The 0.1.3 config, without the 0.1.3 per-sample ``input_shape``, plus the 0.2.0 ``input_shape`` given."""
+        """The 0.1.3 config without its per-sample ``input_shape``, plus the 0.2.0 ``input_shape``:
+        the tuple of one sample's shape, present once ``set_input_shape`` (or ``input_shape=``) gave it."""
         config = super().get_config()
         config.pop("input_shape", None)
-        if self._input_shape_arg is not None:
-            config["input_shape"] = list(self._input_shape_arg)
+        shape = self._given_input_shape()
+        if shape is not None:
+            config["input_shape"] = shape
         return config
+
+    def _given_input_shape(self):
+        """``input_shape`` as 0.2.0's config writes it (``_input_shape[1:]``, a tuple), or None."""
+        shape = self.__dict__.get("_input_shape")
+        return tuple(shape[1:]) if shape is not None else None

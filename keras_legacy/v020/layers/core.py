@@ -84,6 +84,43 @@ class Reshape(Layer020, c013.Reshape):
         return config
 
 
+class TimeDistributedMerge(Layer020, Layer):
+    """0.2.0 ``TimeDistributedMerge(mode='sum')``: ``(nb_samples, timesteps, features)`` to
+    ``(nb_samples, features)`` by the sum (``'sum'``), mean (``'ave'``) or product (``'mul'``)
+    over the time axis.  An unknown mode fails when the output is built, as in 0.2.0.
+    (0.2.0's ``'mul'`` called ``T.mul(X, axis=1)``, which Theano refuses; here it is the
+    product over time: see docs/differences.md.)
+    """
+
+    input_ndim = 3
+    MODES = ("sum", "ave", "mul")
+
+    def __init__(self, mode="sum", **kwargs):
+        Layer.__init__(self)
+        self.mode = mode
+        self._init_020(kwargs)
+
+    def compute_output_shape(self, input_shape):
+        return (None, input_shape[2])  # 0.2.0 wrote None for the batch axis
+
+    def get_output(self, train=False):
+        X = self.get_input(train)
+        if self.mode == "sum":
+            return T.sum(X, axis=1)
+        if self.mode == "ave":
+            return T.mean(X, axis=1)
+        if self.mode == "mul":
+            return T.prod(X, axis=1)
+        raise ValueError(
+            f"TimeDistributedMerge: unknown mode {self.mode!r}; expected one of {', '.join(self.MODES)}."
+        )
+
+    def get_config(self):
+        config = super().get_config()
+        config["mode"] = self.mode
+        return config
+
+
 # --- the Dense family: output size first, input size inferred ---------------------------------
 
 class _DenseFamily020(Layer020):
@@ -91,6 +128,7 @@ class _DenseFamily020(Layer020):
 
     def _init_dense(self, input_dim, input_shape_from_dim, weights, kwargs):
         self._given_input_dim = input_dim
+        self.input_dim = input_dim  # read by get_config before build() infers it (0.2.0: None)
         if input_dim is not None and "input_shape" not in kwargs:
             kwargs["input_shape"] = input_shape_from_dim
         self._init_020(kwargs, weights)

@@ -12,8 +12,9 @@ class Embedding(Layer020, e013.Embedding):
     """Same lookup as 0.1.3 (``W[X]``; mask ``X != 0`` with ``mask_zero``), 0.2.0 config keys.
 
     The input size is given, so ``W`` is drawn by the constructor, as 0.2.0 did.
-    As the 0.2.0 original, the config always carries ``input_shape: [input_dim]``
-    (a harmless bug of that release); the output shape uses ``input_length``.
+    As the 0.2.0 original, the config always carries ``input_shape: (input_dim,)``
+    (a harmless bug of that release; a tuple, as every 0.2.0 ``input_shape``);
+    the output shape uses ``input_length``.
     """
 
     input_ndim = 2
@@ -40,6 +41,6 @@ class Embedding(Layer020, e013.Embedding):
 
     def get_config(self):
         config = e013.Embedding.get_config(self)
-        config.update(input_shape=[self.input_dim], input_length=self.input_length,
+        config.update(input_shape=(self.input_dim,), input_length=self.input_length,
                       mask_zero=self.mask_zero)
         return config

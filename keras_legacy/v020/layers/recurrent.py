@@ -9,6 +9,7 @@ one place that knows each layer's draw order.
 
 from __future__ import annotations
 
+from keras_legacy import activations, initializations
 from keras_legacy.layers import recurrent as r013
 from keras_legacy.layers.base import Layer
 from keras_legacy.v020.layers.base import Layer020
@@ -31,10 +32,21 @@ class _Recurrent020(Layer020):
         args = dict(args)
         weights = args.pop("weights", None)
         self._build_args = args
-        self.return_sequences = args.get("return_sequences", False)
+        self._set_config_attributes(input_dim, args)
         if input_dim is not None and "input_shape" not in kwargs:
             kwargs["input_shape"] = (input_length, input_dim)
         self._init_020(kwargs, weights)
+
+    def _set_config_attributes(self, input_dim, args):
+        """The attributes the 0.1.3 ``get_config`` reads, set now (``build()`` sets them again,
+        with the inferred ``input_dim``): 0.2.0 gave a config before the input size was known."""
+        self.input_dim = input_dim
+        for key, value in args.items():
+            if key in ("init", "inner_init", "forget_bias_init"):
+                value = initializations.get(value)
+            elif key in ("activation", "inner_activation"):
+                value = activations.get(value)
+            setattr(self, key, value)
 
     def _create_weights(self, input_shape):
         previous = getattr(self, "previous", None)
@@ -53,8 +65,9 @@ class _Recurrent020(Layer020):
         config = self._v013.get_config(self)
         config["input_dim"] = self._given_input_dim
         config["input_length"] = self.input_length
-        if self._input_shape_arg is not None:
-            config["input_shape"] = list(self._input_shape_arg)
+        shape = self._given_input_shape()
+        if shape is not None:
+            config["input_shape"] = shape
         return config
 
 

@@ -58,7 +58,11 @@ class Recurrent03:
         super().__init__(output_dim, **args, truncate_gradient=-1, **kwargs)
         if batch_input_shape is not None:
             self._batch_input_shape_arg = tuple(batch_input_shape)
-            self.set_input_shape(tuple(batch_input_shape))
+            self._set_batch_input_shape(batch_input_shape)
+
+    def set_input_shape(self, input_shape):
+        """0.3: ``input_shape`` is the whole input shape, the batch axis first (0.2.0 took one sample's)."""
+        self._set_batch_input_shape(input_shape)
 
     def build(self):
         was_built = self.built
