@@ -49,11 +49,12 @@ class Model:
             functions[kind] = self._builders[kind]()
         return functions[kind]
 
-    def _train_updates(self, train_loss):
+    def _train_updates(self, train_loss, state_updates=()):
         for r in self.regularizers:
             train_loss = r(train_loss)
         updates = list(self.optimizer.get_updates(self.params, self.constraints, train_loss))
         updates += self._layer_updates()
+        updates += [u for u in state_updates if not any(u[0] is v[0] for v in updates)]
         # everything a training step changes: restored by fit when the loss stops being finite
         self._train_state = [u[0] for u in updates]
         return train_loss, updates
@@ -66,6 +67,21 @@ class Model:
             for update in layer.get_params()[3]:
                 if not any(update[0] is u[0] for u in updates):
                     updates.append(update)
+        return updates
+
+    def _state_updates(self):
+        """The ``(state, last state)`` pairs of the stateful layers (Keras 0.3 ``stateful=True``),
+        nested containers included, from the graphs built last.  ``compile`` reads them after
+        building the test-mode outputs and applies them in predict, test and train, as 0.3 did."""
+        updates, seen, pending = [], set(), list(self._update_sources())
+        while pending:
+            layer = pending.pop(0)
+            if id(layer) in seen:
+                continue
+            seen.add(id(layer))
+            updates += [u for u in getattr(layer, "state_updates", ()) if not any(u[0] is v[0] for v in updates)]
+            nodes = getattr(layer, "nodes", None)
+            pending += list(getattr(layer, "layers", ())) + (list(nodes.values()) if isinstance(nodes, dict) else [])
         return updates
 
     # -- loops --
