@@ -11,7 +11,6 @@ from keras_legacy.layers.containers import Sequential as SequentialContainer
 from keras_legacy.layers.core import Masking, Merge
 from keras_legacy.models import Sequential, model_from_config
 from keras_legacy.v020.graph_model import Graph
-from keras_legacy.v020.layers.core import TimeDistributedDense
 from keras_legacy.v03.layers import recurrent as r03
 
 
