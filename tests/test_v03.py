@@ -119,6 +119,21 @@ def test_stateful_model_evaluate_and_fit_move_the_state(stateful_models):
     layer.reset_states()
 
 
+def test_stateful_model_refuses_another_batch_size(stateful_models):
+    """The states have one row per sample of the batch: another batch size is a ValueError
+    before anything runs (0.3 failed inside Theano); the states do not move."""
+    seq, graph, X, _ = stateful_models
+    layer = seq.layers[0]
+    layer.reset_states()
+    for call in (lambda: seq.predict(X[:2, :5], batch_size=3), lambda: seq.predict_on_batch(X[:2, :5]),
+                 lambda: seq.train_on_batch(X[:2, :5], np.zeros((2, 5, 4))),
+                 lambda: seq.fit(X[:, :5], np.zeros((3, 5, 4)), batch_size=2, nb_epoch=1, verbose=0),
+                 lambda: graph.evaluate({"x": X[:2, :5], "y": np.zeros((2, 5, 4))})):
+        with pytest.raises(ValueError, match=r"exactly 3 samples .* batch_size=3"):
+            call()
+    assert all(np.all(state.get_value() == 0) for state in layer.states)
+
+
 def test_stateful_layer_inside_a_merge_carries_its_state():
     """The state updates of a stateful layer nested in containers are found too."""
     rng = np.random.RandomState(8)

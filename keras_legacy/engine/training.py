@@ -46,7 +46,9 @@ class Model:
             raise ValueError(f"{type(self).__name__}: call compile(optimizer, loss) before training or predicting.")
         functions = self.__dict__.setdefault("_functions", {})
         if kind not in functions:
-            functions[kind] = self._builders[kind]()
+            f = self._builders[kind]()
+            batches = sorted({u[0].get_value(borrow=True).shape[0] for u in self._state_updates()})
+            functions[kind] = FixedBatch(f, batches) if batches else f
         return functions[kind]
 
     def _train_updates(self, train_loss, state_updates=()):
@@ -215,6 +217,36 @@ class Model:
 
     def to_json(self):
         return json.dumps(self.get_config(), default=json_default)
+
+
+class FixedBatch:
+    """A compiled function of a model with stateful layers (Keras 0.3 ``stateful=True``): their
+    states have one row per sample of a fixed batch, so a batch of another size is refused
+    with a ValueError before anything runs (0.3 failed inside Theano).  Other attributes are
+    the compiled function's."""
+
+    def __init__(self, f, batches):
+        self.f = f
+        self.batches = batches
+
+    def __call__(self, *ins):
+        sizes = sorted({len(x) for x in ins})
+        if len(self.batches) > 1:
+            raise ValueError(
+                f"the stateful layers (stateful=True) of this model have different batch sizes "
+                f"{self.batches} (their batch_input_shape): no batch fits them all; give them one batch size."
+            )
+        if sizes != self.batches:
+            size = self.batches[0]
+            raise ValueError(
+                f"a stateful layer (stateful=True) takes batches of exactly {size} samples (its "
+                f"batch_input_shape), got a batch of {' and '.join(map(str, sizes))}: pass batch_size={size} "
+                f"to fit/evaluate/predict and a number of samples that is a multiple of {size}."
+            )
+        return self.f(*ins)
+
+    def __getattr__(self, name):
+        return getattr(self.f, name)
 
 
 def target_like(output, name):
