@@ -18,7 +18,7 @@ Recurrent = r013.Recurrent
 
 
 class _Recurrent020(Layer020):
-    """0.2.0 constructor protocol of the recurrent layers; ``_v013`` is the 0.1.3 class (its config)."""
+    """0.2.0 constructor protocol of the recurrent layers; ``_v013`` is the 0.1.3 class (for ``get_config``)."""
 
     input_ndim = 3
     _v013 = None
