@@ -88,14 +88,32 @@ def _draw(make, seed=1234):
     (lambda: a013.PReLU((3, 2), init="uniform"), lambda: a020.PReLU(init="uniform", input_shape=(3, 2))),
     (lambda: a013.ParametricSoftplus((4,)), lambda: a020.ParametricSoftplus(input_shape=(4,))),
     (lambda: r013.LSTM(3, 4), lambda: r020.LSTM(4, input_dim=3)),
+    (lambda: r013.GRU(3, 4), lambda: r020.GRU(4, input_dim=3)),
+    (lambda: r013.SimpleRNN(3, 4), lambda: r020.SimpleRNN(4, input_dim=3)),
+    (lambda: r013.SimpleDeepRNN(3, 4, depth=2), lambda: r020.SimpleDeepRNN(4, depth=2, input_dim=3)),
+    (lambda: r013.JZS1(3, 4), lambda: r020.JZS1(4, input_dim=3)),
+    (lambda: r013.JZS2(3, 4), lambda: r020.JZS2(4, input_dim=3)),
+    (lambda: r013.JZS3(3, 4), lambda: r020.JZS3(4, input_dim=3)),
 ], ids=["Dense", "TimeDistributedDense", "MaxoutDense", "BatchNormalization", "PReLU", "ParametricSoftplus",
-        "LSTM"])
+        "LSTM", "GRU", "SimpleRNN", "SimpleDeepRNN", "JZS1", "JZS2", "JZS3"])
 def test_same_draws_as_013(make013, make020):
     w013, w020 = _draw(make013), _draw(make020)
     assert len(w013) <= len(w020)
     for a, b in zip(w013, w020):
         np.testing.assert_array_equal(a, b)
     assert any(np.any(w != 0) for w in w013)
+
+
+@pytest.mark.parametrize("kind", ["JZS1", "JZS2"])
+def test_jzs_pmat_drawn_after_the_gate_weights_as_013(kind):
+    """0.1.3 keeps ``Pmat`` out of ``params``; 0.2.0 appends it (trained, saved): same draw."""
+    np.random.seed(3)
+    old = getattr(r013, kind)(3, 4)
+    np.random.seed(3)
+    new = getattr(r020, kind)(4, input_dim=3)
+    assert new.params[-1] is new.Pmat and all(p is not old.Pmat for p in old.params)
+    np.testing.assert_array_equal(old.Pmat.get_value(), new.Pmat.get_value())
+    assert set(np.unique(np.abs(old.Pmat.get_value()))) == {1 / np.sqrt(3)}
 
 
 def test_weights_drawn_at_build_after_the_previous_layer():
@@ -117,7 +135,8 @@ def test_build_does_not_run_the_013_constructor(monkeypatch):
     def refuse(self, *args, **kwargs):
         raise AssertionError("the 0.1.3 constructor ran at build time")
 
-    for cls in (c013.Dense, n013.BatchNormalization, a013.PReLU):
+    recurrent = ("SimpleRNN", "SimpleDeepRNN", "GRU", "LSTM", "JZS1", "JZS2", "JZS3")
+    for cls in (c013.Dense, n013.BatchNormalization, a013.PReLU) + tuple(getattr(r013, k) for k in recurrent):
         monkeypatch.setattr(cls, "__init__", refuse)
     dense = c020.Dense(3, input_dim=4)
     norm = n020.BatchNormalization(input_shape=(3,))
@@ -125,6 +144,13 @@ def test_build_does_not_run_the_013_constructor(monkeypatch):
     assert [w.shape for w in dense.get_weights()] == [(4, 3), (3,)]
     assert [w.shape for w in norm.get_weights()] == [(3,), (3,), (3,), (3,)]
     assert [w.shape for w in prelu.get_weights()] == [(3,)]
+    n_weights = {"SimpleRNN": 3, "SimpleDeepRNN": 5, "GRU": 9, "LSTM": 12, "JZS1": 8, "JZS2": 9, "JZS3": 9}
+    for kind in recurrent:
+        layer = getattr(r020, kind)(2)
+        assert not layer.built
+        layer.set_previous(c020.TimeDistributedDense(3, input_dim=4))
+        assert layer.built and layer.input_dim == 3 and len(layer.get_weights()) == n_weights[kind]
+        assert layer.output_shape == (None, 2)
 
 
 def test_unknown_keyword_is_refused():

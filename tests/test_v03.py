@@ -7,8 +7,10 @@ import pytest
 import reference
 from keras_legacy import backend as K
 from keras_legacy.backend import rnn
-from keras_legacy.layers.core import Masking
-from keras_legacy.models import model_from_config
+from keras_legacy.layers.containers import Sequential as SequentialContainer
+from keras_legacy.layers.core import Masking, Merge
+from keras_legacy.models import Sequential, model_from_config
+from keras_legacy.v020.graph_model import Graph
 from keras_legacy.v03.layers import recurrent as r03
 
 
@@ -57,6 +59,98 @@ def test_stateful_keeps_states_between_batches_and_resets(data):
     np.testing.assert_allclose(second, full[:, -1], rtol=1e-10, atol=1e-12)
     layer.reset_states()
     np.testing.assert_array_equal(f(X[:, :2]), first)
+
+
+@pytest.fixture(scope="module")
+def stateful_models(data):
+    """A Sequential and a Graph around one stateful LSTM each (batch 3), compiled once;
+    the weights and the 10-step sequence the NumPy reference runs in one go."""
+    X, _ = data
+    rng = np.random.RandomState(21)
+    X = np.concatenate([X + 0.1, rng.randn(3, 5, 2)], axis=1)  # (3, 10, 2), no masked step
+    seq = Sequential()
+    seq.add(r03.LSTM(4, batch_input_shape=(3, 5, 2), stateful=True, return_sequences=True))
+    weights = [rng.randn(*w.shape) * 0.5 for w in seq.layers[0].get_weights()]
+    seq.layers[0].set_weights(weights)
+    seq.compile("sgd", "mse")
+    graph = Graph()
+    graph.add_input("x", input_shape=(5, 2))
+    graph.add_node(r03.LSTM(4, batch_input_shape=(3, 5, 2), stateful=True, return_sequences=True),
+                   name="rnn", input="x")
+    graph.add_output("y", input="rnn")
+    graph.nodes["rnn"].set_weights(weights)
+    graph.compile("sgd", {"y": "mse"})
+    return seq, graph, X, weights
+
+
+def test_stateful_model_predict_carries_the_state_between_calls(stateful_models):
+    """0.3 compiled ``_predict`` (and ``_test``, ``_train``) with the state updates: predict on
+    the first half then on the second equals one pass over the whole sequence."""
+    seq, graph, X, weights = stateful_models
+    full = reference.carry_forward("LSTM", X, weights)
+    runs = [(seq.layers[0], lambda x: seq.predict(x, batch_size=3)),
+            (graph.nodes["rnn"], lambda x: graph.predict({"x": x}, batch_size=3)["y"])]
+    for layer, predict in runs:
+        layer.reset_states()
+        first, second = predict(X[:, :5]), predict(X[:, 5:])
+        np.testing.assert_allclose(first, full[:, :5], rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(second, full[:, 5:], rtol=1e-10, atol=1e-12)
+        assert np.abs(second - reference.carry_forward("LSTM", X[:, 5:], weights)).max() > 1e-3
+        np.testing.assert_allclose(layer.states[0].get_value(), full[:, -1], rtol=1e-10, atol=1e-12)
+        layer.reset_states()
+        assert all(np.all(state.get_value() == 0) for state in layer.states)
+        np.testing.assert_allclose(predict(X[:, :5]), full[:, :5], rtol=1e-10, atol=1e-12)
+        layer.reset_states()
+
+
+def test_stateful_model_evaluate_and_fit_move_the_state(stateful_models):
+    """``evaluate`` (0.3 ``_test``) and ``fit`` (``_train``) apply the state updates too."""
+    seq, _, X, weights = stateful_models
+    layer = seq.layers[0]
+    full = reference.carry_forward("LSTM", X, weights)
+    layer.reset_states()
+    seq.evaluate(X[:, :5], np.zeros((3, 5, 4)), batch_size=3, verbose=0)
+    np.testing.assert_allclose(layer.states[0].get_value(), full[:, 4], rtol=1e-10, atol=1e-12)
+    layer.reset_states()
+    before = layer.get_weights()
+    seq.train_on_batch(X[:, :5], np.zeros((3, 5, 4)))
+    np.testing.assert_allclose(layer.states[0].get_value(), full[:, 4], rtol=1e-10, atol=1e-12)
+    layer.set_weights(before)
+    layer.reset_states()
+
+
+def test_stateful_model_refuses_another_batch_size(stateful_models):
+    """The states have one row per sample of the batch: another batch size is a ValueError
+    before anything runs (0.3 failed inside Theano); the states do not move."""
+    seq, graph, X, _ = stateful_models
+    layer = seq.layers[0]
+    layer.reset_states()
+    for call in (lambda: seq.predict(X[:2, :5], batch_size=3), lambda: seq.predict_on_batch(X[:2, :5]),
+                 lambda: seq.train_on_batch(X[:2, :5], np.zeros((2, 5, 4))),
+                 lambda: seq.fit(X[:, :5], np.zeros((3, 5, 4)), batch_size=2, nb_epoch=1, verbose=0),
+                 lambda: graph.evaluate({"x": X[:2, :5], "y": np.zeros((2, 5, 4))})):
+        with pytest.raises(ValueError, match=r"exactly 3 samples .* batch_size=3"):
+            call()
+    assert all(np.all(state.get_value() == 0) for state in layer.states)
+
+
+def test_stateful_layer_inside_a_merge_carries_its_state():
+    """The state updates of a stateful layer nested in containers are found too."""
+    rng = np.random.RandomState(8)
+    a = SequentialContainer([r03.GRU(3, batch_input_shape=(2, 3, 2), stateful=True)])
+    b = SequentialContainer([r03.GRU(3, batch_input_shape=(2, 3, 2))])
+    model = Sequential()
+    model.add(Merge([a, b], mode="sum"))
+    wa, wb = ([rng.randn(*w.shape) * 0.5 for w in branch.get_weights()] for branch in (a, b))
+    a.set_weights(wa)
+    b.set_weights(wb)
+    model.compile("sgd", "mse")
+    X = rng.randn(2, 6, 2)
+    model.predict([X[:, :3], X[:, :3]], batch_size=2)
+    second = model.predict([X[:, 3:], X[:, 3:]], batch_size=2)
+    expected = (reference.carry_forward("GRU", X, wa)[:, -1]
+                + reference.carry_forward("GRU", X[:, 3:], wb)[:, -1])
+    np.testing.assert_allclose(second, expected, rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("kind", ["LSTM", "GRU"])

@@ -60,15 +60,16 @@ class GraphModel(Model):
             weights.append(w)
         X = [self.inputs[name].input for name in self.input_order]
         ins = X + ys + weights
+        state_updates = self._state_updates()  # those of the test-mode graph, as 0.3 compiled them
 
         def build_train():
-            loss_, updates = self._train_updates(train_loss)
+            loss_, updates = self._train_updates(train_loss, state_updates)
             return K.function(ins, [loss_], updates=updates, mode=theano_mode)
 
         self._builders = {
             "train": build_train,
-            "test": lambda: K.function(ins, [test_loss], mode=theano_mode),
-            "predict": lambda: K.function(X, ys_test, mode=theano_mode),
+            "test": lambda: K.function(ins, [test_loss], updates=state_updates, mode=theano_mode),
+            "predict": lambda: K.function(X, ys_test, updates=state_updates, mode=theano_mode),
         }
         self._reset_functions()
 

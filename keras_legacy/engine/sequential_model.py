@@ -52,6 +52,7 @@ class SequentialModel(Model):
         X = as_list(self.get_input(train=False))
         y_train = self.get_output(train=True)
         y_test = self.get_output(train=False)
+        state_updates = self._state_updates()  # those of the test-mode graph, as 0.3 compiled them
         y = target_like(y_test, "y")
         self._output_ndims = [y_test.ndim]
         weights = weights_like(y_test, "sample_weight")
@@ -67,13 +68,14 @@ class SequentialModel(Model):
         ins = X + [y, weights]
 
         def build_train():
-            loss, updates = self._train_updates(train_loss)
+            loss, updates = self._train_updates(train_loss, state_updates)
             return K.function(ins, [loss, accuracy(y_train)], updates=updates, mode=theano_mode)
 
         self._builders = {
             "train": build_train,
-            "test": lambda: K.function(ins, [test_loss, accuracy(y_test)], mode=theano_mode),
-            "predict": lambda: K.function(X, [y_test], mode=theano_mode),
+            "test": lambda: K.function(ins, [test_loss, accuracy(y_test)], updates=state_updates,
+                                       mode=theano_mode),
+            "predict": lambda: K.function(X, [y_test], updates=state_updates, mode=theano_mode),
         }
         self._reset_functions()
 

@@ -52,7 +52,9 @@ class Model:
             if kind == "train":
                 loop_args.check_truncate_gradients(self)
             saved = self.optimizer.get_state() if kind == "train" and self.__dict__.get("_restore_state") else None
-            functions[kind] = self._builders[kind]()
+            f = self._builders[kind]()
+            batches = sorted({u[0].get_value(borrow=True).shape[0] for u in self._state_updates()})
+            functions[kind] = FixedBatch(f, batches) if batches else f
             if saved is not None:
                 self._restore_optimizer_state(saved)
         return functions[kind]
@@ -84,11 +86,12 @@ class Model:
         if len(saved) == len(self.optimizer.get_state()):
             self.optimizer.set_state(saved)
 
-    def _train_updates(self, train_loss):
+    def _train_updates(self, train_loss, state_updates=()):
         for r in self.regularizers:
             train_loss = r(train_loss)
         updates = list(self.optimizer.get_updates(self.params, self.constraints, train_loss))
         updates += self._layer_updates()
+        updates += [u for u in state_updates if not any(u[0] is v[0] for v in updates)]
         # everything a training step changes: restored by fit when the loss stops being finite
         self._train_state = [u[0] for u in updates]
         return train_loss, updates
@@ -101,6 +104,21 @@ class Model:
             for update in layer.get_params()[3]:
                 if not any(update[0] is u[0] for u in updates):
                     updates.append(update)
+        return updates
+
+    def _state_updates(self):
+        """The ``(state, last state)`` pairs of the stateful layers (Keras 0.3 ``stateful=True``),
+        nested containers included, from the graphs built last.  ``compile`` reads them after
+        building the test-mode outputs and applies them in predict, test and train, as 0.3 did."""
+        updates, seen, pending = [], set(), list(self._update_sources())
+        while pending:
+            layer = pending.pop(0)
+            if id(layer) in seen:
+                continue
+            seen.add(id(layer))
+            updates += [u for u in getattr(layer, "state_updates", ()) if not any(u[0] is v[0] for v in updates)]
+            nodes = getattr(layer, "nodes", None)
+            pending += list(getattr(layer, "layers", ())) + (list(nodes.values()) if isinstance(nodes, dict) else [])
         return updates
 
     # -- loops --
@@ -235,6 +253,36 @@ class Model:
 
     def to_json(self):
         return json.dumps(self.get_config(), default=json_default)
+
+
+class FixedBatch:
+    """A compiled function of a model with stateful layers (Keras 0.3 ``stateful=True``): their
+    states have one row per sample of a fixed batch, so a batch of another size is refused
+    with a ValueError before anything runs (0.3 failed inside Theano).  Other attributes are
+    the compiled function's."""
+
+    def __init__(self, f, batches):
+        self.f = f
+        self.batches = batches
+
+    def __call__(self, *ins):
+        sizes = sorted({len(x) for x in ins})
+        if len(self.batches) > 1:
+            raise ValueError(
+                f"the stateful layers (stateful=True) of this model have different batch sizes "
+                f"{self.batches} (their batch_input_shape): no batch fits them all; give them one batch size."
+            )
+        if sizes != self.batches:
+            size = self.batches[0]
+            raise ValueError(
+                f"a stateful layer (stateful=True) takes batches of exactly {size} samples (its "
+                f"batch_input_shape), got a batch of {' and '.join(map(str, sizes))}: pass batch_size={size} "
+                f"to fit/evaluate/predict and a number of samples that is a multiple of {size}."
+            )
+        return self.f(*ins)
+
+    def __getattr__(self, name):
+        return getattr(self.f, name)
 
 
 def target_like(output, name):

@@ -45,9 +45,13 @@ class Recurrent(MaskedLayer):
     """The template of the recurrent layers (the cell part; the loop is
     ``recurrent_loop.run``).
 
-    Subclasses define ``_input_projections(X)`` (time-major sequences computed
-    outside the loop), ``_cell_step(xs, masks, states, weights)`` (a list of new
-    states), ``_recurrent_weights()``, ``n_states`` and, for the fused path, ``GATES``.
+    Subclasses define ``_add_weights(input_dim, output_dim)`` (the weights, drawn
+    in the original constructor's order), ``_input_projections(X)`` (time-major
+    sequences computed outside the loop), ``_cell_step(xs, masks, states, weights)``
+    (a list of new states), ``_recurrent_weights()``, ``n_states`` and, for the fused
+    path, ``GATES``.  The 0.1.3 constructor is ``_configure`` (the settings) then
+    ``_make_weights(input_dim)``; the 0.2.0 classes call the first from their
+    constructor and the second from ``build()``.
     """
 
     input_ndim = 3
@@ -61,17 +65,33 @@ class Recurrent(MaskedLayer):
     #: the fused Ops.  Same results either way (tested in tests/test_fast_rnn.py).
     fast_path = "auto"
 
-    def _init_common(self, input_dim, output_dim, init, inner_init, activation,
-                     truncate_gradient, return_sequences):
+    def _init_013(self, input_dim, weights, **settings):
+        """The 0.1.3 constructor: the settings (``_configure``), then the weights drawn
+        (``_make_weights``), then ``weights`` set when given."""
         MaskedLayer.__init__(self)
-        self.input_dim = input_dim
+        self._configure(**settings)
+        self.input = T.tensor3()
+        self._make_weights(input_dim)
+        if weights is not None:
+            self.set_weights(weights)
+
+    def _configure(self, output_dim, init, inner_init, activation, truncate_gradient, return_sequences,
+                   inner_activation=None):
+        """Store the settings; no weight is drawn (the 0.2.0 classes call it from their constructors)."""
         self.output_dim = output_dim
         self.init = initializations.get(init)
         self.inner_init = initializations.get(inner_init)
         self.activation = activations.get(activation)
         self.truncate_gradient = truncate_gradient
         self.return_sequences = return_sequences
-        self.input = T.tensor3()
+        if inner_activation is not None:
+            self.inner_activation = activations.get(inner_activation)
+
+    def _make_weights(self, input_dim):
+        """Set ``input_dim`` and draw the weights, in the original constructor's order
+        (``_add_weights``); the 0.2.0 classes call it from ``build()``."""
+        self.input_dim = input_dim
+        self._add_weights(input_dim, self.output_dim)
 
     def get_output_mask(self, train=None):
         if self.return_sequences:
@@ -130,13 +150,14 @@ class SimpleRNN(Recurrent):
 
     def __init__(self, input_dim, output_dim, init="glorot_uniform", inner_init="orthogonal",
                  activation="sigmoid", weights=None, truncate_gradient=-1, return_sequences=False):
-        self._init_common(input_dim, output_dim, init, inner_init, activation,
-                          truncate_gradient, return_sequences)
+        self._init_013(input_dim, weights, output_dim=output_dim, init=init, inner_init=inner_init,
+                       activation=activation, truncate_gradient=truncate_gradient,
+                       return_sequences=return_sequences)
+
+    def _add_weights(self, input_dim, output_dim):
         self.add_weight("W", (input_dim, output_dim), self.init)
         self.add_weight("U", (output_dim, output_dim), self.inner_init)
         self.add_weight("b", (output_dim,), initializations.zero)
-        if weights is not None:
-            self.set_weights(weights)
 
     def _input_projections(self, X):
         return [T.dot(X, self.W) + self.b]
@@ -163,16 +184,21 @@ class SimpleDeepRNN(Recurrent):
     def __init__(self, input_dim, output_dim, depth=3, init="glorot_uniform",
                  inner_init="orthogonal", activation="sigmoid", inner_activation="hard_sigmoid",
                  weights=None, truncate_gradient=-1, return_sequences=False):
-        self._init_common(input_dim, output_dim, init, inner_init, activation,
-                          truncate_gradient, return_sequences)
+        self._init_013(input_dim, weights, output_dim=output_dim, depth=depth, init=init,
+                       inner_init=inner_init, activation=activation, inner_activation=inner_activation,
+                       truncate_gradient=truncate_gradient, return_sequences=return_sequences)
+
+    def _configure(self, output_dim, depth, init, inner_init, activation, inner_activation,
+                   truncate_gradient, return_sequences):
+        super()._configure(output_dim, init, inner_init, activation, truncate_gradient, return_sequences,
+                           inner_activation=inner_activation)
         self.depth = depth
-        self.inner_activation = activations.get(inner_activation)
+
+    def _add_weights(self, input_dim, output_dim):
         self.add_weight("W", (input_dim, output_dim), self.init)
         self.Us = [self.add_weight(f"U_{k + 1}", (output_dim, output_dim), self.inner_init)
-                   for k in range(depth)]
+                   for k in range(self.depth)]
         self.add_weight("b", (output_dim,), initializations.zero)
-        if weights is not None:
-            self.set_weights(weights)
 
     def _input_projections(self, X):
         return [T.dot(X, self.W) + self.b]
@@ -209,15 +235,15 @@ class GRU(Recurrent):
     def __init__(self, input_dim, output_dim=128, init="glorot_uniform", inner_init="orthogonal",
                  activation="sigmoid", inner_activation="hard_sigmoid", weights=None,
                  truncate_gradient=-1, return_sequences=False):
-        self._init_common(input_dim, output_dim, init, inner_init, activation,
-                          truncate_gradient, return_sequences)
-        self.inner_activation = activations.get(inner_activation)
+        self._init_013(input_dim, weights, output_dim=output_dim, init=init, inner_init=inner_init,
+                       activation=activation, inner_activation=inner_activation,
+                       truncate_gradient=truncate_gradient, return_sequences=return_sequences)
+
+    def _add_weights(self, input_dim, output_dim):
         for gate in self.GATES.drawn:
             self.add_weight(f"W_{gate}", (input_dim, output_dim), self.init)
             self.add_weight(f"U_{gate}", (output_dim, output_dim), self.inner_init)
             self.add_weight(f"b_{gate}", (output_dim,), initializations.zero)
-        if weights is not None:
-            self.set_weights(weights)
 
     def _input_projections(self, X):
         return [T.dot(X, getattr(self, f"W_{g}")) + getattr(self, f"b_{g}") for g in self.GATES.fused]
@@ -257,18 +283,24 @@ class LSTM(Recurrent):
     def __init__(self, input_dim, output_dim=128, init="glorot_uniform", inner_init="orthogonal",
                  forget_bias_init="one", activation="tanh", inner_activation="hard_sigmoid",
                  weights=None, truncate_gradient=-1, return_sequences=False):
-        self._init_common(input_dim, output_dim, init, inner_init, activation,
-                          truncate_gradient, return_sequences)
-        self.inner_activation = activations.get(inner_activation)
+        self._init_013(input_dim, weights, output_dim=output_dim, init=init, inner_init=inner_init,
+                       forget_bias_init=forget_bias_init, activation=activation,
+                       inner_activation=inner_activation, truncate_gradient=truncate_gradient,
+                       return_sequences=return_sequences)
+
+    def _configure(self, output_dim, init, inner_init, forget_bias_init, activation, inner_activation,
+                   truncate_gradient, return_sequences):
+        super()._configure(output_dim, init, inner_init, activation, truncate_gradient, return_sequences,
+                           inner_activation=inner_activation)
         self.forget_bias_init = initializations.get(forget_bias_init)
+
+    def _add_weights(self, input_dim, output_dim):
         for gate in self.GATES.drawn:
             pos = 3 * self.GATES.saved.index(gate)
             bias_init = self.forget_bias_init if gate == "f" else initializations.zero
             self.add_weight(f"W_{gate}", (input_dim, output_dim), self.init, position=pos)
             self.add_weight(f"U_{gate}", (output_dim, output_dim), self.inner_init, position=pos + 1)
             self.add_weight(f"b_{gate}", (output_dim,), bias_init, position=pos + 2)
-        if weights is not None:
-            self.set_weights(weights)
 
     def _input_projections(self, X):
         return [T.dot(X, getattr(self, f"W_{g}")) + getattr(self, f"b_{g}") for g in self.GATES.fused]
@@ -302,21 +334,22 @@ class _JZS(Recurrent):
     def __init__(self, input_dim, output_dim=128, init="glorot_uniform", inner_init="orthogonal",
                  activation="tanh", inner_activation="sigmoid", weights=None,
                  truncate_gradient=-1, return_sequences=False):
-        self._init_common(input_dim, output_dim, init, inner_init, activation,
-                          truncate_gradient, return_sequences)
-        self.inner_activation = activations.get(inner_activation)
-        self._build_weights()
+        self._init_013(input_dim, weights, output_dim=output_dim, init=init, inner_init=inner_init,
+                       activation=activation, inner_activation=inner_activation,
+                       truncate_gradient=truncate_gradient, return_sequences=return_sequences)
+
+    def _add_weights(self, input_dim, output_dim):
+        self._add_gate_weights(input_dim, output_dim)
         if self._uses_pmat:
             # A fixed random +-1/sqrt(input_dim) projection (identity when the
-            # dims agree). 0.1.3 keeps it out of ``params``: not trained, not saved.
+            # dims agree), drawn after the gate weights. 0.1.3 keeps it out of
+            # ``params``: not trained, not saved.
             if input_dim == output_dim:
                 pmat = np.identity(output_dim)
             else:
                 signs = np.random.binomial(1, 0.5, size=(input_dim, output_dim)) * 2.0 - 1.0
                 pmat = signs / np.sqrt(input_dim)
             self.Pmat = sharedX(pmat, name="Pmat")
-        if weights is not None:
-            self.set_weights(weights)
 
     def _recurrent_weights(self):
         return [getattr(self, f"U_{g}") for g in self._recurrent_gates]
@@ -337,8 +370,7 @@ class JZS1(_JZS):
     _uses_pmat = True
     _recurrent_gates = "rh"
 
-    def _build_weights(self):
-        i, o = self.input_dim, self.output_dim
+    def _add_gate_weights(self, i, o):
         self.add_weight("W_z", (i, o), self.init)
         self.add_weight("b_z", (o,), initializations.zero)
         self.add_weight("W_r", (i, o), self.init)
@@ -370,8 +402,7 @@ class JZS2(_JZS):
     _uses_pmat = True
     _recurrent_gates = "zrh"
 
-    def _build_weights(self):
-        i, o = self.input_dim, self.output_dim
+    def _add_gate_weights(self, i, o):
         self.add_weight("W_z", (i, o), self.init)
         self.add_weight("U_z", (o, o), self.inner_init)
         self.add_weight("b_z", (o,), initializations.zero)
@@ -403,8 +434,7 @@ class JZS3(_JZS):
 
     _recurrent_gates = "zrh"
 
-    def _build_weights(self):
-        i, o = self.input_dim, self.output_dim
+    def _add_gate_weights(self, i, o):
         for gate in "zrh":
             self.add_weight(f"W_{gate}", (i, o), self.init)
             self.add_weight(f"U_{gate}", (o, o), self.inner_init)

@@ -2,14 +2,14 @@
 
 The math is ``keras_legacy.layers.recurrent`` (0.1.x reset masking, the same
 parameter order); these classes add the 0.2.0 constructors, ``build()`` once
-the input size is known, and ``output_shape``.  ``build()`` draws the weights
-with the 0.1.3 constructor of the layer (given the inferred ``input_dim``), the
-one place that knows each layer's draw order.
+the input size is known, and ``output_shape``.  The constructors store the
+settings with the 0.1.3 class's ``_configure``; ``build()`` draws the weights
+with its ``_make_weights`` (given the inferred ``input_dim``), the one place
+that knows each layer's draw order.
 """
 
 from __future__ import annotations
 
-from keras_legacy import activations, initializations
 from keras_legacy.layers import recurrent as r013
 from keras_legacy.layers.base import Layer
 from keras_legacy.v020.layers.base import Layer020
@@ -18,7 +18,7 @@ Recurrent = r013.Recurrent
 
 
 class _Recurrent020(Layer020):
-    """0.2.0 constructor protocol of the recurrent layers; ``_v013`` is the 0.1.3 class."""
+    """0.2.0 constructor protocol of the recurrent layers; ``_v013`` is the 0.1.3 class (for ``get_config``)."""
 
     input_ndim = 3
     _v013 = None
@@ -26,33 +26,18 @@ class _Recurrent020(Layer020):
     def _init_recurrent(self, output_dim, args, input_dim, input_length, kwargs):
         """``args``: the 0.1.3 constructor's keyword arguments except the sizes (``weights`` included)."""
         Layer.__init__(self)
-        self.output_dim = output_dim
-        self._given_input_dim = input_dim
-        self.input_length = input_length
         args = dict(args)
         weights = args.pop("weights", None)
-        self._build_args = args
-        self._set_config_attributes(input_dim, args)
+        self._configure(output_dim, **args)
+        self._given_input_dim = input_dim
+        self.input_dim = input_dim  # get_config before build() gives input_dim None, as 0.2.0 did
+        self.input_length = input_length
         if input_dim is not None and "input_shape" not in kwargs:
             kwargs["input_shape"] = (input_length, input_dim)
         self._init_020(kwargs, weights)
 
-    def _set_config_attributes(self, input_dim, args):
-        """The attributes the 0.1.3 ``get_config`` reads, set now (``build()`` sets them again,
-        with the inferred ``input_dim``): 0.2.0 gave a config before the input size was known."""
-        self.input_dim = input_dim
-        for key, value in args.items():
-            if key in ("init", "inner_init", "forget_bias_init"):
-                value = initializations.get(value)
-            elif key in ("activation", "inner_activation"):
-                value = activations.get(value)
-            setattr(self, key, value)
-
     def _create_weights(self, input_shape):
-        previous = getattr(self, "previous", None)
-        self._v013.__init__(self, input_shape[2], self.output_dim, **self._build_args)
-        if previous is not None:
-            self.previous = previous
+        self._make_weights(input_shape[2])
         if getattr(self, "_uses_pmat", False):
             self.params.append(self.Pmat)  # 0.2.0 trains and saves JZS1/JZS2's Pmat
 

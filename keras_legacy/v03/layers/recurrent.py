@@ -17,7 +17,11 @@ per sample), instead of 0.1.x's reset of the next step.  ``go_backwards=True``
 runs over the reversed sequence and, as in 0.3, returns the outputs in the
 order they were computed (not re-reversed).  ``stateful=True`` keeps the last
 states between batches (shared variables of the full batch size, which must
-be known: give ``batch_input_shape``); ``reset_states()`` zeroes them.
+be known: give ``batch_input_shape``); ``reset_states()`` zeroes them.  Each
+``get_output`` sets ``state_updates``, the ``(state, last state)`` pairs of the
+graph it built; a model applies them in ``predict``, ``evaluate`` and ``fit``
+(0.3 compiled them into ``_predict``, ``_test`` and ``_train``), so consecutive
+batches continue one sequence.
 ``truncate_gradient`` does not exist in 0.3.
 
 Each class is a subclass of the 0.2.0 class (``Recurrent03`` adds the 0.3
@@ -88,7 +92,10 @@ class Recurrent03:
             go_backwards=self.go_backwards, initial_states=self.states if self.stateful else None,
             fast_path=self.fast_path)
         if self.stateful:
-            self.updates = list(zip(self.states, last))
+            # (state, last state) of the graph built last; a model compiles them into its
+            # train, test and predict functions, as 0.3 did
+            self.state_updates = list(zip(self.states, last))
+            self.updates = list(self.state_updates)
         if self.return_sequences:
             return h.dimshuffle((1, 0, 2))
         return h[-1]
