@@ -6,7 +6,6 @@ from keras_legacy.layers import embeddings as e013
 from keras_legacy.v020.layers.base import Layer020
 
 
-
 class Embedding(Layer020, e013.Embedding):
     """Same lookup as 0.1.3 (``W[X]``; mask ``X != 0`` with ``mask_zero``), 0.2.0 config keys.
 
