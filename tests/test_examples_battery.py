@@ -31,7 +31,7 @@ GROUPS = {
         "addition_rnn.py:py2", "babi_rnn.py:py2", "imdb_lstm.py", "lstm_text_generation.py:py2",
         "mnist_irnn.py", "mnist_mlp.py", "reuters_mlp.py", "kaggle_otto_nn.py", "skipgram.py:py2",
         "test_models.py", "test_recurrent.py", "test_core.py", "test_regularizers_constraints.py",
-        "test_optimizers_weighting.py", "test_callbacks.py",
+        "test_optimizers_weighting.py", "test_callbacks.py", "test_containers.py",
     ],
     "0.2.0": [
         "addition_rnn.py:py2", "babi_rnn.py:py2", "imdb_lstm.py", "lstm_text_generation.py:py2",
