@@ -38,6 +38,7 @@ GROUPS = {
         "mnist_irnn.py", "mnist_mlp.py", "reuters_mlp.py", "kaggle_otto_nn.py", "skipgram.py:py2",
         "test_models.py", "test_recurrent.py", "test_core.py", "test_shape_inference.py",
         "test_regularizers_constraints.py", "test_optimizers_weighting.py", "test_callbacks.py",
+        "test_containers.py",
     ],
 }
 
