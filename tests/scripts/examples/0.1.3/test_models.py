@@ -9,6 +9,7 @@ from keras.models import Sequential, Graph, model_from_json, model_from_yaml
 from keras.layers.core import Dense, Activation, Merge, Dropout
 from keras.utils import np_utils
 from keras.utils.test_utils import get_test_data
+from keras.utils.layer_utils import print_layer_shapes
 
 input_dim = 8
 nb_hidden = 6
@@ -34,6 +35,7 @@ def test_sequential():
     model.fit(X_train, y_train, batch_size=batch_size, nb_epoch=nb_epoch, verbose=0, shuffle=False)
     model.train_on_batch(X_train[:32], y_train[:32])
     loss = model.evaluate(X_test, y_test, verbose=0)
+    print_layer_shapes(model, input_shapes=(2, input_dim))
     classes = model.predict_classes(X_test, verbose=0)
     probas = model.predict_proba(X_test, verbose=0)
     assert classes.shape == (20,) and probas.shape == (20, nb_class)

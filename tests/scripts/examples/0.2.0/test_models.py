@@ -10,6 +10,7 @@ from keras.models import slice_X, make_batches, standardize_y, batch_shuffle
 from keras.layers.core import Dense, Activation, Merge, Dropout
 from keras.utils import np_utils
 from keras.utils.test_utils import get_test_data
+from keras.utils.layer_utils import print_layer_shapes
 
 input_dim = 8
 nb_hidden = 6
@@ -35,6 +36,7 @@ def test_sequential():
     model.fit(X_train, y_train, batch_size=batch_size, nb_epoch=nb_epoch, verbose=0, shuffle=False)
     model.train_on_batch(X_train[:32], y_train[:32])
     loss = model.evaluate(X_test, y_test, verbose=0)
+    print_layer_shapes(model, input_shapes=(2, input_dim))
     model.predict_on_batch(X_test)
     classes = model.predict_classes(X_test, verbose=0)
     probas = model.predict_proba(X_test, verbose=0)
