@@ -37,6 +37,7 @@ import math
 import operator
 import pickle
 import queue
+import re
 import string
 import sys
 import types
@@ -184,6 +185,28 @@ def _pickle_loads(data, **kwargs):
     return pickle.loads(data, **kwargs)
 
 
+def _py2_re_split(pattern, string, maxsplit=0, flags=0):
+    """``re.split`` of Python 2: only non-empty matches split the string.
+
+    Python 3.7 made empty matches split too, so the 2015 idiom
+    ``re.split('(\\W+)?', sentence)`` yields every character with ``None`` groups
+    between them instead of the words and separators Python 2 gave.
+    """
+    compiled = re.compile(pattern, flags) if not isinstance(pattern, re.Pattern) else pattern
+    pieces, last, done = [], 0, 0
+    for match in compiled.finditer(string):
+        if match.start() == match.end():
+            continue
+        if maxsplit and done >= maxsplit:
+            break
+        pieces.append(string[last:match.start()])
+        pieces.extend(match.groups())
+        last = match.end()
+        done += 1
+    pieces.append(string[last:])
+    return pieces
+
+
 def _string_io(initial=None):
     if isinstance(initial, (bytes, bytearray)):
         return io.BytesIO(initial)
@@ -207,6 +230,7 @@ def _alias_modules():
                              OutputType=io.StringIO),
         "StringIO": _module("StringIO", StringIO=_string_io),
         "Queue": queue,
+        "re": _module("re", re, split=_py2_re_split),
         "__builtin__": builtins,
         "ConfigParser": configparser,
         "urllib2": urllib.request,

@@ -19,7 +19,7 @@ imports are not touched) so that:
 
 The script runs with the builtins of :mod:`keras_legacy.py2builtins`
 (``xrange``, ``raw_input``, ``unicode``, ``cPickle``... and list-returning
-``range``/``zip``/``map``/``filter``).
+``range``/``zip``/``map``/``filter``, ``re`` with the Python 2 ``re.split``).
 
 Not covered: syntax Python 3 cannot parse (``print x``, ``except E, e``,
 backticks, ``ur''``, ``0777``, ``10L``, ``<>``, ``exec code``, ``raise E, msg``,

@@ -20,11 +20,13 @@ from keras_legacy.layers.advanced_activations import (
     ThresholdedReLU,
     ThresholdedReLu,
 )
-from keras_legacy.layers.core import Activation, Dense, Dropout, RepeatVector, TimeDistributedDense
+from keras_legacy.layers.containers import Graph, Sequential
+from keras_legacy.layers.core import Activation, Dense, Dropout, Flatten, Merge, RepeatVector, TimeDistributedDense
 from keras_legacy.layers.embeddings import Embedding, WordContextProduct
 from keras_legacy.layers.noise import GaussianDropout, GaussianNoise
 from keras_legacy.layers.normalization import BatchNormalization
 from keras_legacy.layers.recurrent import GRU, LSTM
+from keras_legacy.utils.layer_utils import print_layer_shapes
 from layer_checks import check_layer, compile_layer
 
 EMBEDDING_KEYS = ["name", "input_dim", "output_dim", "init", "activity_regularizer",
@@ -338,3 +340,35 @@ def test_golden_seq2seq_like_predict(golden):
         _set_from_npz(layers, np.load(d / "final.npz"))
         out = K.function([layers[0].input], layers[-1].get_output(False))(np.load(d / "X.npy"))
     np.testing.assert_allclose(out, np.load(d / "predict.npy"), rtol=0, atol=1e-10)
+
+
+# --- keras.utils.layer_utils.print_layer_shapes ----------------------------------------------------
+
+def test_print_layer_shapes_of_sequential_merge_and_graph(capsys):
+    model = Sequential()
+    model.add(Dense(3, 4))
+    model.add(RepeatVector(5))
+    model.add(Flatten())
+    print_layer_shapes(model, input_shapes=(2, 3))
+    assert capsys.readouterr().out.splitlines() == [
+        "input shapes :  (2, 3)", "shape after Dense: (2, 4)", "shape after RepeatVector: (2, 5, 4)",
+        "shape after Flatten: (2, 20)"]
+
+    left, right = Sequential(), Sequential()
+    left.add(Dense(3, 2))
+    right.add(Dense(6, 2))
+    merged = Sequential()
+    merged.add(Merge([left, right], mode="concat"))
+    print_layer_shapes(merged, input_shapes=[(7, 3), (7, 6)])
+    assert capsys.readouterr().out.splitlines()[1:] == ["shape after Merge: (7, 4)"]
+
+    graph = Graph()
+    graph.add_input(name="a", ndim=2)
+    graph.add_node(Dense(3, 2), name="d", input="a")
+    graph.add_output(name="out", input="d")
+    print_layer_shapes(graph, input_shapes={"a": (4, 3)})
+    assert capsys.readouterr().out.splitlines()[1:] == ["shape after Dense: (4, 2)"]
+    with pytest.raises(ValueError, match="no shape for the Graph input"):
+        print_layer_shapes(graph, input_shapes={"b": (4, 3)})
+    with pytest.raises(ValueError, match="2 input"):
+        print_layer_shapes(merged, input_shapes=(7, 3))

@@ -315,3 +315,26 @@ def test_six_imports_work_with_or_without_six(tmp_path):
 def test_python2_round(args, expected):
     result = py2builtins.script_builtins()["round"](*args)
     assert type(result) is float and result == expected
+
+
+@pytest.mark.parametrize("args, expected", [
+    ((r"(\W+)?", "Where is Mary? "), ["Where", " ", "is", " ", "Mary", "? ", ""]),
+    ((r"\s*", "a bc"), ["a", "bc"]),
+    ((r"(,)", "a,b,c", 1), ["a", ",", "b,c"]),
+    ((r"x*", ""), [""]),
+    ((r"[A-Z]", "aBcD", 0, 0), ["a", "c", ""]),
+    ((r"b", "aBcb", 0, __import__("re").IGNORECASE), ["a", "c", ""]),
+])
+def test_python2_re_split_ignores_empty_matches(args, expected):
+    split = py2builtins.script_builtins()["__import__"]("re").split
+    assert split(*args) == expected
+
+
+def test_python2_re_split_in_a_script(tmp_path):
+    result = run_py2(tmp_path, r"""
+        import json, re
+        from re import split
+        words = [x.strip() for x in re.split('(\W+)?', 'Mary moved to the bathroom.') if x.strip()]
+        print(json.dumps([words, split(r'\s*', 'ab c'), re.findall('a', 'aa')]))
+    """)
+    assert last_json(result) == [["Mary", "moved", "to", "the", "bathroom", "."], ["ab", "c"], ["a", "a"]]

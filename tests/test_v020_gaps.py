@@ -14,6 +14,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytensor.tensor as T
 import pytest
 
 from conftest import ROOT
@@ -24,11 +25,13 @@ from keras_legacy import run as kl_run
 from keras_legacy.engine import training, training_utils
 from keras_legacy.models import model_from_config, model_from_json
 from keras_legacy.optimizers import SGD
+from keras_legacy.utils.theano_utils import sharedX
 from keras_legacy.v020 import graph_model
 from keras_legacy.v020 import models as models020
 from keras_legacy.v020.layers import advanced_activations as a020
 from keras_legacy.v020.layers import containers as containers020
 from keras_legacy.v020.layers import core as c020
+from keras_legacy.v020.layers import embeddings as e020
 from keras_legacy.v020.layers import normalization as n020
 from keras_legacy.v020.layers import recurrent as r020
 from keras_legacy.v03.layers import recurrent as r03
@@ -346,3 +349,98 @@ def test_script_time_distributed_merge_model(gaps_script):
     assert out["tdm"] == ["(None, 5)", {"name": "TimeDistributedMerge", "input_shape": [3, 5], "mode": "ave"}]
     X, W, b = data["X"], data["W"], data["b"]
     np.testing.assert_allclose(data["pred"], X.mean(axis=1) @ W + b, rtol=1e-12)
+
+
+# --- keras.layers.core.Layer of 0.2.0: the base of custom layers -------------------------------
+
+class _Scale(c020.Layer):
+    """A 0.2.0 custom layer as the 0.2.0 docs write one: attributes, super().__init__(**kwargs), build."""
+
+    def __init__(self, output_dim, **kwargs):
+        self.output_dim = output_dim
+        super().__init__(**kwargs)
+
+    def build(self):
+        input_dim = self.input_shape[1]
+        self.W = sharedX(np.arange(input_dim * self.output_dim, dtype=float).reshape(input_dim, self.output_dim))
+        self.params = [self.W]
+
+    @property
+    def output_shape(self):
+        return (self.input_shape[0], self.output_dim)
+
+    def get_output(self, train=False):
+        return T.dot(self.get_input(train), self.W)
+
+
+def test_020_layer_takes_input_shape_and_stands_for_every_layer():
+    layer = c020.Layer(input_shape=(4,))
+    assert layer.input_shape == (None, 4) and layer.output_shape == (None, 4)
+    assert layer.get_config() == {"name": "Layer", "input_shape": (4,)}
+    assert isinstance(c020.Dense(3), c020.Layer) and isinstance(r020.LSTM(3), c020.Layer)
+    assert isinstance(c020.Dropout(0.5), c020.MaskedLayer) and not isinstance(c020.Dense(3), c020.MaskedLayer)
+    assert issubclass(c020.Dense, c020.Layer) and issubclass(_Scale, c020.Layer)
+    assert isinstance(c020.MaskedLayer(), c020.Layer)
+    with pytest.raises(TypeError, match="input_shape"):
+        c020.Layer(input_dim=3)
+
+
+def test_020_custom_layer_in_a_sequential_model():
+    first = models020.Sequential()
+    first.add(_Scale(2, input_shape=(3,)))          # first layer: built from input_shape
+    second = models020.Sequential()
+    second.add(c020.Dense(3, input_shape=(2,), weights=[np.eye(2, 3), np.zeros(3)]))
+    second.add(_Scale(2))                           # built from the previous layer
+    for model in (first, second):
+        model.compile(loss="mse", optimizer="sgd")
+    X = np.array([[1.0, 2.0, 3.0], [0.5, 0.0, -1.0]])
+    W = np.arange(6.0).reshape(3, 2)
+    np.testing.assert_allclose(first.predict(X), X @ W, rtol=1e-12)
+    np.testing.assert_allclose(second.predict(X[:, :2]), X[:, :2] @ np.eye(2, 3) @ W, rtol=1e-12)
+    assert first.layers[0].output_shape == (None, 2)
+
+
+def test_020_word_context_product_has_the_020_protocol():
+    W_w = np.arange(12.0).reshape(4, 3) / 10
+    W_c = -np.arange(12.0).reshape(4, 3) / 20
+    layer = e020.WordContextProduct(4, proj_dim=3, weights=[W_w, W_c], input_shape=(2,))
+    layer.build()  # 0.2.0 layers all have build(); the weights were drawn by the constructor
+    assert layer.output_shape == (None, 1)
+    assert layer.get_config()["input_shape"] == (2,) and layer.get_config()["proj_dim"] == 3
+    assert isinstance(layer, c020.Layer)
+    model = models020.Sequential()
+    model.add(layer)
+    model.compile(loss="mse", optimizer="sgd")
+    pairs = np.array([[0, 1], [3, 2]], dtype="int32")
+    dots = (W_w[pairs[:, 0]] * W_c[pairs[:, 1]]).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(model.predict(pairs), 1 / (1 + np.exp(-dots)), rtol=1e-6)
+    rebuilt = model_from_json(model.to_json())
+    assert type(rebuilt.layers[0]) is e020.WordContextProduct
+
+
+def test_020_graph_output_shape():
+    graph = containers020.Graph()
+    graph.add_input(name="x", input_shape=(5,))
+    graph.add_node(c020.Dense(3), name="d1", input="x")
+    graph.add_node(c020.Dense(2), name="d2", input="x")
+    graph.add_output(name="out", inputs=["d1", "d2"], merge_mode="concat")
+    assert graph.output_shape == (None, 5)
+    graph.add_output(name="second", input="d2")
+    assert graph.output_shape == {"out": (None, 5), "second": (None, 2)}
+
+
+@pytest.mark.parametrize("make", [
+    lambda: c020.ActivityRegularization(0.1, 0.1), lambda: c020.Dropout(0.5), lambda: c020.Activation("tanh"),
+    lambda: c020.Flatten(), lambda: c020.RepeatVector(2),
+])
+def test_build_of_a_layer_without_weights_needs_no_input_shape(make):
+    layer = make()
+    layer.build()
+    assert layer.get_weights() == []
+    layer.set_input_shape((4,))
+    assert layer.input_shape == (None, 4)
+
+
+def test_build_of_a_layer_with_weights_still_needs_its_input_shape():
+    with pytest.raises(ValueError, match="no input shape yet"):
+        c020.Dense(3).build()

@@ -37,10 +37,10 @@ _LAYER_SOURCES = (
 
 #: the 0.2.0 style (output-first constructors): these modules override the names they define.
 _LAYER_SOURCES_020 = (
-    (core_020, ("Merge", "Masking", "Dropout", "Activation", "Reshape", "Permute", "Flatten", "RepeatVector",
-                "Dense", "ActivityRegularization", "TimeDistributedDense", "MaxoutDense")),
+    (core_020, ("Layer", "Merge", "Masking", "Dropout", "Activation", "Reshape", "Permute", "Flatten",
+                "RepeatVector", "Dense", "ActivityRegularization", "TimeDistributedDense", "MaxoutDense")),
     (recurrent_020, ("SimpleRNN", "SimpleDeepRNN", "GRU", "LSTM", "JZS1", "JZS2", "JZS3")),
-    (embeddings_020, ("Embedding",)),
+    (embeddings_020, ("Embedding", "WordContextProduct")),
     (normalization_020, ("BatchNormalization",)),
     (noise_020, ("GaussianNoise", "GaussianDropout")),
 )

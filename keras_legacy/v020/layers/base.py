@@ -98,9 +98,12 @@ class Layer020:
 
     # --- weights ----------------------------------------------------------------
     def build(self):
+        """Create the weights from the input shape; a layer without weights needs no shape (0.2.0's
+        ``Layer.build`` did nothing), so ``build()`` on it works before the shape is known."""
         if self.built:
             return
-        self._create_weights(self.input_shape)
+        if type(self)._create_weights is not Layer020._create_weights:
+            self._create_weights(self.input_shape)
         self.built = True
         if self.initial_weights is not None:
             self.set_weights(self.initial_weights)
@@ -128,3 +131,4 @@ class Layer020:
         """``input_shape`` as 0.2.0's config writes it (``_input_shape[1:]``, a tuple), or None."""
         shape = self.__dict__.get("_input_shape")
         return tuple(shape[1:]) if shape is not None else None
+

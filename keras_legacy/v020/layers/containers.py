@@ -41,3 +41,10 @@ class Graph(c013.Graph):
         self._concat_axis = concat_axis
         super().add_output(name, input=input, inputs=inputs, merge_mode=merge_mode)
         self.output_config[-1]["concat_axis"] = concat_axis
+
+    @property
+    def output_shape(self):
+        """0.2.0: the output's ``output_shape``; with several outputs a dict {output name: shape}."""
+        if len(self.output_order) == 1:
+            return self.outputs[self.output_order[0]].output_shape
+        return {name: layer.output_shape for name, layer in self.outputs.items()}

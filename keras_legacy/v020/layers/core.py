@@ -9,13 +9,66 @@ import numpy as np
 import pytensor.tensor as T
 
 from keras_legacy.layers import core as c013
-from keras_legacy.layers.base import Layer, MaskedLayer  # noqa: F401 (0.2.0 names)
+from keras_legacy.layers.base import Layer as Layer013
+from keras_legacy.layers.base import MaskedLayer as MaskedLayer013
 from keras_legacy.v020.layers.base import Layer020
 
 AutoEncoder = c013.AutoEncoder
 
 
+# --- the bases of 0.2.0 custom layers -------------------------------------------------------------
+
+
+class _StandsForAllLayers(type):
+    """Metaclass of the 0.2.0 ``Layer``/``MaskedLayer``: ``isinstance``/``issubclass`` against
+    one of these two classes accept every layer of the 0.1.3 base it stands for.
+
+    In 0.2.0 every layer derives from ``keras.layers.core.Layer``; here the 0.2.0
+    layers derive from the 0.1.3 classes (plus :class:`Layer020`), so
+    ``isinstance(Dense(3), Layer)`` holds through this check.  Subclasses a user
+    writes are ordinary classes for these checks.
+    """
+
+    def __instancecheck__(cls, obj):
+        stands_for = cls.__dict__.get("_stands_for")
+        if stands_for is not None:
+            return isinstance(obj, stands_for)
+        return super().__instancecheck__(obj)
+
+    def __subclasscheck__(cls, subclass):
+        stands_for = cls.__dict__.get("_stands_for")
+        if stands_for is not None:
+            return issubclass(subclass, stands_for)
+        return super().__subclasscheck__(subclass)
+
+
+class Layer(Layer020, Layer013, metaclass=_StandsForAllLayers):
+    """``keras.layers.core.Layer`` of 0.2.0: ``Layer(**kwargs)`` taking ``input_shape=``.
+
+    The base of 0.2.0 custom layers: a subclass sets its own attributes, calls
+    ``super().__init__(**kwargs)``, and defines ``build()`` (reading
+    ``self.input_shape``), ``output_shape`` and ``get_output(train)``.  The plain
+    layer passes its input through.
+    """
+
+    _stands_for = Layer013
+
+    def __init__(self, **kwargs):
+        Layer013.__init__(self)
+        self._init_020(dict(kwargs))
+
+    def build(self):
+        """0.2.0's ``Layer.build``: nothing to create."""
+
+
+class MaskedLayer(Layer, MaskedLayer013):
+    """``keras.layers.core.MaskedLayer`` of 0.2.0: a :class:`Layer` passing the input mask on."""
+
+    _stands_for = MaskedLayer013
+
+
 # --- layers without weights: the 0.1.3 constructor plus ``input_shape`` ----------------------
+
 
 class Masking(Layer020, c013.Masking):
     def __init__(self, mask_value=0.0, **kwargs):
@@ -84,7 +137,7 @@ class Reshape(Layer020, c013.Reshape):
         return config
 
 
-class TimeDistributedMerge(Layer020, Layer):
+class TimeDistributedMerge(Layer020, Layer013):
     """0.2.0 ``TimeDistributedMerge(mode='sum')``: ``(nb_samples, timesteps, features)`` to
     ``(nb_samples, features)`` by the sum (``'sum'``), mean (``'ave'``) or product (``'mul'``)
     over the time axis.  An unknown mode fails when the output is built, as in 0.2.0.
@@ -96,7 +149,7 @@ class TimeDistributedMerge(Layer020, Layer):
     MODES = ("sum", "ave", "mul")
 
     def __init__(self, mode="sum", **kwargs):
-        Layer.__init__(self)
+        Layer013.__init__(self)
         self.mode = mode
         self._init_020(kwargs)
 
@@ -150,7 +203,7 @@ class Dense(_DenseFamily020, c013.Dense):
     def __init__(self, output_dim, init="glorot_uniform", activation="linear", weights=None,
                  W_regularizer=None, b_regularizer=None, activity_regularizer=None,
                  W_constraint=None, b_constraint=None, input_dim=None, **kwargs):
-        Layer.__init__(self)
+        Layer013.__init__(self)
         self._configure(output_dim, init, activation, W_regularizer, b_regularizer, activity_regularizer,
                         W_constraint, b_constraint)
         self._init_dense(input_dim, (input_dim,), weights, kwargs)
@@ -167,7 +220,7 @@ class TimeDistributedDense(_DenseFamily020, c013.TimeDistributedDense):
     def __init__(self, output_dim, init="glorot_uniform", activation="linear", weights=None,
                  W_regularizer=None, b_regularizer=None, activity_regularizer=None,
                  W_constraint=None, b_constraint=None, input_dim=None, input_length=None, **kwargs):
-        Layer.__init__(self)
+        Layer013.__init__(self)
         self._configure(output_dim, init, activation, W_regularizer, b_regularizer, activity_regularizer,
                         W_constraint, b_constraint)
         self.input_length = input_length
@@ -190,7 +243,7 @@ class MaxoutDense(_DenseFamily020, c013.MaxoutDense):
     def __init__(self, output_dim, nb_feature=4, init="glorot_uniform", weights=None,
                  W_regularizer=None, b_regularizer=None, activity_regularizer=None,
                  W_constraint=None, b_constraint=None, input_dim=None, **kwargs):
-        Layer.__init__(self)
+        Layer013.__init__(self)
         self.nb_feature = nb_feature
         self._configure(output_dim, init, None, W_regularizer, b_regularizer, activity_regularizer,
                         W_constraint, b_constraint)
@@ -227,3 +280,4 @@ class Merge(c013.Merge):
         config = super().get_config()
         config["concat_axis"] = self.concat_axis
         return config
+

@@ -5,8 +5,6 @@ from __future__ import annotations
 from keras_legacy.layers import embeddings as e013
 from keras_legacy.v020.layers.base import Layer020
 
-WordContextProduct = e013.WordContextProduct
-
 
 class Embedding(Layer020, e013.Embedding):
     """Same lookup as 0.1.3 (``W[X]``; mask ``X != 0`` with ``mask_zero``), 0.2.0 config keys.
@@ -44,3 +42,18 @@ class Embedding(Layer020, e013.Embedding):
         config.update(input_shape=(self.input_dim,), input_length=self.input_length,
                       mask_zero=self.mask_zero)
         return config
+
+
+class WordContextProduct(Layer020, e013.WordContextProduct):
+    """The 0.1.3 skip-gram scorer with the 0.2.0 layer protocol (``build``, ``input_shape=``,
+    ``output_shape == (nb_samples, 1)``); its weights are drawn by the constructor, as in 0.2.0."""
+
+    def __init__(self, input_dim, proj_dim=128, init="uniform", activation="sigmoid", weights=None,
+                 **kwargs):
+        e013.WordContextProduct.__init__(self, input_dim, proj_dim=proj_dim, init=init,
+                                         activation=activation, weights=weights)
+        self._init_020(kwargs)
+        self.built = True
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], 1)
