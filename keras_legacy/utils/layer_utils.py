@@ -25,6 +25,7 @@ _LAYER_SOURCES = {
     "keras_legacy.layers.embeddings": ("Embedding", "WordContextProduct"),
     "keras_legacy.layers.convolutional": (
         "Convolution1D", "Convolution2D", "MaxPooling1D", "MaxPooling2D", "ZeroPadding2D",
+        "UpSample1D", "UpSample2D",
     ),
     "keras_legacy.layers.normalization": ("BatchNormalization",),
     "keras_legacy.layers.noise": ("GaussianNoise", "GaussianDropout"),
@@ -41,6 +42,10 @@ _LAYER_SOURCES_020 = {
         "SimpleRNN", "SimpleDeepRNN", "GRU", "LSTM", "JZS1", "JZS2", "JZS3",
     ),
     "keras_legacy.v020.layers.embeddings": ("Embedding",),
+    "keras_legacy.v020.layers.convolutional": (
+        "Convolution1D", "Convolution2D", "MaxPooling1D", "MaxPooling2D", "ZeroPadding1D",
+        "ZeroPadding2D", "UpSample1D", "UpSample2D",
+    ),
     "keras_legacy.v020.layers.normalization": ("BatchNormalization",),
     "keras_legacy.v020.layers.noise": ("GaussianNoise", "GaussianDropout"),
 }

@@ -1,0 +1,223 @@
+"""The golden CNN models of ``conv013/`` and ``conv020/`` and the files, configs and exports of conv layers.
+
+Each model is rebuilt from the original's ``config.json`` (the release is
+sniffed from its keys), loads ``weights.h5``, and must reproduce
+``predict.npy`` and the evaluation; ``model_cnn`` and ``model_textcnn`` are
+trained for 2 SGD epochs (batches of 5, no shuffle) and must reproduce the
+history, ``weights_after_fit.h5`` and ``predict_after_fit.npy``.
+``model_cnn_dropout`` has no fit (its training depends on the dropout RNG): its
+test-time predictions (Dropout scales by 0.75) are compared.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import yaml
+
+from keras_legacy import cli, optimizers
+from keras_legacy.layers import convolutional as conv013
+from keras_legacy.layers import core as core013
+from keras_legacy.models import Sequential, model_from_json, model_from_yaml
+from keras_legacy.utils import io_utils
+from keras_legacy.v020.layers import convolutional as conv020
+from keras_legacy.v020.layers import core as core020
+
+VERSIONS = ("conv013", "conv020")
+MODELS = ("model_cnn", "model_cnn_dropout", "model_textcnn")
+TRAINED = ("model_cnn", "model_textcnn")
+RTOL = 1e-10
+
+
+def rel_err(got, want):
+    got, want = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64)
+    assert got.shape == want.shape, (got.shape, want.shape)
+    return float(np.max(np.abs(got - want))) / max(float(np.max(np.abs(want))), 1e-300)
+
+
+def folder(golden, version, name):
+    return golden / version / name
+
+
+def meta(golden, version, name):
+    return json.loads((folder(golden, version, name) / "meta.json").read_text())
+
+
+def build(golden, version, name, loader="json"):
+    """The model rebuilt from the original's config, compiled as the generator compiled it."""
+    d = folder(golden, version, name)
+    model = model_from_json((d / "config.json").read_text()) if loader == "json" \
+        else model_from_yaml((d / "config.yaml").read_text())
+    if not hasattr(model, "loss"):  # 0.1.3 configs were saved before compile (README quirk 11)
+        compile_args = meta(golden, version, name)["compile"]
+        model.compile(optimizers.SGD(lr=0.01), compile_args["loss"], class_mode=compile_args["class_mode"])
+    model.load_weights(str(d / "weights.h5"))
+    return model
+
+
+_MODELS = {}
+
+
+def model_for(golden, version, name):
+    if (version, name) not in _MODELS:
+        _MODELS[version, name] = build(golden, version, name)
+    return _MODELS[version, name]
+
+
+@pytest.mark.parametrize("name", MODELS)
+@pytest.mark.parametrize("version", VERSIONS)
+def test_predict_and_evaluate_from_weights_h5(golden, version, name):
+    d = folder(golden, version, name)
+    model = model_for(golden, version, name)
+    X, y = np.load(d / "X.npy"), np.load(d / "y.npy")
+    assert rel_err(model.predict(X), np.load(d / "predict.npy")) <= RTOL
+    want = meta(golden, version, name)
+    for key, batch_size in (("evaluate", 128), ("evaluate_batch_size_5", 5)):
+        loss, acc = model.evaluate(X, y, batch_size=batch_size, show_accuracy=True, verbose=0)
+        assert abs(loss - want[key]["loss"]) <= RTOL * abs(want[key]["loss"])
+        assert acc == pytest.approx(want[key]["acc"], abs=1e-12)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_classes_follow_the_release_of_the_config(golden, version):
+    model = model_for(golden, version, "model_cnn")
+    module = conv013 if version == "conv013" else conv020
+    assert isinstance(model.layers[0], module.Convolution2D)
+    assert isinstance(model.layers[2], module.MaxPooling2D)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", TRAINED)
+@pytest.mark.parametrize("version", VERSIONS)
+def test_two_sgd_epochs_match_the_original(golden, version, name, tmp_path):
+    d = folder(golden, version, name)
+    model = build(golden, version, name)
+    X, y = np.load(d / "X.npy"), np.load(d / "y.npy")
+    history = model.fit(X, y, batch_size=5, nb_epoch=2, shuffle=False, verbose=0, show_accuracy=True)
+    want = meta(golden, version, name)
+    for key in ("loss", "acc"):
+        assert rel_err(history.history[key], want["history"][key]) <= RTOL, key
+    after = io_utils.load_sequential_weights(str(d / "weights_after_fit.h5"))
+    for k, (layer, arrays) in enumerate(zip(model.layers, after)):
+        for n, (got, exp) in enumerate(zip(layer.get_weights(), arrays)):
+            assert rel_err(got, exp) <= RTOL, f"layer {k} param {n}"
+    assert rel_err(model.predict(X), np.load(d / "predict_after_fit.npy")) <= RTOL
+    loss, acc = model.evaluate(X, y, show_accuracy=True, verbose=0)
+    assert abs(loss - want["evaluate_after_fit"]["loss"]) <= RTOL * abs(want["evaluate_after_fit"]["loss"])
+    # the trained weights survive a save/load round trip (0.x HDF5 layout)
+    path = tmp_path / "w.h5"
+    model.save_weights(str(path))
+    again = build(golden, version, name)
+    again.load_weights(str(path))
+    for a, b in zip(model.get_weights(), again.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def code_model(version, name):
+    """The generator's model, built in code with this release's constructors."""
+    if version == "conv013":
+        c, k = conv013, core013
+        from keras_legacy.layers.embeddings import Embedding
+        if name == "model_cnn":
+            layers = [c.Convolution2D(4, 1, 3, 3), k.Activation("relu"), c.MaxPooling2D(poolsize=(2, 2)),
+                      k.Flatten(), k.Dense(36, 3), k.Activation("softmax")]
+        else:
+            layers = [Embedding(15, 4), c.Convolution1D(input_dim=4, nb_filter=3, filter_length=3),
+                      k.Activation("relu"), c.MaxPooling1D(pool_length=2), k.Flatten(), k.Dense(9, 1),
+                      k.Activation("sigmoid")]
+    else:
+        c, k = conv020, core020
+        from keras_legacy.v020.layers.embeddings import Embedding
+        if name == "model_cnn":
+            layers = [c.Convolution2D(4, 3, 3, input_shape=(1, 8, 8)), k.Activation("relu"),
+                      c.MaxPooling2D(pool_size=(2, 2)), k.Flatten(), k.Dense(3), k.Activation("softmax")]
+        else:
+            layers = [Embedding(15, 4, input_length=8), c.Convolution1D(3, 3), k.Activation("relu"),
+                      c.MaxPooling1D(pool_length=2), k.Flatten(), k.Dense(1), k.Activation("sigmoid")]
+    model = Sequential()
+    for layer in layers:
+        model.add(layer)
+    return model
+
+
+@pytest.mark.parametrize("name", TRAINED)
+@pytest.mark.parametrize("version", VERSIONS)
+def test_initial_weights_drawn_as_the_original(golden, version, name):
+    """``np.random.seed(s)`` then building the model in code gives ``weights.h5`` (init order, fans)."""
+    np.random.seed(meta(golden, version, name)["np_random_seed_before_build"])
+    model = code_model(version, name)
+    want = io_utils.load_sequential_weights(str(folder(golden, version, name) / "weights.h5"))
+    for k, (layer, arrays) in enumerate(zip(model.layers, want)):
+        got = layer.get_weights()
+        assert len(got) == len(arrays), f"layer {k}"
+        for a, b in zip(got, arrays):
+            assert rel_err(a, b) <= RTOL, f"layer {k}"
+
+
+@pytest.mark.parametrize("name", MODELS)
+@pytest.mark.parametrize("version", VERSIONS)
+def test_json_and_yaml_round_trips(golden, version, name):
+    d = folder(golden, version, name)
+    want = json.loads((d / "config.json").read_text())
+    model = model_for(golden, version, name)
+    ours = json.loads(model.to_json())
+    assert ours["layers"] == want["layers"]
+    assert yaml.safe_load((d / "config.yaml").read_text())["layers"] == want["layers"]
+    again = model_from_yaml(model.to_yaml())
+    assert json.loads(again.to_json())["layers"] == want["layers"]
+
+
+def test_cli_inspect_names_conv_weights(golden, capsys):
+    d = folder(golden, "conv013", "model_cnn")
+    assert cli.main(["inspect", str(d / "weights.h5"), "--config", str(d / "config.json")]) == 0
+    out = capsys.readouterr().out
+    assert "Convolution2D" in out and "layer_0_Convolution2D_W" in out and "(4, 1, 3, 3)" in out
+
+
+def test_cli_convert_keeps_conv_arrays(golden, tmp_path):
+    d = folder(golden, "conv020", "model_textcnn")
+    out = tmp_path / "w.npz"
+    assert cli.main(["convert", str(d / "weights.h5"), str(out), "--config", str(d / "config.json")]) == 0
+    with np.load(out) as arrays:
+        want = io_utils.load_sequential_weights(str(d / "weights.h5"))[1]
+        np.testing.assert_array_equal(arrays["layer_1_Convolution1D_W"], want[0])
+        np.testing.assert_array_equal(arrays["layer_1_Convolution1D_b"], want[1])
+
+
+# --- shape inference and messages (0.2.0) -------------------------------------------------------
+
+def test_020_shape_inference_through_a_cnn():
+    model = Sequential()
+    model.add(conv020.ZeroPadding2D(padding=(1, 2), input_shape=(3, 9, 8)))
+    model.add(conv020.Convolution2D(5, 3, 2, border_mode="full", subsample=(2, 1)))
+    model.add(conv020.MaxPooling2D(pool_size=(3, 2), stride=(1, 2), ignore_border=False))
+    model.add(conv020.UpSample2D(size=(2, 1)))
+    model.add(core020.Flatten())
+    model.add(core020.Dense(2))
+    assert model.layers[1].W.get_value().shape == (5, 3, 3, 2)
+    assert model.layers[1].output_shape == (None, 5, 7, 13)
+    assert model.layers[2].output_shape == (None, 5, 5, 7)
+    assert model.layers[3].output_shape == (None, 5, 10, 7)
+    assert model.layers[5].W.get_value().shape == (350, 2)
+    assert conv020.conv_output_length(None, 3, "valid", 1) is None
+    assert conv020.pool_output_length(7, 3, False, 2) == 3
+
+
+def test_020_conv_without_input_shape_says_how_to_fix():
+    layer = conv020.Convolution2D(4, 3, 3)
+    with pytest.raises(ValueError, match="input_shape"):
+        layer.output_shape  # noqa: B018
+
+
+def test_020_rank_mismatch_is_refused():
+    model = Sequential()
+    model.add(conv020.Convolution1D(4, 3, input_dim=5, input_length=9))
+    with pytest.raises(ValueError, match="4-D input"):
+        model.add(conv020.MaxPooling2D())
+
+
+def test_013_bad_pair_argument():
+    with pytest.raises(TypeError, match="pair of ints"):
+        conv013.MaxPooling2D(poolsize=2)
