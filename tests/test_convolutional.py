@@ -224,3 +224,89 @@ def test_020_rank_mismatch_is_refused():
 def test_013_bad_pair_argument():
     with pytest.raises(TypeError, match="pair of ints"):
         conv013.MaxPooling2D(poolsize=2)
+
+
+# --- ONNX export ---------------------------------------------------------------------------------
+
+def run_onnx(model, X, tmp_path):
+    ort = pytest.importorskip("onnxruntime")
+    from keras_legacy.export import to_onnx
+
+    path = tmp_path / "model.onnx"
+    to_onnx(model, path)
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    dtype = np.int32 if X.dtype.kind == "i" else np.float32
+    return session.run(None, {"input": X.astype(dtype)})[0]
+
+
+def assert_onnx_matches(model, X, tmp_path):
+    want = model.predict(X)
+    got = run_onnx(model, X, tmp_path)
+    assert rel_err(got, want) <= 1e-5
+
+
+@pytest.mark.parametrize("version,name", [("conv013", "model_cnn"), ("conv020", "model_cnn_dropout"),
+                                          ("conv020", "model_textcnn")])
+def test_onnx_export_of_golden_models(golden, version, name, tmp_path):
+    model = model_for(golden, version, name)
+    X = np.load(folder(golden, version, name) / "X.npy")
+    assert_onnx_matches(model, X, tmp_path)
+
+
+def _sequential(layers):
+    model = Sequential()
+    for layer in layers:
+        model.add(layer)
+    return model
+
+
+def test_onnx_export_of_every_2d_layer_and_border_mode(tmp_path):
+    np.random.seed(3)
+    model = _sequential([
+        conv020.Convolution2D(5, 3, 2, border_mode="full", subsample=(2, 1), input_shape=(3, 9, 8)),
+        conv020.ZeroPadding2D(padding=(1, 2)),
+        conv020.MaxPooling2D(pool_size=(3, 2), stride=(1, 2), ignore_border=False),
+        conv020.UpSample2D(size=(2, 3)),
+        conv020.Convolution2D(2, 2, 4, border_mode="same", activation="tanh"),
+        conv020.MaxPooling2D(pool_size=(2, 2), stride=(3, 3), ignore_border=False),
+        conv020.Convolution2D(3, 2, 2, subsample=(1, 2), activation="relu"),
+        core020.Flatten(),
+        core020.Dense(4, activation="softmax"),
+    ])
+    model.compile("sgd", "categorical_crossentropy")
+    X = np.random.randn(3, 3, 9, 8)
+    assert_onnx_matches(model, X, tmp_path)
+
+
+def test_onnx_export_of_every_1d_layer(tmp_path):
+    np.random.seed(4)
+    model = _sequential([
+        conv020.Convolution1D(4, 3, border_mode="same", input_dim=3, input_length=11),
+        conv020.MaxPooling1D(pool_length=3, stride=2, ignore_border=False),
+        conv020.UpSample1D(length=2),
+        conv020.ZeroPadding1D(padding=2),
+        conv020.Convolution1D(2, 4, subsample_length=2, activation="sigmoid"),
+        conv020.MaxPooling1D(pool_length=2, stride=3, ignore_border=False),
+        core020.Flatten(),
+        core020.Dense(1),
+    ])
+    model.compile("sgd", "mse")
+    X = np.random.randn(2, 11, 3)
+    assert_onnx_matches(model, X, tmp_path)
+
+
+def test_onnx_export_013_conv1d_stride_is_a_no_op(tmp_path):
+    np.random.seed(5)
+    model = _sequential([conv013.Convolution1D(3, 4, 3, border_mode="full", subsample_length=2),
+                         core013.Flatten(), core013.Dense(4 * 9, 2)])
+    model.compile("sgd", "mse")
+    assert_onnx_matches(model, np.random.randn(2, 7, 3), tmp_path)
+
+
+def test_onnx_refuses_013_same_with_stride(tmp_path):
+    pytest.importorskip("onnx")
+    from keras_legacy.export import to_onnx
+
+    model = _sequential([conv013.Convolution2D(2, 1, 3, 3, border_mode="same", subsample=(2, 2))])
+    with pytest.raises(ValueError, match="strided coordinates"):
+        to_onnx(model, tmp_path / "m.onnx")
