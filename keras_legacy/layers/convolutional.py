@@ -101,6 +101,8 @@ def max_pool(X, pools, ignore_border=True):
     ``-inf`` so the partial windows at the end pool over the real entries only.
     """
     lengths = {ax: _pool_length(X.shape[ax], p, s, ignore_border) for ax, (p, s) in pools.items()}
+    if ignore_border and all(p == s for p, s in pools.values()):
+        return _max_pool_blocks(X, pools, lengths)
     if not ignore_border:
         X = _pad_axes(X, {ax: (0, p - 1) for ax, (p, s) in pools.items() if p > 1}, value=-np.inf)
     views = [X]
@@ -110,6 +112,22 @@ def max_pool(X, pools, ignore_border=True):
     if len(views) == 1:
         return views[0]
     return T.max(T.stack(views, axis=X.ndim), axis=X.ndim)
+
+
+def _max_pool_blocks(X, pools, lengths):
+    """Non-overlapping windows (stride = pool, border ignored): crop, split each axis into
+    ``(length, pool)`` and take the max over the pool axes (same values and tie gradients)."""
+    crop = tuple(slice(0, lengths[ax] * pools[ax][0]) if ax in pools else slice(None)
+                 for ax in range(X.ndim))
+    X = X[crop]
+    shape, pool_axes = [], []
+    for ax in range(X.ndim):
+        if ax in pools:
+            shape += [lengths[ax], pools[ax][0]]
+            pool_axes.append(len(shape) - 1)
+        else:
+            shape.append(X.shape[ax])
+    return T.max(T.reshape(X, shape, ndim=len(shape)), axis=pool_axes)
 
 
 def repeat_axes(X, repeats):
