@@ -310,3 +310,14 @@ def test_onnx_refuses_013_same_with_stride(tmp_path):
     model = _sequential([conv013.Convolution2D(2, 1, 3, 3, border_mode="same", subsample=(2, 2))])
     with pytest.raises(ValueError, match="strided coordinates"):
         to_onnx(model, tmp_path / "m.onnx")
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_version_sniffed_from_conv_keys(golden, version):
+    from keras_legacy.utils.version_sniff import sniff_version
+
+    config = json.loads((folder(golden, version, "model_cnn") / "config.json").read_text())
+    guess = sniff_version(config)
+    assert guess.version == ("0.1.x" if version == "conv013" else "0.2.0") and guess.certain
+    key = "'stack_size'" if version == "conv013" else "'pool_size'"
+    assert any(key in reason for reason in guess.reasons())
