@@ -28,15 +28,15 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 if "floatX" not in os.environ.get("PYTENSOR_FLAGS", ""):
     os.environ["PYTENSOR_FLAGS"] = ",".join(f for f in (os.environ.get("PYTENSOR_FLAGS", ""), "floatX=float32") if f)
 
-import numpy as np  # noqa: E402
-import pytensor  # noqa: E402
-import pytensor.tensor as T  # noqa: E402
+import numpy as np
+import pytensor
+import pytensor.tensor as T
 
-from keras_legacy import backend as K  # noqa: E402
-from keras_legacy.backend import pytensor_compat  # noqa: E402
-from keras_legacy.layers import convolutional as conv  # noqa: E402
-from keras_legacy.layers import core  # noqa: E402
-from keras_legacy.models import Sequential  # noqa: E402
+from keras_legacy import backend as K
+from keras_legacy.backend import pytensor_compat
+from keras_legacy.layers import convolutional as conv
+from keras_legacy.layers import core
+from keras_legacy.models import Sequential
 
 try:
     import torch

@@ -105,6 +105,7 @@ def test_two_sgd_epochs_match_the_original(golden, version, name, tmp_path):
     assert rel_err(model.predict(X), np.load(d / "predict_after_fit.npy")) <= RTOL
     loss, acc = model.evaluate(X, y, show_accuracy=True, verbose=0)
     assert abs(loss - want["evaluate_after_fit"]["loss"]) <= RTOL * abs(want["evaluate_after_fit"]["loss"])
+    assert acc == pytest.approx(want["evaluate_after_fit"]["acc"], abs=1e-12)
     # the trained weights survive a save/load round trip (0.x HDF5 layout)
     path = tmp_path / "w.h5"
     model.save_weights(str(path))

@@ -127,7 +127,7 @@ RUNS = [(v, c, "default") for v, c in ALL_CASES] + [(v, c, "plain") for v in VER
 
 
 def make_layer(version, case):
-    layer = eval(CASES[version][case], {"__builtins__": {}}, NAMESPACES[version])  # noqa: S307
+    layer = eval(CASES[version][case], {"__builtins__": {}}, NAMESPACES[version])
     if version == "conv013" and case == "Flatten_4d":
         layer.input = T.tensor4()  # 0.1.3 Flatten has no input of its own (README quirk 8)
     return layer
@@ -241,8 +241,8 @@ def test_013_conv1d_ignores_subsample_length(golden):
     ("Convolution2D", "Convolution2D(4, 3, 3, border_mode='same', input_shape=(3, 7, 6), subsample=(2, 2))"),
 ])
 def test_020_same_with_stride_is_refused(cls_args):
-    name, call = cls_args
-    layer = eval(call, {"__builtins__": {}}, NAMESPACES["conv020"])  # noqa: S307
+    _, call = cls_args
+    layer = eval(call, {"__builtins__": {}}, NAMESPACES["conv020"])
     with pytest.raises(ValueError, match="border_mode='same' does not take a stride"):
         layer.get_output()
 

@@ -127,9 +127,9 @@ class Shaped(Layer):
 
 def _conv_args(init, activation, W_regularizer, b_regularizer, activity_regularizer, W_constraint,
                b_constraint):
-    return dict(init=init, activation=activation, W_regularizer=W_regularizer,
-                b_regularizer=b_regularizer, activity_regularizer=activity_regularizer,
-                W_constraint=W_constraint, b_constraint=b_constraint)
+    return {"init": init, "activation": activation, "W_regularizer": W_regularizer,
+            "b_regularizer": b_regularizer, "activity_regularizer": activity_regularizer,
+            "W_constraint": W_constraint, "b_constraint": b_constraint}
 
 
 class Convolution1D(c013.ConvMath, Shaped):
@@ -352,6 +352,15 @@ class ZeroPadding2D(Shaped):
         return self._config({"name": self.__class__.__name__, "padding": self.padding})
 
 
-__all__ = ["conv_output_length", "pool_output_length", "Convolution1D", "Convolution2D",
-           "MaxPooling1D", "MaxPooling2D", "UpSample1D", "UpSample2D", "ZeroPadding1D",
-           "ZeroPadding2D"]
+__all__ = [
+    "Convolution1D",
+    "Convolution2D",
+    "MaxPooling1D",
+    "MaxPooling2D",
+    "UpSample1D",
+    "UpSample2D",
+    "ZeroPadding1D",
+    "ZeroPadding2D",
+    "conv_output_length",
+    "pool_output_length",
+]
