@@ -322,3 +322,44 @@ def test_version_sniffed_from_conv_keys(golden, version):
     assert guess.version == ("0.1.x" if version == "conv013" else "0.2.0") and guess.certain
     key = "'stack_size'" if version == "conv013" else "'pool_size'"
     assert any(key in reason for reason in guess.reasons())
+
+
+# --- a 0.x CNN script run unchanged (python -m keras_legacy.run) --------------------------------
+
+def numpy_cnn(X, W1, b1, W2, b2, W3, b3):
+    """Theano conv (full, then valid; kernels flipped) -> relu -> 2x2 pool -> x0.75 -> Dense -> softmax."""
+    def conv_valid(x, w):
+        kh, kw = w.shape[2:]
+        ho, wo = x.shape[2] - kh + 1, x.shape[3] - kw + 1
+        patches = np.stack([x[:, :, a:a + ho, b:b + wo] for a in range(kh) for b in range(kw)], axis=2)
+        return np.einsum("nckij,fck->nfij", patches, w[:, :, ::-1, ::-1].reshape(w.shape[0], w.shape[1], -1))
+
+    h = np.maximum(conv_valid(np.pad(X, ((0, 0), (0, 0), (2, 2), (2, 2))), W1) + b1[:, None, None], 0)
+    h = np.maximum(conv_valid(h, W2) + b2[:, None, None], 0)
+    n, c, H, W = h.shape
+    h = h.reshape(n, c, H // 2, 2, W // 2, 2).max(axis=(3, 5)) * 0.75
+    z = h.reshape(n, -1) @ W3 + b3
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("style", ["0.1.3", "0.2.0"])
+def test_cnn_script_runs_unchanged(style, tmp_path):
+    import os
+    import pathlib
+    import subprocess
+    import sys
+
+    root = pathlib.Path(__file__).resolve().parents[1]
+    script = root / "tests" / "scripts" / ("keras013_cnn.py" if style == "0.1.3" else "keras020_cnn.py")
+    out = tmp_path / "out"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")])))
+    result = subprocess.run([sys.executable, "-m", "keras_legacy.run", "--keras", style, str(script), str(out)],
+                            capture_output=True, text=True, cwd=root, env=env, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Epoch 1" in result.stdout
+    with np.load(str(out) + ".npz") as r:
+        np.testing.assert_array_equal(r["reloaded"], r["predict"])
+        want = numpy_cnn(r["X"], r["W1"], r["b1"], r["W2"], r["b2"], r["W3"], r["b3"])
+        assert rel_err(r["predict"], want) <= 1e-10
