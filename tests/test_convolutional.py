@@ -356,7 +356,7 @@ def test_cnn_script_runs_unchanged(style, tmp_path):
     out = tmp_path / "out"
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")])))
     result = subprocess.run([sys.executable, "-m", "keras_legacy.run", "--keras", style, str(script), str(out)],
-                            capture_output=True, text=True, cwd=root, env=env, timeout=600)
+                            capture_output=True, text=True, cwd=root, env=env, timeout=600, check=False)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Epoch 1" in result.stdout
     with np.load(str(out) + ".npz") as r:

@@ -2,7 +2,6 @@
 import sys
 
 import numpy as np
-
 from keras.layers.convolutional import Convolution2D, MaxPooling2D
 from keras.layers.core import Activation, Dense, Dropout, Flatten
 from keras.models import Sequential
