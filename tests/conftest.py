@@ -14,7 +14,7 @@ if "base_compiledir" not in os.environ.get("PYTENSOR_FLAGS", ""):
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-GOLDEN = pathlib.Path(os.environ.get("KL_GOLDEN_LOCAL", ROOT.parent / "shared" / "golden"))
+GOLDEN = ROOT.parent / "shared" / "golden"
 
 
 def pytest_configure(config):
