@@ -315,7 +315,7 @@ def test_onnx_refuses_013_same_with_stride(tmp_path):
 
 @pytest.mark.parametrize("version", VERSIONS)
 def test_version_sniffed_from_conv_keys(golden, version):
-    from keras_legacy.utils.version_sniff import sniff_version
+    from keras_legacy.engine.version_sniff import sniff_version
 
     config = json.loads((folder(golden, version, "model_cnn") / "config.json").read_text())
     guess = sniff_version(config)

@@ -29,7 +29,7 @@ import numpy as np
 import pytensor.tensor as T
 
 from keras_legacy import activations, constraints, initializations
-from keras_legacy.layers.core import Layer, _config_of, _set_regularizers
+from keras_legacy.layers.base import Layer, _bind_regularizers, _config_of, _resolve_regularizers
 
 BORDER_MODES = ("valid", "full", "same")
 
@@ -154,22 +154,7 @@ def _as_pair(value, what):
     return pair
 
 
-# --- weights and configs shared with the 0.2.0 classes ---------------------------------------
-
-def build_conv_weights(layer, W_shape, init, activation, weights, W_regularizer, b_regularizer,
-                       activity_regularizer, W_constraint, b_constraint):
-    """Draw W (``init``) then b (zeros), bind regularizers and constraints, set ``weights``."""
-    layer.init = initializations.get(init)
-    layer.activation = activations.get(activation)
-    layer.add_weight("W", W_shape, layer.init)
-    layer.add_weight("b", (W_shape[0],), initializations.zero)
-    _set_regularizers(layer, W_regularizer, b_regularizer, activity_regularizer)
-    layer.W_constraint = constraints.get(W_constraint)
-    layer.b_constraint = constraints.get(b_constraint)
-    layer.constraints = [layer.W_constraint, layer.b_constraint]
-    if weights is not None:
-        layer.set_weights(weights)
-
+# --- configs shared with the 0.2.0 classes ---------------------------------------------------
 
 def conv_config(layer, keys):
     config = {"name": layer.__class__.__name__}
@@ -185,11 +170,39 @@ def conv_config(layer, keys):
     return config
 
 
-class ConvMath:
-    """The convolution graph of both releases; subclasses set ``nb_row``/``nb_col``,
-    ``border_mode``, ``subsample`` and ``crop_same_after_stride``."""
+class ConvMath(Layer):
+    """What Convolution1D and Convolution2D of both releases share: the settings, the weights
+    and the graph.
+
+    ``_configure`` stores the settings (no weight drawn); ``_make_weights(stack_size)``
+    draws ``W`` ``(nb_filter, stack_size, nb_row, nb_col)`` then ``b`` (zeros) and
+    binds the regularizers.  The 0.1.3 constructors call both; the 0.2.0 classes
+    call ``_make_weights`` from ``build()`` once the input shape is known.
+    Subclasses set ``nb_row``/``nb_col``, ``border_mode``, ``subsample`` and
+    ``crop_same_after_stride``.
+    """
 
     crop_same_after_stride = True
+    #: the keys of ``get_config`` besides ``name``, the init, activation, regularizers and constraints
+    _config_keys = ()
+
+    def _configure(self, nb_filter, init, activation, W_regularizer, b_regularizer, activity_regularizer,
+                   W_constraint, b_constraint):
+        self.nb_filter = nb_filter
+        self.init = initializations.get(init)
+        self.activation = activations.get(activation)
+        _resolve_regularizers(self, W_regularizer, b_regularizer, activity_regularizer)
+        self.W_constraint = constraints.get(W_constraint)
+        self.b_constraint = constraints.get(b_constraint)
+        self.constraints = [self.W_constraint, self.b_constraint]
+
+    def _make_weights(self, stack_size):
+        self.add_weight("W", (self.nb_filter, stack_size, self.nb_row, self.nb_col), self.init)
+        self.add_weight("b", (self.nb_filter,), initializations.zero)
+        _bind_regularizers(self)
+
+    def get_config(self):
+        return conv_config(self, self._config_keys)
 
     def _image_output(self, X):
         """``activation(conv(X, W) + b)`` of an image batch X ``(n, c, H, W)``."""
@@ -217,9 +230,21 @@ class ConvMath:
         return T.reshape(out, (out.shape[0], out.shape[1], out.shape[2]), ndim=3).dimshuffle(0, 2, 1)
 
 
+def max_pool_2d(X, poolsize, stride, ignore_border):
+    """Max pooling of the two last axes of X ``(n, c, rows, cols)`` (stride None: the pool size)."""
+    stride = poolsize if stride is None else stride
+    return max_pool(X, {2: (poolsize[0], stride[0]), 3: (poolsize[1], stride[1])}, ignore_border)
+
+
+def zero_pad_2d(X, padding):
+    """X ``(n, c, rows, cols)`` with ``padding[0]`` zero rows and ``padding[1]`` zero columns on each side."""
+    p0, p1 = padding
+    return _pad_axes(X, {2: (p0, p0), 3: (p1, p1)})
+
+
 # --- the 0.1.3 layers -----------------------------------------------------------------------
 
-class Convolution1D(ConvMath, Layer):
+class Convolution1D(ConvMath):
     """0.1.3 ``Convolution1D(input_dim, nb_filter, filter_length, ...)`` over ``(n, steps, input_dim)``.
 
     W ``(nb_filter, input_dim, filter_length, 1)``, b ``(nb_filter,)``; output
@@ -228,60 +253,64 @@ class Convolution1D(ConvMath, Layer):
     """
 
     input_ndim = 3
+    _config_keys = ("input_dim", "nb_filter", "filter_length", "border_mode", "subsample_length")
 
     def __init__(self, input_dim, nb_filter, filter_length, init="uniform", activation="linear",
                  weights=None, border_mode="valid", subsample_length=1, W_regularizer=None,
                  b_regularizer=None, activity_regularizer=None, W_constraint=None, b_constraint=None):
         super().__init__()
-        check_border_mode("Convolution1D", border_mode)
+        self._configure_1d(nb_filter, filter_length, border_mode, subsample_length, init, activation,
+                           W_regularizer, b_regularizer, activity_regularizer, W_constraint, b_constraint)
+        self.subsample = (1, subsample_length)
         self.input_dim = input_dim
-        self.nb_filter = nb_filter
+        self.input = T.tensor3()
+        self._make_weights(input_dim)
+        if weights is not None:
+            self.set_weights(weights)
+
+    def _configure_1d(self, nb_filter, filter_length, border_mode, subsample_length, *args):
+        check_border_mode("Convolution1D", border_mode)
+        self._configure(nb_filter, *args)
         self.filter_length = filter_length
         self.border_mode = border_mode
         self.subsample_length = subsample_length
         self.nb_row, self.nb_col = filter_length, 1
-        self.subsample = (1, subsample_length)
-        self.input = T.tensor3()
-        build_conv_weights(self, (nb_filter, input_dim, filter_length, 1), init, activation, weights,
-                           W_regularizer, b_regularizer, activity_regularizer, W_constraint, b_constraint)
 
     def get_output(self, train=False):
         return self._sequence_output(self.get_input(train))
 
-    def get_config(self):
-        return conv_config(self, ("input_dim", "nb_filter", "filter_length", "border_mode",
-                                  "subsample_length"))
 
-
-class Convolution2D(ConvMath, Layer):
+class Convolution2D(ConvMath):
     """0.1.3 ``Convolution2D(nb_filter, stack_size, nb_row, nb_col, ...)`` over ``(n, stack_size, rows, cols)``.
 
     W ``(nb_filter, stack_size, nb_row, nb_col)``, b ``(nb_filter,)``.
     """
 
     input_ndim = 4
+    _config_keys = ("nb_filter", "stack_size", "nb_row", "nb_col", "border_mode", "subsample")
 
     def __init__(self, nb_filter, stack_size, nb_row, nb_col, init="glorot_uniform", activation="linear",
                  weights=None, border_mode="valid", subsample=(1, 1), W_regularizer=None,
                  b_regularizer=None, activity_regularizer=None, W_constraint=None, b_constraint=None):
         super().__init__()
-        check_border_mode("Convolution2D", border_mode)
-        self.nb_filter = nb_filter
+        self._configure_2d(nb_filter, nb_row, nb_col, border_mode, subsample, init, activation,
+                           W_regularizer, b_regularizer, activity_regularizer, W_constraint, b_constraint)
         self.stack_size = stack_size
+        self.input = T.tensor4()
+        self._make_weights(stack_size)
+        if weights is not None:
+            self.set_weights(weights)
+
+    def _configure_2d(self, nb_filter, nb_row, nb_col, border_mode, subsample, *args):
+        check_border_mode("Convolution2D", border_mode)
+        self._configure(nb_filter, *args)
         self.nb_row = nb_row
         self.nb_col = nb_col
         self.border_mode = border_mode
         self.subsample = tuple(_as_pair(subsample, "Convolution2D subsample"))
-        self.input = T.tensor4()
-        build_conv_weights(self, (nb_filter, stack_size, nb_row, nb_col), init, activation, weights,
-                           W_regularizer, b_regularizer, activity_regularizer, W_constraint, b_constraint)
 
     def get_output(self, train=False):
         return self._image_output(self.get_input(train))
-
-    def get_config(self):
-        return conv_config(self, ("nb_filter", "stack_size", "nb_row", "nb_col", "border_mode",
-                                  "subsample"))
 
 
 class MaxPooling1D(Layer):
@@ -318,9 +347,7 @@ class MaxPooling2D(Layer):
         self.input = T.tensor4()
 
     def get_output(self, train=False):
-        stride = self.poolsize if self.stride is None else self.stride
-        pools = {2: (self.poolsize[0], stride[0]), 3: (self.poolsize[1], stride[1])}
-        return max_pool(self.get_input(train), pools, self.ignore_border)
+        return max_pool_2d(self.get_input(train), self.poolsize, self.stride, self.ignore_border)
 
     def get_config(self):
         return {"name": self.__class__.__name__, "poolsize": self.poolsize,
@@ -372,8 +399,7 @@ class ZeroPadding2D(Layer):
         self.input = T.tensor4()
 
     def get_output(self, train=False):
-        p0, p1 = self.pad
-        return _pad_axes(self.get_input(train), {2: (p0, p0), 3: (p1, p1)})
+        return zero_pad_2d(self.get_input(train), self.pad)
 
     def get_config(self):
         return {"name": self.__class__.__name__, "pad": self.pad}
