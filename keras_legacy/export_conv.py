@@ -101,6 +101,9 @@ def convolutional(g, x, name, layer, config, weights, ndim, where, activation):
                  kernel_shape=[length], strides=[stride], pads=before + after)
         return _transpose_steps(g, activation(y, config["activation"]), hint), 3
     if name == "MaxPooling2D":
+        if ndim != 4:
+            raise ValueError(f"to_onnx: {where} pools a {ndim}-D input; only a 4-D (samples, channels, rows, "
+                             "cols) input is exported.")
         pools = list(layer.pool_size if hasattr(layer, "pool_size") else layer.poolsize)
         strides = pools if layer.stride is None else list(layer.stride)
         return _max_pool(g, x, pools, strides, layer.ignore_border, hint, 4), 4

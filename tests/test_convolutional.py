@@ -227,6 +227,39 @@ def test_013_bad_pair_argument():
         conv013.MaxPooling2D(poolsize=2)
 
 
+# --- connection checks (0.1.3) -------------------------------------------------------------------
+
+def test_013_stack_size_mismatch_names_the_fix():
+    with pytest.raises(ValueError, match=r"Cannot connect Convolution2D\(nb_filter=5, stack_size=3\).*"
+                                         r"outputs 4\. Build Convolution2D with stack_size=4"):
+        Sequential([conv013.Convolution2D(4, 1, 3, 3), core013.Activation("relu"), conv013.MaxPooling2D(),
+                    conv013.Convolution2D(5, 3, 3, 3)])
+
+
+def test_013_conv1d_input_dim_mismatch():
+    from keras_legacy.layers.embeddings import Embedding
+
+    with pytest.raises(ValueError, match=r"Convolution1D\(input_dim=5\).*Embedding outputs 4 features"):
+        Sequential([Embedding(10, 4), conv013.Convolution1D(5, 3, 2)])
+    with pytest.raises(ValueError, match=r"Dense takes a 2-D input.*Convolution2D outputs a 4-D|"
+                                         r"Convolution1D takes a 3-D input.*Convolution2D outputs a 4-D"):
+        Sequential([conv013.Convolution2D(2, 1, 2, 2), conv013.Convolution1D(3, 2, 2)])
+
+
+def test_013_max_pooling_2d_pools_the_two_last_axes_of_a_3d_input():
+    """Theano's max_pool_2d took any rank >= 2: a 0.1.3 MaxPooling2D after a 3-D layer ran."""
+    from keras_legacy import backend as K
+
+    model = Sequential([core013.TimeDistributedDense(3, 4), conv013.MaxPooling2D(poolsize=(2, 3),
+                                                                                 ignore_border=False)])
+    X = np.random.RandomState(0).randn(2, 5, 3)
+    f = K.function([model.get_input()], [model.get_output()])
+    W, b = model.layers[0].get_weights()
+    h = np.pad(X @ W + b, ((0, 0), (0, 1), (0, 2)), constant_values=-np.inf)
+    want = h.reshape(2, 3, 2, 2, 3).max(axis=(2, 4))
+    np.testing.assert_array_equal(f(X)[0], want)
+
+
 # --- ONNX export ---------------------------------------------------------------------------------
 
 def run_onnx(model, X, tmp_path):

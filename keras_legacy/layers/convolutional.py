@@ -231,9 +231,11 @@ class ConvMath(Layer):
 
 
 def max_pool_2d(X, poolsize, stride, ignore_border):
-    """Max pooling of the two last axes of X ``(n, c, rows, cols)`` (stride None: the pool size)."""
+    """Max pooling of the two last axes of X (``(n, c, rows, cols)``, or any rank >= 2 as
+    Theano's ``max_pool_2d``); stride None: the pool size."""
     stride = poolsize if stride is None else stride
-    return max_pool(X, {2: (poolsize[0], stride[0]), 3: (poolsize[1], stride[1])}, ignore_border)
+    rows, cols = X.ndim - 2, X.ndim - 1
+    return max_pool(X, {rows: (poolsize[0], stride[0]), cols: (poolsize[1], stride[1])}, ignore_border)
 
 
 def zero_pad_2d(X, padding):
@@ -335,7 +337,10 @@ class MaxPooling1D(Layer):
 
 
 class MaxPooling2D(Layer):
-    """Max pooling over the two last axes of ``(n, c, rows, cols)`` (0.1.3 ``poolsize=``)."""
+    """Max pooling over the two last axes of ``(n, c, rows, cols)`` (0.1.3 ``poolsize=``).
+
+    After a layer with another output rank (>= 2) it pools that output's two last axes,
+    as the release did."""
 
     input_ndim = 4
 
