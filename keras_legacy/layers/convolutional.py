@@ -225,7 +225,8 @@ class ConvMath(Layer):
         return self.activation(out + self.b.dimshuffle("x", 0, "x", "x"))
 
     def _sequence_output(self, X):
-        """Convolution1D: ``(n, steps, dim)`` as the image ``(n, dim, steps, 1)``, back to ``(n, steps', nb_filter)``."""
+        """Convolution1D: ``(n, steps, dim)`` as the image ``(n, dim, steps, 1)``, back to
+        ``(n, steps', nb_filter)``."""
         out = self._image_output(X.dimshuffle(0, 2, 1, "x"))
         return T.reshape(out, (out.shape[0], out.shape[1], out.shape[2]), ndim=3).dimshuffle(0, 2, 1)
 
