@@ -261,3 +261,14 @@ def test_020_model_with_thresholded_relu_pickles_and_predicts_identically():
     expected = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
     np.testing.assert_allclose(loaded.predict(X), expected, rtol=1e-12, atol=0)
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+
+
+def test_020_cnn_model_pickles_and_trains_identically():
+    np.random.seed(10)
+    Xi = np.random.RandomState(11).normal(size=(4, 1, 5, 4))
+    yi = np.eye(2)[[0, 1, 1, 0]]
+    model = Sequential([cv020.Convolution2D(2, 2, 2, border_mode="full", input_shape=(1, 5, 4)),
+                        c020.Activation("relu"), cv020.MaxPooling2D(ignore_border=False), c020.Flatten(),
+                        c020.Dense(2), c020.Activation("softmax")])
+    model.compile("sgd", "categorical_crossentropy")
+    _check_train_identically(model, lambda m: float(m.train_on_batch(Xi, yi)), lambda m: m.predict(Xi))
