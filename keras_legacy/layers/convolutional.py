@@ -18,7 +18,7 @@ The graphs follow Theano's semantics, which the original layers inherited:
 
 The convolution is an im2col product: the ``kh*kw`` shifted (strided) views of
 the input are stacked and multiplied by the flipped kernel with one BLAS
-``dot``; pooling stacks the shifted views of each window and takes their max.
+``dot``; pooling is the elementwise maximum of the shifted views of each window.
 Both are ordinary PyTensor graphs, so they compile in the C backend and in
 PyTensor's default (Numba) mode alike.
 """
@@ -97,37 +97,23 @@ def _pool_length(L, p, s, ignore_border):
 def max_pool(X, pools, ignore_border=True):
     """Theano max pooling of X over ``pools = {axis: (pool, stride)}`` (several axes at once).
 
+    The output is the elementwise maximum of the ``prod(pool)`` strided views of X
+    (one per position in the window): one fused elementwise pass, and its
+    gradient goes to every element equal to its window's maximum, as Theano's.
     With ``ignore_border=False`` the axes are padded by ``pool - 1`` entries of
     ``-inf`` so the partial windows at the end pool over the real entries only.
     """
     lengths = {ax: _pool_length(X.shape[ax], p, s, ignore_border) for ax, (p, s) in pools.items()}
-    if ignore_border and all(p == s for p, s in pools.values()):
-        return _max_pool_blocks(X, pools, lengths)
     if not ignore_border:
         X = _pad_axes(X, {ax: (0, p - 1) for ax, (p, s) in pools.items() if p > 1}, value=-np.inf)
     views = [X]
     for ax, (p, s) in pools.items():
         stop = (lengths[ax] - 1) * s + 1
         views = [v[(slice(None),) * ax + (slice(a, a + stop, s),)] for v in views for a in range(p)]
-    if len(views) == 1:
-        return views[0]
-    return T.max(T.stack(views, axis=X.ndim), axis=X.ndim)
-
-
-def _max_pool_blocks(X, pools, lengths):
-    """Non-overlapping windows (stride = pool, border ignored): crop, split each axis into
-    ``(length, pool)`` and take the max over the pool axes (same values and tie gradients)."""
-    crop = tuple(slice(0, lengths[ax] * pools[ax][0]) if ax in pools else slice(None)
-                 for ax in range(X.ndim))
-    X = X[crop]
-    shape, pool_axes = [], []
-    for ax in range(X.ndim):
-        if ax in pools:
-            shape += [lengths[ax], pools[ax][0]]
-            pool_axes.append(len(shape) - 1)
-        else:
-            shape.append(X.shape[ax])
-    return T.max(T.reshape(X, shape, ndim=len(shape)), axis=pool_axes)
+    out = views[0]
+    for view in views[1:]:
+        out = T.maximum(out, view)
+    return out
 
 
 def repeat_axes(X, repeats):
