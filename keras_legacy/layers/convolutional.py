@@ -47,29 +47,30 @@ def _pad_axes(X, pads, value=0.0):
     return T.set_subtensor(out[inner], X)
 
 
-def conv2d(X, W, kernel_size, border_mode="valid", subsample=(1, 1)):
+def conv2d(X, W, kernel_size, border_mode="valid", subsample=(1, 1), bias=None):
     """Theano's ``conv2d(X, W, border_mode, subsample)`` for ``valid`` and ``full``.
 
     ``kernel_size`` is ``(kh, kw)`` (the static trailing shape of ``W``).  The
     strided output is computed directly from strided views, which gives the
-    same numbers as slicing the stride-1 output.
+    same numbers as slicing the stride-1 output.  ``bias`` (``(nb_filter,)``, or
+    None) is added to each filter's output.
     """
     kh, kw = kernel_size
     if border_mode == "full":
         X = _pad_axes(X, {2: (kh - 1, kh - 1), 3: (kw - 1, kw - 1)})
     elif border_mode != "valid":
         raise ValueError(f"conv2d: border_mode must be 'valid' or 'full', got {border_mode!r}.")
-    return _correlate_flipped(X, W, kh, kw, subsample)
+    return _correlate_flipped(X, W, kh, kw, subsample, bias)
 
 
-def conv2d_same(X, W, kernel_size):
+def conv2d_same(X, W, kernel_size, bias=None):
     """Stride-1 ``same``: the ``full`` convolution cropped by ``(k-1)//2`` before, as one padded valid one."""
     kh, kw = kernel_size
     pads = {2: (kh - 1 - (kh - 1) // 2, (kh - 1) // 2), 3: (kw - 1 - (kw - 1) // 2, (kw - 1) // 2)}
-    return _correlate_flipped(_pad_axes(X, pads), W, kh, kw, (1, 1))
+    return _correlate_flipped(_pad_axes(X, pads), W, kh, kw, (1, 1), bias)
 
 
-def _correlate_flipped(X, W, kh, kw, subsample):
+def _correlate_flipped(X, W, kh, kw, subsample, bias=None):
     """``valid`` convolution of X ``(n, c, H, W)`` with W ``(f, c, kh, kw)``, output strided."""
     sh, sw = subsample
     Ho = X.shape[2] - kh + 1
@@ -81,6 +82,11 @@ def _correlate_flipped(X, W, kh, kw, subsample):
     cols = T.reshape(cols, (X.shape[1] * kh * kw, n_out * rows * cols_out), ndim=2)
     kernel = T.reshape(W[:, :, ::-1, ::-1], (W.shape[0], W.shape[1] * kh * kw), ndim=2)
     out = T.dot(kernel, cols)  # (f, n * Ho' * Wo')
+    if bias is not None:
+        # bias (f,) times a row of ones, added in the product's layout: the same sums, and the
+        # bias gradient becomes one BLAS product (a row sum of the output gradient)
+        ones = T.ones((1, out.shape[1]), dtype=out.dtype)
+        out = out + T.dot(bias.dimshuffle(0, "x"), ones)
     out = T.reshape(out, (W.shape[0], n_out, rows, cols_out), ndim=4)
     return out.dimshuffle(1, 0, 2, 3)
 
@@ -195,7 +201,7 @@ class ConvMath(Layer):
         kernel = (self.nb_row, self.nb_col)
         if self.border_mode == "same":
             if tuple(self.subsample) == (1, 1):
-                out = conv2d_same(X, self.W, kernel)
+                out = conv2d_same(X, self.W, kernel, self.b)
             elif not self.crop_same_after_stride:
                 raise ValueError(
                     f"{type(self).__name__}: border_mode='same' does not take a stride (subsample="
@@ -203,12 +209,12 @@ class ConvMath(Layer):
                     "border_mode='valid' or 'full' with a stride, or subsample=(1, 1) with 'same'."
                 )
             else:  # 0.1.3: the strided full convolution, then the crop in strided coordinates
-                out = conv2d(X, self.W, kernel, "full", self.subsample)
+                out = conv2d(X, self.W, kernel, "full", self.subsample, self.b)
                 sr, sc = (self.nb_row - 1) // 2, (self.nb_col - 1) // 2
                 out = out[:, :, sr:X.shape[2] + sr, sc:X.shape[3] + sc]
         else:
-            out = conv2d(X, self.W, kernel, self.border_mode, self.subsample)
-        return self.activation(out + self.b.dimshuffle("x", 0, "x", "x"))
+            out = conv2d(X, self.W, kernel, self.border_mode, self.subsample, self.b)
+        return self.activation(out)
 
     def _sequence_output(self, X):
         """Convolution1D: ``(n, steps, dim)`` as the image ``(n, dim, steps, 1)``, back to
