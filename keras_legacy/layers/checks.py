@@ -157,6 +157,20 @@ def output_channels(layer):
     return None
 
 
+def _may_output_indices(layer):
+    """False when ``layer``'s output is floats for sure (a known layer that computes), else True."""
+    is_container, inner = _container_output(layer)
+    if is_container:
+        return inner is None or _may_output_indices(inner)
+    name = _name(layer)
+    if name == "Merge":
+        return any(_may_output_indices(sub) for sub in layer.layers)
+    if name in PASS_THROUGH:  # an identity Layer (a Graph input), Activation('linear')... keep the dtype
+        previous = _previous(layer)
+        return _may_output_indices(previous) if previous is not None else takes_indices(layer)
+    return output_ndim(layer) is None
+
+
 def takes_indices(layer):
     """Whether the layer's own input is an integer index tensor (Embedding, WordContextProduct)."""
     var = layer.__dict__.get("input")
@@ -205,7 +219,7 @@ def check_connection(previous, layer):
             f"Cannot connect {this} after {prev}: {type(layer).__name__} takes a {expected_ndim}-D input "
             f"(nb_samples first), but {type(previous).__name__} outputs a {got_ndim}-D tensor.{hint}"
         )
-    if takes_indices(layer) and got_ndim is not None:  # every layer whose rank is known outputs floats
+    if takes_indices(layer) and got_ndim is not None and not _may_output_indices(previous):
         raise ValueError(
             f"Cannot connect {this} after {prev}: {type(layer).__name__} looks up integer indices, but "
             f"{type(previous).__name__} outputs floats. Make {type(layer).__name__} the first layer of the model."
