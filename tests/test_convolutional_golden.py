@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (the constructor calls of the golden README tables, one per line)
 """Convolution, pooling, up-sampling, zero-padding and Flatten layers against the original Keras.
 
 Golden files: ``conv013/`` (Keras 0.1.3) and ``conv020/`` (Keras 0.2.0), written
