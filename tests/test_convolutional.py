@@ -209,6 +209,23 @@ def test_020_shape_inference_through_a_cnn():
     assert conv020.pool_output_length(7, 3, False, 2) == 3
 
 
+def test_020_conv_layers_follow_the_020_layer_protocol():
+    """Config before build, ``set_input_shape`` of one sample (no batch axis), then the weights."""
+    layer = conv020.Convolution2D(4, 3, 2, subsample=(2, 1))
+    config = layer.get_config()
+    assert "input_shape" not in config and "stack_size" not in config
+    assert config["subsample"] == (2, 1) and config["init"] == "glorot_uniform"
+    assert not layer.built
+    layer.set_input_shape((3, 7, 6))
+    assert layer.W.get_value().shape == (4, 3, 3, 2) and layer.b.get_value().shape == (4,)
+    assert layer.output_shape == (None, 4, 3, 5)
+    assert layer.get_config()["input_shape"] == (3, 7, 6)
+    with pytest.raises(ValueError, match="expects 4-D input"):
+        conv020.MaxPooling2D().set_input_shape((None, 3, 7, 6))
+    seq = conv020.Convolution1D(5, 3, input_dim=4)
+    assert seq.get_config()["input_shape"] == (None, 4) and seq.output_shape == (None, None, 5)
+
+
 def test_020_conv_without_input_shape_says_how_to_fix():
     layer = conv020.Convolution2D(4, 3, 3)
     with pytest.raises(ValueError, match="input_shape"):
