@@ -1,7 +1,8 @@
 """Export a Keras 0.x ``Sequential`` model to ONNX, exactly: ``to_onnx(model, path)``.
 
 Supported layers: Embedding, Dense, TimeDistributedDense, Activation, Dropout,
-RepeatVector, SimpleRNN, GRU, LSTM.  Everything is written in float32 (what
+RepeatVector, SimpleRNN, GRU, LSTM, and the convolutional layers and Flatten
+(``keras_legacy.export_conv``).  Everything is written in float32 (what
 ONNX Runtime's recurrent kernels compute in); the graph computes the 0.x
 test-time function:
 
@@ -33,11 +34,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from keras_legacy import export_conv
 from keras_legacy.layers import recurrent
 
 OPSET = 17
 SUPPORTED_LAYERS = ("Embedding", "Dense", "TimeDistributedDense", "Activation", "Dropout",
-                    "RepeatVector", "SimpleRNN", "GRU", "LSTM")
+                    "RepeatVector", "SimpleRNN", "GRU", "LSTM") + export_conv.CONV_LAYERS
 RECURRENT = ("SimpleRNN", "GRU", "LSTM")
 
 #: Keras activation name -> (ONNX RNN activation name, alpha, beta); None: no parameters.
@@ -176,6 +178,9 @@ def _recurrent(g, x, layer_name, config, weights, where):
 
 def _input_spec(layer_name, weights, where):
     """(ONNX element type name, shape) of the model input, from the first layer."""
+    conv = export_conv.input_spec(layer_name, None, weights)
+    if conv is not None:
+        return conv
     if layer_name == "Embedding":
         return "INT32", ["batch", "time"], 3
     if layer_name in RECURRENT or layer_name == "TimeDistributedDense":
@@ -184,7 +189,7 @@ def _input_spec(layer_name, weights, where):
         return "FLOAT", ["batch", int(weights[0].shape[0])], 2
     raise ValueError(
         f"to_onnx: {where} is a {layer_name}, which does not tell the input size; the first layer "
-        "must be Embedding, Dense, TimeDistributedDense or a recurrent layer."
+        "must be Embedding, Dense, TimeDistributedDense, Convolution1D/2D or a recurrent layer."
     )
 
 
@@ -249,6 +254,10 @@ def to_onnx(model, path=None):
             p = float(config["p"])
             if p > 0.0:
                 x = g.op("Mul", [x, g.const(np.array(1.0 - p), f"{hint}_retain")], hint)
+        elif name in export_conv.CONV_LAYERS:
+            x, ndim = export_conv.convolutional(
+                g, x, name, layer, config, weights, ndim, where,
+                lambda y, act, hint=hint, where=where: _activation(g, y, act, hint, where))
         elif name == "RepeatVector":
             if ndim != 2:
                 raise ValueError(f"to_onnx: {where} needs a 2-D input, got {ndim}-D.")

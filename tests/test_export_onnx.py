@@ -14,8 +14,8 @@ from keras_legacy.layers.core import (  # noqa: E402
     Activation,
     Dense,
     Dropout,
-    Flatten,
     Masking,
+    Permute,
     RepeatVector,
     TimeDistributedDense,
 )
@@ -176,8 +176,8 @@ def test_masked_embedding_without_recurrent_layer_is_exact(tmp_path):
 
 
 def test_unsupported_things_are_refused():
-    with pytest.raises(ValueError, match="layer 1 \\(Flatten\\) is not supported; supported layers: Embedding"):
-        to_onnx(_sequential(LSTM(2, 3, return_sequences=True), Flatten()))
+    with pytest.raises(ValueError, match="layer 1 \\(Permute\\) is not supported; supported layers: Embedding"):
+        to_onnx(_sequential(LSTM(2, 3, return_sequences=True), Permute((2, 1))))
     with pytest.raises(ValueError, match="activation 'softmax' inside the recurrence"):
         to_onnx(_sequential(SimpleRNN(2, 3, activation="softmax")))
     with pytest.raises(ValueError, match="does not tell the input size"):

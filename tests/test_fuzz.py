@@ -28,7 +28,17 @@ from hypothesis import strategies as st
 from keras_legacy import cli
 from keras_legacy.engine import validation
 from keras_legacy.layers import checks as layer_shapes
-from keras_legacy.layers.core import Activation, Dense, Dropout, Masking, Merge, RepeatVector, TimeDistributedDense
+from keras_legacy.layers import convolutional as conv
+from keras_legacy.layers.core import (
+    Activation,
+    Dense,
+    Dropout,
+    Flatten,
+    Masking,
+    Merge,
+    RepeatVector,
+    TimeDistributedDense,
+)
 from keras_legacy.layers.embeddings import Embedding
 from keras_legacy.layers.recurrent import GRU, LSTM, SimpleRNN
 from keras_legacy.models import Graph, Sequential, model_from_config, model_from_json, model_from_yaml
@@ -101,6 +111,53 @@ def test_random_stacks_build_or_raise_our_errors(stack):
         got, want = layer_shapes.output_dim(prev), layer_shapes.expected_input_dim(layer)
         if got is not None and want is not None:
             assert got == want
+
+
+CONV_KINDS = ["Conv1D", "MaxPool1D", "UpSample1D", "Conv2D", "MaxPool2D", "UpSample2D", "ZeroPad2D",
+              "Activation", "Dropout", "Flatten", "Dense", "TDD", "LSTM"]
+
+
+def _make_conv(kind, a, b, flag):
+    if kind == "Conv1D":
+        return conv.Convolution1D(a, b, 2, border_mode="same" if flag else "full")
+    if kind == "Conv2D":
+        return conv.Convolution2D(b, a, 2, 1, border_mode="full" if flag else "same")
+    if kind == "MaxPool1D":
+        return conv.MaxPooling1D(pool_length=a, ignore_border=flag)
+    if kind == "MaxPool2D":
+        return conv.MaxPooling2D(poolsize=(a, b), ignore_border=flag)
+    if kind == "UpSample1D":
+        return conv.UpSample1D(a)
+    if kind == "UpSample2D":
+        return conv.UpSample2D((a, b))
+    if kind == "ZeroPad2D":
+        return conv.ZeroPadding2D((a, b))
+    if kind == "Flatten":
+        return Flatten()
+    return _make(kind, a, b, flag)
+
+
+@SETTINGS
+@given(first=st.sampled_from(["Conv1D", "Conv2D"]), rest=st.lists(st.sampled_from(CONV_KINDS), max_size=3),
+       sizes=st.lists(st.tuples(dims, dims, st.booleans()), min_size=4, max_size=4))
+def test_random_conv_stacks_build_or_raise_our_errors(first, rest, sizes):
+    """0.1.3 stacks starting with a convolution: the connection checks know the conv layers' ranks,
+    Convolution1D's feature sizes and Convolution2D's channels (stack_size)."""
+    try:
+        model = Sequential([_make_conv(kind, *size) for kind, size in zip([first] + rest, sizes)])
+    except ValueError as exc:
+        assert str(exc).startswith("Cannot connect"), str(exc)
+        return
+    out = model.get_output(train=False)
+    ndim = layer_shapes.output_ndim(model)
+    if ndim is not None:
+        assert out.ndim == ndim
+    for prev, layer in zip(model.layers, model.layers[1:]):
+        got, want = layer_shapes.output_dim(prev), layer_shapes.expected_input_dim(layer)
+        if got is not None and want is not None:
+            assert got == want
+        if isinstance(layer, conv.Convolution2D) and layer_shapes.output_channels(prev) is not None:
+            assert layer_shapes.output_channels(prev) == layer.stack_size
 
 
 def _array(shape, kind, modulo, special):

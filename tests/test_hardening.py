@@ -55,6 +55,7 @@ def test_feature_size_mismatch_names_both_layers_and_the_fix():
     (lambda: [Embedding(10, 4), SimpleRNN(5, 2)], r"SimpleRNN\(input_dim=5.*4 features"),
     (lambda: [Dense(3, 4), RepeatVector(2), TimeDistributedDense(3, 2)], r"TimeDistributedDense.*4 features"),
     (lambda: [Dense(3, 4), Activation("relu"), Dropout(0.5), Dense(5, 1)], r"Dense outputs|Dropout outputs 4 features"),
+    (lambda: [Dense(3, 4), Embedding(10, 2)], r"Embedding looks up integer indices, but Dense outputs floats"),
 ])
 def test_incompatible_connections_raise_value_error(build, pattern):
     with pytest.raises(ValueError, match=pattern):

@@ -21,6 +21,7 @@ from keras_legacy.models import Graph, Sequential, model_from_json
 from keras_legacy.optimizers import RMSprop
 from keras_legacy.v020.layers import advanced_activations as a020
 from keras_legacy.v020.layers import base as base020
+from keras_legacy.v020.layers import convolutional as cv020
 from keras_legacy.v020.layers import core as c020
 from keras_legacy.v020.layers import embeddings as e020
 from keras_legacy.v020.layers import noise as no020
@@ -216,12 +217,20 @@ V020_LAYERS = {
     "JZS1": lambda: rec020.JZS1(3, input_dim=4),
     "JZS2": lambda: rec020.JZS2(3, input_dim=4),
     "JZS3": lambda: rec020.JZS3(3, input_dim=4),
+    "Convolution1D": lambda: cv020.Convolution1D(3, 2, border_mode="same", input_dim=4, input_length=5),
+    "Convolution2D": lambda: cv020.Convolution2D(3, 2, 2, subsample=(2, 1), input_shape=(2, 5, 4)),
+    "MaxPooling1D": lambda: cv020.MaxPooling1D(3, stride=2, ignore_border=False, input_shape=(7, 2)),
+    "MaxPooling2D": lambda: cv020.MaxPooling2D((2, 3), input_shape=(2, 5, 4)),
+    "UpSample1D": lambda: cv020.UpSample1D(3, input_shape=(4, 2)),
+    "UpSample2D": lambda: cv020.UpSample2D((2, 1), input_shape=(2, 3, 4)),
+    "ZeroPadding1D": lambda: cv020.ZeroPadding1D(2, input_shape=(4, 2)),
+    "ZeroPadding2D": lambda: cv020.ZeroPadding2D((1, 2), input_shape=(2, 3, 4)),
 }
 
 
 def test_every_public_020_layer_class_is_listed():
     found = set()
-    for module in (c020, a020, e020, no020, bn020, rec020):
+    for module in (c020, a020, e020, no020, bn020, rec020, cv020):
         for name, cls in vars(module).items():
             if inspect.isclass(cls) and issubclass(cls, base020.Layer020) \
                     and cls.__module__ == module.__name__ and not name.startswith("_"):
@@ -255,3 +264,14 @@ def test_020_model_with_thresholded_relu_pickles_and_predicts_identically():
     expected = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
     np.testing.assert_allclose(loaded.predict(X), expected, rtol=1e-12, atol=0)
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+
+
+def test_020_cnn_model_pickles_and_trains_identically():
+    np.random.seed(10)
+    Xi = np.random.RandomState(11).normal(size=(4, 1, 5, 4))
+    yi = np.eye(2)[[0, 1, 1, 0]]
+    model = Sequential([cv020.Convolution2D(2, 2, 2, border_mode="full", input_shape=(1, 5, 4)),
+                        c020.Activation("relu"), cv020.MaxPooling2D(ignore_border=False), c020.Flatten(),
+                        c020.Dense(2), c020.Activation("softmax")])
+    model.compile("sgd", "categorical_crossentropy")
+    _check_train_identically(model, lambda m: float(m.train_on_batch(Xi, yi)), lambda m: m.predict(Xi))

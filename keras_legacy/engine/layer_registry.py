@@ -14,8 +14,18 @@ import copy
 
 from keras_legacy import constraints, regularizers
 from keras_legacy.engine.config_checks import check_layer_config
-from keras_legacy.layers import advanced_activations, containers, core, embeddings, noise, normalization, recurrent
+from keras_legacy.layers import (
+    advanced_activations,
+    containers,
+    convolutional,
+    core,
+    embeddings,
+    noise,
+    normalization,
+    recurrent,
+)
 from keras_legacy.utils.limits import short_repr
+from keras_legacy.v020.layers import convolutional as convolutional_020
 from keras_legacy.v020.layers import core as core_020
 from keras_legacy.v020.layers import embeddings as embeddings_020
 from keras_legacy.v020.layers import noise as noise_020
@@ -30,6 +40,8 @@ _LAYER_SOURCES = (
             "MaxoutDense")),
     (recurrent, ("SimpleRNN", "SimpleDeepRNN", "GRU", "LSTM", "JZS1", "JZS2", "JZS3")),
     (embeddings, ("Embedding", "WordContextProduct")),
+    (convolutional, ("Convolution1D", "Convolution2D", "MaxPooling1D", "MaxPooling2D", "ZeroPadding2D",
+                     "UpSample1D", "UpSample2D")),
     (normalization, ("BatchNormalization",)),
     (noise, ("GaussianNoise", "GaussianDropout")),
     (advanced_activations, ("LeakyReLU", "PReLU")),
@@ -41,6 +53,8 @@ _LAYER_SOURCES_020 = (
                 "RepeatVector", "Dense", "ActivityRegularization", "TimeDistributedDense", "MaxoutDense")),
     (recurrent_020, ("SimpleRNN", "SimpleDeepRNN", "GRU", "LSTM", "JZS1", "JZS2", "JZS3")),
     (embeddings_020, ("Embedding", "WordContextProduct")),
+    (convolutional_020, ("Convolution1D", "Convolution2D", "MaxPooling1D", "MaxPooling2D", "ZeroPadding1D",
+                         "ZeroPadding2D", "UpSample1D", "UpSample2D")),
     (normalization_020, ("BatchNormalization",)),
     (noise_020, ("GaussianNoise", "GaussianDropout")),
 )

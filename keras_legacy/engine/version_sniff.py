@@ -32,6 +32,14 @@ _KEYS_03X = ("trainable", "cache_enabled", "custom_name", "batch_input_shape", "
              "stateful", "dim_ordering", "dropout_W", "dropout_U")
 
 
+#: convolutional layers' argument names that 0.2.0 changed (stack_size dropped, poolsize/pad renamed)
+_CONV_KEYS = {
+    "Convolution2D": (("stack_size", V01X),),
+    "MaxPooling2D": (("poolsize", V01X), ("pool_size", V020)),
+    "ZeroPadding2D": (("pad", V01X), ("padding", V020)),
+}
+
+
 @dataclass
 class VersionGuess:
     """``version`` is one of ``'0.1.x'``, ``'0.2.0'``, ``'0.3.x'``, ``'unknown'``.
@@ -105,6 +113,9 @@ def _layer_evidence(where, layer, note):
         note(V020, f"{label} has 'concat_axis'")
     if name == "BatchNormalization" and "input_shape" in layer:
         note(V01X, f"{label} stores 'input_shape' (0.1.x)")
+    for key, version in _CONV_KEYS.get(name, ()):
+        if key in layer:
+            note(version, f"{label} has {key!r}")
     if "input_dim" in layer and layer["input_dim"] is not None and "input_length" not in layer \
             and "input_shape" not in layer and name not in ("Embedding",):
         note(V01X, f"{label} has input_dim={layer['input_dim']} and no 'input_length' key")

@@ -22,7 +22,15 @@ PASS_THROUGH = frozenset({
 #: layers whose output is 2-D ``(nb_samples, output_dim)``
 _OUT_2D = frozenset({"Dense", "MaxoutDense"})
 #: layers whose output is 3-D ``(nb_samples, timesteps, output_dim)``
-_OUT_3D = frozenset({"TimeDistributedDense", "Embedding", "RepeatVector"})
+_OUT_3D = frozenset({"TimeDistributedDense", "Embedding", "RepeatVector", "Convolution1D", "UpSample1D"})
+#: layers whose output is 4-D ``(nb_samples, channels, rows, cols)``
+_OUT_4D = frozenset({"Convolution2D", "UpSample2D", "ZeroPadding2D"})
+#: layers whose output has their input's rank (the batch axis included)
+_KEEP_RANK = frozenset({"MaxPooling1D", "MaxPooling2D"})
+#: layers whose output's last axis is their input's last axis
+_KEEP_LAST = frozenset({"RepeatVector", "MaxPooling1D", "UpSample1D"})
+#: layers whose output has their input's channels (axis 1 of an image batch)
+_KEEP_CHANNELS = frozenset({"MaxPooling2D", "UpSample2D", "ZeroPadding2D"})
 #: layers whose ``output_dim`` is the size of the last output axis
 _OUTPUT_DIM = frozenset({
     "Dense", "MaxoutDense", "TimeDistributedDense", "Embedding",
@@ -30,7 +38,7 @@ _OUTPUT_DIM = frozenset({
 })
 #: layers whose ``input_dim`` is the size of the last input axis (floats in)
 _INPUT_DIM = frozenset({
-    "Dense", "MaxoutDense", "TimeDistributedDense",
+    "Dense", "MaxoutDense", "TimeDistributedDense", "Convolution1D",
     "SimpleRNN", "SimpleDeepRNN", "GRU", "LSTM", "JZS1", "JZS2", "JZS3",
 })
 
@@ -92,6 +100,11 @@ def output_ndim(layer):
         return 2
     if name in _OUT_3D:
         return 3
+    if name in _OUT_4D:
+        return 4
+    if name in _KEEP_RANK:
+        previous = _previous(layer)
+        return output_ndim(previous) if previous is not None else layer.input_ndim
     if name in ("Reshape", "Permute"):
         return len(layer.dims) + 1
     if name in PASS_THROUGH:
@@ -119,10 +132,43 @@ def output_dim(layer):
         return sum(dims) if layer.mode == "concat" else dims[0]
     if name in _OUTPUT_DIM:
         return getattr(layer, "output_dim", None)
-    if name in PASS_THROUGH or name == "RepeatVector":
+    if name == "Convolution1D":
+        return getattr(layer, "nb_filter", None)
+    if name in PASS_THROUGH or name in _KEEP_LAST:
         previous = _previous(layer)
         return output_dim(previous) if previous is not None else None
     return None
+
+
+def output_channels(layer):
+    """The size of axis 1 of ``layer``'s 4-D output (an image batch's channels), or None."""
+    shape = _static_shape(layer)
+    if shape is not None:
+        return shape[1] if len(shape) == 4 else None
+    is_container, inner = _container_output(layer)
+    if is_container:
+        return output_channels(inner) if inner is not None else None
+    name = _name(layer)
+    if name == "Convolution2D":
+        return getattr(layer, "nb_filter", None)
+    if name in PASS_THROUGH or name in _KEEP_CHANNELS:
+        previous = _previous(layer)
+        return output_channels(previous) if previous is not None else None
+    return None
+
+
+def _may_output_indices(layer):
+    """False when ``layer``'s output is floats for sure (a known layer that computes), else True."""
+    is_container, inner = _container_output(layer)
+    if is_container:
+        return inner is None or _may_output_indices(inner)
+    name = _name(layer)
+    if name == "Merge":
+        return any(_may_output_indices(sub) for sub in layer.layers)
+    if name in PASS_THROUGH:  # an identity Layer (a Graph input), Activation('linear')... keep the dtype
+        previous = _previous(layer)
+        return _may_output_indices(previous) if previous is not None else takes_indices(layer)
+    return output_ndim(layer) is None
 
 
 def takes_indices(layer):
@@ -173,6 +219,11 @@ def check_connection(previous, layer):
             f"Cannot connect {this} after {prev}: {type(layer).__name__} takes a {expected_ndim}-D input "
             f"(nb_samples first), but {type(previous).__name__} outputs a {got_ndim}-D tensor.{hint}"
         )
+    if takes_indices(layer) and got_ndim is not None and not _may_output_indices(previous):
+        raise ValueError(
+            f"Cannot connect {this} after {prev}: {type(layer).__name__} looks up integer indices, but "
+            f"{type(previous).__name__} outputs floats. Make {type(layer).__name__} the first layer of the model."
+        )
     expected_dim = expected_input_dim(layer)
     got_dim = output_dim(previous)
     if expected_dim is not None and got_dim is not None and expected_dim != got_dim:
@@ -181,6 +232,14 @@ def check_connection(previous, layer):
             f"input features (input_dim={expected_dim}), but {type(previous).__name__} outputs "
             f"{got_dim} features per sample. Build {type(layer).__name__} with input_dim={got_dim}."
         )
+    stack_size = getattr(layer, "stack_size", None) if _name(layer) == "Convolution2D" else None
+    got_channels = output_channels(previous) if isinstance(stack_size, int) else None
+    if got_channels is not None and got_channels != stack_size:
+        raise ValueError(
+            f"Cannot connect Convolution2D(nb_filter={layer.nb_filter}, stack_size={stack_size}) after "
+            f"{prev}: it was built for {stack_size} input channels (axis 1), but {type(previous).__name__} "
+            f"outputs {got_channels}. Build Convolution2D with stack_size={got_channels}."
+        )
 
 
 def _runs_on_rank(layer, got_ndim, expected_ndim):
@@ -188,12 +247,13 @@ def _runs_on_rank(layer, got_ndim, expected_ndim):
 
     ``Dense`` and ``MaxoutDense`` apply ``T.dot`` over the last axis of an input of
     any rank (the leading axes stay: ``LSTM(return_sequences=True)`` then ``Dense``
-    gives ``(n, T, output_dim)``); the layers built from an ``input_shape``
+    gives ``(n, T, output_dim)``); ``MaxPooling2D`` pools the two last axes of an
+    input of any rank >= 2 (Theano's ``max_pool_2d``); the layers built from an ``input_shape``
     (BatchNormalization, PReLU, ParametricSoftplus...) broadcast their parameters
     over extra leading axes.  Every other rank mismatch failed in the release while
     its graph was built (``dimshuffle``/``alloc`` of the wrong rank).
     """
-    if _name(layer) in ("Dense", "MaxoutDense"):
+    if _name(layer) in ("Dense", "MaxoutDense", "MaxPooling2D"):
         return got_ndim >= 2
     shape = getattr(layer, "input_shape", None)
     return isinstance(shape, (list, tuple)) and got_ndim > expected_ndim
