@@ -8,10 +8,10 @@ Takes tensors and activation names; knows no layer.  Modules:
 * ``fused``: ``recurrence`` (kernel selection from tensors), ``lstm_sequence``,
   ``gru_sequence``, ``enabled``, the ``forward_only`` rewrite;
 * ``ops_common``, ``ops_lstm``, ``ops_gru``: the Ops;
-* ``c_blas_path``, ``c_vector``, ``c_lstm_avx512``, ``c_gru_avx512``: their C text.
+* ``csource``: their C text, read from the ``.c``/``.h`` files of ``c/``.
 """
 
-from keras_legacy.backend.rnn.c_blas_path import has_blas
+from keras_legacy.backend.rnn.csource import has_blas
 from keras_legacy.backend.rnn.fused import (
            enabled,
            forward_only,

@@ -23,48 +23,19 @@ exactly ``x = +-2.5`` PyTensor's ``clip`` passes 0.2, we pass 0).
 
 from __future__ import annotations
 
-import hashlib
-from pathlib import Path
-
 import numpy as np
 import pytensor.tensor as T
 from pytensor.link.c.op import COp
 
 from keras_legacy.backend.pytensor_compat import VJPOp, blas_header_text, blas_ldflags
-from keras_legacy.backend.rnn.c_blas_path import _C_NOBLAS_GEMM, _c_helpers, has_blas
+from keras_legacy.backend.rnn import csource
 from keras_legacy.backend.rnn.gates import SUPPORTED
 
-_C_VERSION = 20  # 20: activations N vectors at a time, 128-row K chunks
+_C_VERSION = 21  # 21: the C text in c/*.c, *.h
 
-#: The modules of this package the Ops' C text is made from (``c_code`` of the Ops and
-#: the C templates): their digest is part of ``c_code_cache_version``.
-C_SOURCE_MODULES = ("ops_common.py", "ops_lstm.py", "ops_gru.py", "c_blas_path.py",
-                    "c_lstm_avx512.py", "c_gru_avx512.py", "c_vector.py")
-
-
-def _c_source_files() -> tuple[str, ...]:
-    """The paths of ``C_SOURCE_MODULES``."""
-    here = Path(__file__).resolve().parent
-    return tuple(str(here / name) for name in C_SOURCE_MODULES)
-
-
-def _source_digest() -> int:
-    """A digest of ``_c_source_files()``.
-
-    Part of ``c_code_cache_version``: PyTensor reuses a compiled module by its version, so
-    an edit of the C without a ``_C_VERSION`` bump would otherwise run the old module.
-    """
-    digest = hashlib.sha256()
-    for path in _c_source_files():
-        try:
-            with open(path, "rb") as f:
-                digest.update(f.read())
-        except OSError:  # no source file (e.g. bytecode-only install): version alone
-            return 0
-    return int(digest.hexdigest()[:12], 16)
-
-
-_C_DIGEST = _source_digest()
+#: Part of ``c_code_cache_version``: PyTensor reuses a compiled module by its version, so an
+#: edit of the C without a ``_C_VERSION`` bump would otherwise run the old module.
+_C_DIGEST = csource.digest()
 
 
 # --- NumPy reference of the kernels (``perform``) ------------------------------
@@ -124,17 +95,16 @@ class _RNNBase(COp):
         return ["<string.h>", "<math.h>"]
 
     def c_support_code(self, **kwargs):
-        return blas_header_text() if has_blas() else _C_NOBLAS_GEMM
+        return blas_header_text() if csource.has_blas() else csource.noblas_gemm()
 
     def c_support_code_apply(self, node, name):
         dtype = node.outputs[0].dtype
-        slots = {"nm": name, "v16": "", "v16_dispatch": "", "v16_bwd_dispatch": ""}
-        slots.update(self._v16(dtype, name))
-        return _c_helpers(dtype, self.act, self.inner, name) + (self._kernels % slots)
+        return csource.helpers(dtype, self.act, self.inner, name) + self._kernels(
+            name, **self._v16(dtype, name))
 
     def _v16(self, dtype, name):
-        """C text of a vector kernel and its dispatch line, as template slots (only the
-        LSTM Ops have one; empty text elsewhere, so the emitted C is the BLAS path's)."""
+        """C text of a vector kernel and its dispatch line, as template slots of the BLAS
+        path's text (``csource``); none: the emitted C is the BLAS path's."""
         return {}
 
     def c_code_cache_version(self):

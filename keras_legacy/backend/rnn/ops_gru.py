@@ -8,8 +8,7 @@ import pytensor.tensor as T
 from pytensor.gradient import DisconnectedType
 from pytensor.graph.basic import Apply
 
-from keras_legacy.backend.rnn.c_blas_path import _GRU_FWD
-from keras_legacy.backend.rnn.c_gru_avx512 import gru_forward_v16
+from keras_legacy.backend.rnn import csource
 from keras_legacy.backend.rnn.gates import GRU_GATES
 from keras_legacy.backend.rnn.ops_common import (
     _bias_grad,
@@ -31,13 +30,12 @@ class GRUForward(_ForwardBase):
     """``(xp, mask, U) -> (h, G)``: xp ``(T, n, 3H)`` packed ``[z, r, h]``, U
     ``(H, 3H)``; ``G`` holds ``[z, r, act(.)]`` per step."""
 
-    _kernels = _GRU_FWD
+    _kernels = staticmethod(csource.gru_blas)
 
     def _v16(self, dtype, name):
         # float32 with AVX-512: U_zr and U_h packed once per call, the products and the
-        # gate updates per register tile (c_gru_avx512.gru_forward_v16); float64 keeps BLAS.
-        v16, dispatch = gru_forward_v16(dtype, self.act, self.inner, name)
-        return {"v16": v16, "v16_dispatch": dispatch}
+        # gate updates per register tile (c/avx512/gru_fwd.c); float64 keeps BLAS.
+        return csource.gru_forward_kernel(dtype, self.act, self.inner, name)
 
     def make_node(self, xp, mask, U, b=None):
         inputs = _check_inputs(xp, mask, U, b, _G)
@@ -126,7 +124,7 @@ class GRUForward(_ForwardBase):
 class GRUGrad(_GradBase):
     """``(mask, U, h, G, dh) -> dA``: gradient of the packed pre-activations."""
 
-    _kernels = _GRU_FWD
+    _kernels = staticmethod(csource.gru_blas)
     _bwd, _gates, _scratch_blocks = "gru_bwd", _G, 3
 
     def make_node(self, mask, U, h, G, dh):

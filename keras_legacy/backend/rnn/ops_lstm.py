@@ -8,8 +8,7 @@ import pytensor.tensor as T
 from pytensor.gradient import DisconnectedType
 from pytensor.graph.basic import Apply
 
-from keras_legacy.backend.rnn.c_blas_path import _LSTM_FWD, _LSTM_FWDX
-from keras_legacy.backend.rnn.c_lstm_avx512 import lstm_backward_v16, lstm_forward_v16
+from keras_legacy.backend.rnn import csource
 from keras_legacy.backend.rnn.gates import LSTM_GATES
 from keras_legacy.backend.rnn.ops_common import (
     _bias_grad,
@@ -33,13 +32,12 @@ class LSTMForward(_ForwardBase):
     the step at ``t`` applies to the previous state), U ``(H, 4H)``.  ``G`` holds
     ``[i, f, o, act(.), act(c)]`` per step, for the gradient."""
 
-    _kernels = _LSTM_FWD
+    _kernels = staticmethod(csource.lstm_blas)
 
     def _v16(self, dtype, name):
         # float32 with AVX-512: U packed once per call, product and gate update
-        # per register tile (c_lstm_avx512.py); float64 keeps the BLAS path.
-        v16, dispatch = lstm_forward_v16(dtype, self.act, self.inner, name)
-        return {"v16": v16, "v16_dispatch": dispatch}
+        # per register tile (c/avx512/lstm_fwd.c); float64 keeps the BLAS path.
+        return csource.lstm_forward_kernel(dtype, self.act, self.inner, name)
 
     def make_node(self, xp, mask, U, b=None):
         inputs = _check_inputs(xp, mask, U, b, _G)
@@ -162,7 +160,7 @@ class LSTMForwardX(LSTMForward):
         return [[True, True, True], [False, False, False]] + [[True, True, True]] * 3
 
     def c_support_code_apply(self, node, name):
-        return super().c_support_code_apply(node, name) + (_LSTM_FWDX % {"nm": name})
+        return super().c_support_code_apply(node, name) + csource.lstm_fwdx_blas(name)
 
     def perform(self, node, inputs, outputs):
         X, mask, W, U, b = inputs
@@ -239,15 +237,14 @@ class LSTMForwardX(LSTMForward):
 class LSTMGrad(_GradBase):
     """``(mask, U, c, G, dh) -> dA``: gradient of the packed pre-activations."""
 
-    _kernels = _LSTM_FWD
+    _kernels = staticmethod(csource.lstm_blas)
     _bwd, _gates, _scratch_blocks = "lstm_bwd", _G, 2
 
     def _v16(self, dtype, name):
         # float32 with AVX-512: U^T packed once per call, the per-step product
         # dA_(t+1) . U^T per register tile with the step-t gate derivatives applied
-        # on the tile (c_lstm_avx512.py); float64 keeps the BLAS path.
-        v16, dispatch = lstm_backward_v16(dtype, self.act, self.inner, name)
-        return {"v16": v16, "v16_bwd_dispatch": dispatch}
+        # on the tile (c/avx512/lstm_bwd.c); float64 keeps the BLAS path.
+        return csource.lstm_backward_kernel(dtype, self.act, self.inner, name)
 
     def make_node(self, mask, U, c, G, dh):
         inputs = [T.as_tensor_variable(v) for v in (mask, U, c, G, dh)]
