@@ -17,9 +17,12 @@ Files (``c/``):
   ``noblas_gemm.h``: the products of builds without a BLAS;
 * ``masked_prev.c``, ``lstm_blas.c``, ``lstm_fwdx_blas.c``, ``gru_blas.c``: the
   recurrences of the BLAS path (every dtype), with slots for a vector kernel;
-* ``threads.h``: the thread team of the vector kernels;
-* ``<isa>/``: the float32 vector kernels of one instruction set (``isa.py`` says which
-  one a module gets).
+* ``vec/``: the float32 vector kernels, written once on a 16-float vector type ``kv16``
+  (``vector.h``: the activations; ``threads.h``: the thread team; ``lstm_fwd.c``,
+  ``lstm_bwd.c``, ``gru_fwd.c``: the kernels);
+* ``<isa>/kv.h`` (``avx512``, ``avx2``, ``portable``): that vector type and its operations
+  on one instruction set, and ``<isa>/mm.h``: its register-tile product.  ``isa.py`` says
+  which one a module gets.
 """
 
 from __future__ import annotations
@@ -144,40 +147,46 @@ def gru_blas(nm, v16="", v16_dispatch="", v16_bwd_dispatch=""):
 
 # --- the float32 vector kernels ------------------------------------------------
 
-def _forward_common(nm, act, inner):
-    acts = {k: render("avx512/activations.h", f"act {k}", strip=True, nm=nm) for k in (act, inner)}
-    return (render("avx512/vector.h", nm=nm, act=acts[act], inner=acts[inner]) + render("threads.h", nm=nm)
-            + render("avx512/mm.h", nm=nm))
+def _vector(isa, nm, head, **slots):
+    """``vec/<head>`` on ``isa``'s vector type, then the thread team and ``isa``'s tile product."""
+    return (render(f"vec/{head}", nm=nm, guard=render(f"{isa}/kv.h", "guard", strip=True),
+                   kv=render(f"{isa}/kv.h", "kv"), **slots)
+            + render("vec/threads.h", nm=nm) + render(f"{isa}/mm.h", nm=nm))
 
 
-def _backward_common(nm, act, inner):
-    dacts = {k: render("avx512/activations.h", f"dact {k}", strip=True) for k in (act, inner)}
-    return (render("avx512/vector_bwd.h", nm=nm, dact=dacts[act], dinner=dacts[inner])
-            + render("threads.h", nm=nm) + render("avx512/mm.h", nm=nm))
+def _forward_common(isa, nm, act, inner):
+    acts = {k: render("vec/activations.h", f"act {k}", strip=True, nm=nm) for k in (act, inner)}
+    return _vector(isa, nm, "vector.h", act=acts[act], inner=acts[inner])
 
 
-def lstm_forward_kernel(dtype, act, inner, nm):
-    """``{"v16": .., "v16_dispatch": ..}``: the float32 LSTM forward kernel (``LSTMForward``,
-    ``LSTMForwardX``) and its call at the top of ``lstm_fwd_<nm>``; ``{}`` for float64."""
-    if dtype != "float32":
+def _backward_common(isa, nm, act, inner):
+    dacts = {k: render("vec/activations.h", f"dact {k}", strip=True) for k in (act, inner)}
+    return _vector(isa, nm, "vector_bwd.h", dact=dacts[act], dinner=dacts[inner])
+
+
+def lstm_forward_kernel(isa, dtype, act, inner, nm):
+    """``{"v16": .., "v16_dispatch": ..}``: the float32 LSTM forward kernel of ``isa``
+    (``LSTMForward``, ``LSTMForwardX``) and its call at the top of ``lstm_fwd_<nm>``;
+    ``{}`` (the BLAS path) for float64 or ``isa == "blas"``."""
+    if dtype != "float32" or isa == "blas":
         return {}
-    return {"v16": _forward_common(nm, act, inner) + render("avx512/lstm_fwd.c", nm=nm),
-            "v16_dispatch": render("avx512/lstm_fwd_dispatch.c", nm=nm)}
+    return {"v16": _forward_common(isa, nm, act, inner) + render("vec/lstm_fwd.c", nm=nm),
+            "v16_dispatch": render("vec/lstm_fwd_dispatch.c", nm=nm)}
 
 
-def lstm_backward_kernel(dtype, act, inner, nm):
-    """``{"v16": .., "v16_bwd_dispatch": ..}``: the float32 LSTM backward kernel and its call
-    at the top of ``lstm_bwd_<nm>``; ``{}`` for float64."""
-    if dtype != "float32":
+def lstm_backward_kernel(isa, dtype, act, inner, nm):
+    """``{"v16": .., "v16_bwd_dispatch": ..}``: the float32 LSTM backward kernel of ``isa``
+    and its call at the top of ``lstm_bwd_<nm>``; ``{}`` as above."""
+    if dtype != "float32" or isa == "blas":
         return {}
-    return {"v16": _backward_common(nm, act, inner) + render("avx512/lstm_bwd.c", nm=nm),
-            "v16_bwd_dispatch": render("avx512/lstm_bwd_dispatch.c", nm=nm)}
+    return {"v16": _backward_common(isa, nm, act, inner) + render("vec/lstm_bwd.c", nm=nm),
+            "v16_bwd_dispatch": render("vec/lstm_bwd_dispatch.c", nm=nm)}
 
 
-def gru_forward_kernel(dtype, act, inner, nm):
-    """``{"v16": .., "v16_dispatch": ..}``: the float32 GRU forward kernel and its call at the
-    top of ``gru_fwd_<nm>``; ``{}`` for float64."""
-    if dtype != "float32":
+def gru_forward_kernel(isa, dtype, act, inner, nm):
+    """``{"v16": .., "v16_dispatch": ..}``: the float32 GRU forward kernel of ``isa`` and its
+    call at the top of ``gru_fwd_<nm>``; ``{}`` as above."""
+    if dtype != "float32" or isa == "blas":
         return {}
-    return {"v16": _forward_common(nm, act, inner) + render("avx512/gru_fwd.c", nm=nm),
-            "v16_dispatch": render("avx512/gru_fwd_dispatch.c", nm=nm)}
+    return {"v16": _forward_common(isa, nm, act, inner) + render("vec/gru_fwd.c", nm=nm),
+            "v16_dispatch": render("vec/gru_fwd_dispatch.c", nm=nm)}

@@ -28,10 +28,10 @@ import pytensor.tensor as T
 from pytensor.link.c.op import COp
 
 from keras_legacy.backend.pytensor_compat import VJPOp, blas_header_text, blas_ldflags
-from keras_legacy.backend.rnn import csource
+from keras_legacy.backend.rnn import csource, isa
 from keras_legacy.backend.rnn.gates import SUPPORTED
 
-_C_VERSION = 21  # 21: the C text in c/*.c, *.h
+_C_VERSION = 22  # 22: kernels chosen by the CPU (avx512, avx2, portable, blas)
 
 #: Part of ``c_code_cache_version``: PyTensor reuses a compiled module by its version, so an
 #: edit of the C without a ``_C_VERSION`` bump would otherwise run the old module.
@@ -83,7 +83,7 @@ class _RNNBase(COp):
     def c_compile_args(self, **kwargs):
         # -fno-trapping-math lets gcc vectorise the gate loops (clamps and
         # float->int conversions become branch-free); results are unchanged.
-        return blas_ldflags(libs=False, flags=True) + ["-fno-trapping-math"]
+        return blas_ldflags(libs=False, flags=True) + ["-fno-trapping-math"] + isa.compile_args(isa.selected())
 
     def c_lib_dirs(self, **kwargs):
         return blas_ldflags(libs=False, libs_dir=True)
@@ -100,15 +100,21 @@ class _RNNBase(COp):
     def c_support_code_apply(self, node, name):
         dtype = node.outputs[0].dtype
         return csource.helpers(dtype, self.act, self.inner, name) + self._kernels(
-            name, **self._v16(dtype, name))
+            name, **self._v16(isa.selected(), dtype, name))
 
-    def _v16(self, dtype, name):
+    def _v16(self, kernel, dtype, name):
         """C text of a vector kernel and its dispatch line, as template slots of the BLAS
         path's text (``csource``); none: the emitted C is the BLAS path's."""
         return {}
 
     def c_code_cache_version(self):
         return (_C_VERSION, _C_DIGEST)
+
+    def c_code_cache_version_apply(self, node):
+        # the vector kernel in the module (float32 only): modules of different kernels
+        # never replace each other in the compile cache
+        kernel = isa.selected() if node.outputs[0].dtype == "float32" else "blas"
+        return self.c_code_cache_version() + (kernel,)
 
     @staticmethod
     def _c_prelude(arrays, fail):

@@ -32,10 +32,10 @@ class GRUForward(_ForwardBase):
 
     _kernels = staticmethod(csource.gru_blas)
 
-    def _v16(self, dtype, name):
-        # float32 with AVX-512: U_zr and U_h packed once per call, the products and the
+    def _v16(self, kernel, dtype, name):
+        # float32 with a vector kernel (isa.py): U_zr and U_h packed once per call, the products and the
         # gate updates per register tile (c/avx512/gru_fwd.c); float64 keeps BLAS.
-        return csource.gru_forward_kernel(dtype, self.act, self.inner, name)
+        return csource.gru_forward_kernel(kernel, dtype, self.act, self.inner, name)
 
     def make_node(self, xp, mask, U, b=None):
         inputs = _check_inputs(xp, mask, U, b, _G)

@@ -34,10 +34,10 @@ class LSTMForward(_ForwardBase):
 
     _kernels = staticmethod(csource.lstm_blas)
 
-    def _v16(self, dtype, name):
-        # float32 with AVX-512: U packed once per call, product and gate update
+    def _v16(self, kernel, dtype, name):
+        # float32 with a vector kernel (isa.py): U packed once per call, product and gate update
         # per register tile (c/avx512/lstm_fwd.c); float64 keeps the BLAS path.
-        return csource.lstm_forward_kernel(dtype, self.act, self.inner, name)
+        return csource.lstm_forward_kernel(kernel, dtype, self.act, self.inner, name)
 
     def make_node(self, xp, mask, U, b=None):
         inputs = _check_inputs(xp, mask, U, b, _G)
@@ -240,11 +240,11 @@ class LSTMGrad(_GradBase):
     _kernels = staticmethod(csource.lstm_blas)
     _bwd, _gates, _scratch_blocks = "lstm_bwd", _G, 2
 
-    def _v16(self, dtype, name):
-        # float32 with AVX-512: U^T packed once per call, the per-step product
+    def _v16(self, kernel, dtype, name):
+        # float32 with a vector kernel (isa.py): U^T packed once per call, the per-step product
         # dA_(t+1) . U^T per register tile with the step-t gate derivatives applied
         # on the tile (c/avx512/lstm_bwd.c); float64 keeps the BLAS path.
-        return csource.lstm_backward_kernel(dtype, self.act, self.inner, name)
+        return csource.lstm_backward_kernel(kernel, dtype, self.act, self.inner, name)
 
     def make_node(self, mask, U, c, G, dh):
         inputs = [T.as_tensor_variable(v) for v in (mask, U, c, G, dh)]

@@ -51,7 +51,7 @@ struct kl_team_${nm} {
 struct kl_member_${nm} { struct kl_team_${nm}* team; int k; };
 static void kl_wait_${nm}(int* p, int v) {
   for (int s = 0; __atomic_load_n(p, __ATOMIC_ACQUIRE) < v; ++s) {
-    if (s < 4096) _mm_pause(); else sched_yield();
+    if (s < 4096) KV_PAUSE(); else sched_yield();
   }
 }
 /* all nt members here (once per call) */

@@ -32,9 +32,9 @@ struct kl_gru_${nm} {
   float *Pzr, *Ph, *bufs; size_t bufsz;
 };
 
-static inline __mmask16 kl_um_${nm}(int H, int u0) {
+static inline kvmask kl_um_${nm}(int H, int u0) {
   const int nu = H - u0;
-  return nu >= 16 ? (__mmask16)0xFFFF : nu <= 0 ? (__mmask16)0 : (__mmask16)((1u << nu) - 1u);
+  return nu >= 16 ? (kvmask)0xFFFF : nu <= 0 ? (kvmask)0 : (kvmask)((1u << nu) - 1u);
 }
 
 static void kl_gru_fwd_rows_${nm}(void* vp, int k, struct kl_team_${nm}* tm) {
@@ -77,19 +77,19 @@ static void kl_gru_fwd_rows_${nm}(void* vp, int k, struct kl_team_${nm}* tm) {
 #pragma GCC unroll 4
         for (int q = 0; q < 4; ++q) {
           const int gate = q >> 1, u0 = j0 + (q & 1) * 16;
-          const __mmask16 um = kl_um_${nm}(H, u0);
+          const kvmask um = kl_um_${nm}(H, u0);
           if (!um) continue;
           const size_t col = (size_t)gate * H + u0;
           /* the original's order: (x.W + b) + h~.U */
-          __m512 v = _mm512_maskz_loadu_ps(um, xr + col);
-          if (bias) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(um, bias + col));
-          v = _mm512_add_ps(v, hs ? _mm512_load_ps(br + q * 16) : _mm512_setzero_ps());
-          const __m512 y = kl_v_inner_${nm}(v);
-          if (Gt) _mm512_mask_storeu_ps(Gt + (size_t)r * H3 + col, um, y);
-          if (!gate) _mm512_mask_storeu_ps(zb + (size_t)r * H + u0, um, y);
+          kv16 v = kv_maskz_loadu(um, xr + col);
+          if (bias) v = kv_add(v, kv_maskz_loadu(um, bias + col));
+          v = kv_add(v, hs ? kv_load(br + q * 16) : kv_setzero());
+          const kv16 y = kl_v_inner_${nm}(v);
+          if (Gt) kv_mask_storeu(Gt + (size_t)r * H3 + col, um, y);
+          if (!gate) kv_mask_storeu(zb + (size_t)r * H + u0, um, y);
           else if (hs)
-            _mm512_mask_storeu_ps(rh + (size_t)r * H + u0, um,
-                                  _mm512_mul_ps(y, _mm512_maskz_loadu_ps(um, hs + (size_t)r * H + u0)));
+            kv_mask_storeu(rh + (size_t)r * H + u0, um,
+                                  kv_mul(y, kv_maskz_loadu(um, hs + (size_t)r * H + u0)));
         }
       }
     }
@@ -103,17 +103,17 @@ static void kl_gru_fwd_rows_${nm}(void* vp, int k, struct kl_team_${nm}* tm) {
 #pragma GCC unroll 4
         for (int q = 0; q < 4; ++q) {
           const int u0 = j0 + q * 16;
-          const __mmask16 um = kl_um_${nm}(H, u0);
+          const kvmask um = kl_um_${nm}(H, u0);
           if (!um) continue;
-          __m512 v = _mm512_maskz_loadu_ps(um, xr + u0);
-          if (bias) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(um, bias + 2 * H + u0));
-          v = _mm512_add_ps(v, hs ? _mm512_load_ps(br + q * 16) : _mm512_setzero_ps());
-          const __m512 hh = kl_v_act_${nm}(v);
-          if (Gt) _mm512_mask_storeu_ps(Gt + (size_t)r * H3 + 2 * H + u0, um, hh);
-          const __m512 z = _mm512_maskz_loadu_ps(um, zb + (size_t)r * H + u0);
-          const __m512 hp = hs ? _mm512_maskz_loadu_ps(um, hs + (size_t)r * H + u0) : _mm512_setzero_ps();
-          const __m512 y = _mm512_fmadd_ps(z, hp, _mm512_mul_ps(_mm512_sub_ps(_mm512_set1_ps(1.0f), z), hh));
-          _mm512_mask_storeu_ps(ht + (size_t)r * H + u0, um, y);
+          kv16 v = kv_maskz_loadu(um, xr + u0);
+          if (bias) v = kv_add(v, kv_maskz_loadu(um, bias + 2 * H + u0));
+          v = kv_add(v, hs ? kv_load(br + q * 16) : kv_setzero());
+          const kv16 hh = kl_v_act_${nm}(v);
+          if (Gt) kv_mask_storeu(Gt + (size_t)r * H3 + 2 * H + u0, um, hh);
+          const kv16 z = kv_maskz_loadu(um, zb + (size_t)r * H + u0);
+          const kv16 hp = hs ? kv_maskz_loadu(um, hs + (size_t)r * H + u0) : kv_setzero();
+          const kv16 y = kv_fmadd(z, hp, kv_mul(kv_sub(kv_set1(1.0f), z), hh));
+          kv_mask_storeu(ht + (size_t)r * H + u0, um, y);
         }
       }
     }

@@ -13,31 +13,31 @@ __attribute__((noinline)) static void kl_lstm_bcell_${nm}(int RB, int H, int nu,
     const int keep = mn && mn[r], carry = m[r] != 0, prev = cprev && carry;
     for (int u0 = 0; u0 < nu; u0 += 16) {
       const int w = nu - u0 < 16 ? nu - u0 : 16;
-      const __mmask16 um = (__mmask16)((1u << w) - 1u);
-      const __m512 vi = _mm512_maskz_loadu_ps(um, gr + u0), vf = _mm512_maskz_loadu_ps(um, gr + H + u0);
-      const __m512 vo = _mm512_maskz_loadu_ps(um, gr + 2 * H + u0), vg = _mm512_maskz_loadu_ps(um, gr + 3 * H + u0);
-      const __m512 tc = _mm512_maskz_loadu_ps(um, gr + 4 * H + u0);
-      __m512 dhj = _mm512_maskz_loadu_ps(um, dh + (size_t)r * H + u0);
-      if (keep) dhj = _mm512_add_ps(dhj, _mm512_load_ps(buf + r * 64 + u0));
+      const kvmask um = (kvmask)((1u << w) - 1u);
+      const kv16 vi = kv_maskz_loadu(um, gr + u0), vf = kv_maskz_loadu(um, gr + H + u0);
+      const kv16 vo = kv_maskz_loadu(um, gr + 2 * H + u0), vg = kv_maskz_loadu(um, gr + 3 * H + u0);
+      const kv16 tc = kv_maskz_loadu(um, gr + 4 * H + u0);
+      kv16 dhj = kv_maskz_loadu(um, dh + (size_t)r * H + u0);
+      if (keep) dhj = kv_add(dhj, kv_load(buf + r * 64 + u0));
       float* dcr = dcn + (size_t)r * H + u0;
-      const __m512 dc = _mm512_add_ps(_mm512_maskz_loadu_ps(um, dcr),
-                                      _mm512_mul_ps(_mm512_mul_ps(dhj, vo), kl_v_dact_${nm}(tc)));
-      const __m512 cm = prev ? _mm512_maskz_loadu_ps(um, cprev + (size_t)r * H + u0) : _mm512_setzero_ps();
+      const kv16 dc = kv_add(kv_maskz_loadu(um, dcr),
+                                      kv_mul(kv_mul(dhj, vo), kl_v_dact_${nm}(tc)));
+      const kv16 cm = prev ? kv_maskz_loadu(um, cprev + (size_t)r * H + u0) : kv_setzero();
       float* dar = da + (size_t)r * H4 + u0;
-      _mm512_mask_storeu_ps(dar, um, _mm512_mul_ps(_mm512_mul_ps(dc, vg), kl_v_dinner_${nm}(vi)));
-      _mm512_mask_storeu_ps(dar + H, um, _mm512_mul_ps(_mm512_mul_ps(dc, cm), kl_v_dinner_${nm}(vf)));
-      _mm512_mask_storeu_ps(dar + 2 * H, um, _mm512_mul_ps(_mm512_mul_ps(dhj, tc), kl_v_dinner_${nm}(vo)));
-      _mm512_mask_storeu_ps(dar + 3 * H, um, _mm512_mul_ps(_mm512_mul_ps(dc, vi), kl_v_dact_${nm}(vg)));
-      _mm512_mask_storeu_ps(dcr, um, carry ? _mm512_mul_ps(dc, vf) : _mm512_setzero_ps());
+      kv_mask_storeu(dar, um, kv_mul(kv_mul(dc, vg), kl_v_dinner_${nm}(vi)));
+      kv_mask_storeu(dar + H, um, kv_mul(kv_mul(dc, cm), kl_v_dinner_${nm}(vf)));
+      kv_mask_storeu(dar + 2 * H, um, kv_mul(kv_mul(dhj, tc), kl_v_dinner_${nm}(vo)));
+      kv_mask_storeu(dar + 3 * H, um, kv_mul(kv_mul(dc, vi), kl_v_dact_${nm}(vg)));
+      kv_mask_storeu(dcr, um, carry ? kv_mul(dc, vf) : kv_setzero());
       if (pf) {
         /* the same tile of step t - 1 into L2: its inputs, and dA's lines for writing */
         const char* gp = (const char*)(gr - (size_t)n * H5 + u0);
 #pragma GCC unroll 5
-        for (int q = 0; q < 5; ++q) _mm_prefetch(gp + (size_t)q * H * 4, _MM_HINT_T1);
-        _mm_prefetch((const char*)(dh + ((size_t)r - n) * H + u0), _MM_HINT_T1);
-        if (cprev && pf > 1) _mm_prefetch((const char*)(cprev + ((size_t)r - n) * H + u0), _MM_HINT_T1);
+        for (int q = 0; q < 5; ++q) KV_PREFETCH_T1(gp + (size_t)q * H * 4);
+        KV_PREFETCH_T1((const char*)(dh + ((size_t)r - n) * H + u0));
+        if (cprev && pf > 1) KV_PREFETCH_T1((const char*)(cprev + ((size_t)r - n) * H + u0));
 #pragma GCC unroll 4
-        for (int q = 0; q < 4; ++q) _mm_prefetch((const char*)(dar - (size_t)n * H4 + (size_t)q * H), _MM_HINT_ET1);
+        for (int q = 0; q < 4; ++q) KV_PREFETCH_ET1((const char*)(dar - (size_t)n * H4 + (size_t)q * H));
       }
     }
   }

@@ -1,6 +1,6 @@
 
 /* The cell update of RB rows x 16 units (um: the valid units) from the product in buf. */
-__attribute__((noinline)) static void kl_lstm_cell_${nm}(int RB, int H, __mmask16 um,
+__attribute__((noinline)) static void kl_lstm_cell_${nm}(int RB, int H, kvmask um,
         const float* __restrict xa, int xrs, int xqs, const float* __restrict bias, const npy_int8* m, int first,
         const float* __restrict cprev, float* __restrict ct, float* __restrict ht,
         float* __restrict g, const float* __restrict buf) {
@@ -9,18 +9,18 @@ __attribute__((noinline)) static void kl_lstm_cell_${nm}(int RB, int H, __mmask1
      side by side (kl_vn_*), each element computed exactly as alone */
   for (int r = 0; r < RB; r += 2) {
     const int two = r + 1 < RB;
-    __m512 s[6], a[2], cc[2];
+    kv16 s[6], a[2], cc[2];
 #pragma GCC unroll 2
     for (int e = 0; e < 2; ++e) {
       const float* xr = xa + (size_t)(r + e) * xrs;
       const float* br = buf + (r + e) * 64;
-      __m512 pre[4];
+      kv16 pre[4];
 #pragma GCC unroll 4
       for (int q = 0; q < 4; ++q) {
         /* the original's order: (x.W + b) + h~.U (a lone row: its partner's lanes are 0) */
-        __m512 v = _mm512_maskz_loadu_ps(e && !two ? 0 : um, xr + q * xqs);
-        if (bias) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(um, bias + q * H));
-        pre[q] = _mm512_add_ps(v, e && !two ? _mm512_setzero_ps() : _mm512_load_ps(br + q * 16));
+        kv16 v = kv_maskz_loadu(e && !two ? 0 : um, xr + q * xqs);
+        if (bias) v = kv_add(v, kv_maskz_loadu(um, bias + q * H));
+        pre[q] = kv_add(v, e && !two ? kv_setzero() : kv_load(br + q * 16));
       }
       s[3 * e] = pre[0]; s[3 * e + 1] = pre[1]; s[3 * e + 2] = pre[2]; a[e] = pre[3];
     }
@@ -29,22 +29,22 @@ __attribute__((noinline)) static void kl_lstm_cell_${nm}(int RB, int H, __mmask1
 #pragma GCC unroll 2
     for (int e = 0; e < 2; ++e) {
       const int use = (!first && m[r + (e && two)]);
-      __m512 cp = use ? _mm512_maskz_loadu_ps(e && !two ? 0 : um, cprev + (size_t)(r + e) * H) : _mm512_setzero_ps();
-      cc[e] = _mm512_fmadd_ps(s[3 * e + 1], cp, _mm512_mul_ps(s[3 * e], a[e]));
+      kv16 cp = use ? kv_maskz_loadu(e && !two ? 0 : um, cprev + (size_t)(r + e) * H) : kv_setzero();
+      cc[e] = kv_fmadd(s[3 * e + 1], cp, kv_mul(s[3 * e], a[e]));
     }
-    __m512 tc[2] = {cc[0], cc[1]};
+    kv16 tc[2] = {cc[0], cc[1]};
     kl_vn_act_${nm}(tc, 2);
 #pragma GCC unroll 2
     for (int e = 0; e < 1 + two; ++e) {
-      _mm512_mask_storeu_ps(ct + (size_t)(r + e) * H, um, cc[e]);
-      _mm512_mask_storeu_ps(ht + (size_t)(r + e) * H, um, _mm512_mul_ps(s[3 * e + 2], tc[e]));
+      kv_mask_storeu(ct + (size_t)(r + e) * H, um, cc[e]);
+      kv_mask_storeu(ht + (size_t)(r + e) * H, um, kv_mul(s[3 * e + 2], tc[e]));
       if (g) {
         float* gr = g + (size_t)(r + e) * H5;
-        _mm512_mask_storeu_ps(gr, um, s[3 * e]);
-        _mm512_mask_storeu_ps(gr + H, um, s[3 * e + 1]);
-        _mm512_mask_storeu_ps(gr + 2 * H, um, s[3 * e + 2]);
-        _mm512_mask_storeu_ps(gr + 3 * H, um, a[e]);
-        _mm512_mask_storeu_ps(gr + 4 * H, um, tc[e]);
+        kv_mask_storeu(gr, um, s[3 * e]);
+        kv_mask_storeu(gr + H, um, s[3 * e + 1]);
+        kv_mask_storeu(gr + 2 * H, um, s[3 * e + 2]);
+        kv_mask_storeu(gr + 3 * H, um, a[e]);
+        kv_mask_storeu(gr + 4 * H, um, tc[e]);
       }
     }
   }
@@ -58,11 +58,11 @@ static void kl_lstm_pack_${nm}(int K, int H, const float* __restrict S, float* _
   for (int jb = jb0; jb < NB; jb += step) {
     float* Pb = P + (size_t)jb * K * 64;
     const int j0 = jb * 16, nu = H - j0 < 16 ? H - j0 : 16;
-    const __mmask16 um = (__mmask16)((1u << nu) - 1u);
+    const kvmask um = (kvmask)((1u << nu) - 1u);
     for (int k = 0; k < K; ++k) {
       const float* sk = S + (size_t)k * H4 + j0;
 #pragma GCC unroll 4
-      for (int q = 0; q < 4; ++q) _mm512_store_ps(Pb + (size_t)k * 64 + q * 16, _mm512_maskz_loadu_ps(um, sk + q * H));
+      for (int q = 0; q < 4; ++q) kv_store(Pb + (size_t)k * 64 + q * 16, kv_maskz_loadu(um, sk + q * H));
     }
   }
 }
@@ -108,7 +108,7 @@ static void kl_lstm_fwd_rows_${nm}(void* vp, int k, struct kl_team_${nm}* tm) {
       rb = kl_tile_${nm}(r0, hi, nt);
       for (int jb = 0; jb < NB; ++jb) {
         const int j0 = jb * 16, nu = H - j0 < 16 ? H - j0 : 16;
-        const __mmask16 um = (__mmask16)((1u << nu) - 1u);
+        const kvmask um = (kvmask)((1u << nu) - 1u);
         const float* hr = hs ? hs + (size_t)(r0 - lo) * H : NULL;
         const float* Pb = P + (size_t)jb * H * 64;
         const float* xa = xt + (size_t)r0 * H4 + j0;
@@ -188,7 +188,7 @@ static void kl_lstm_fwdx_rows_${nm}(void* vp, int k, struct kl_team_${nm}* tm) {
     const float* xt = X_ + (size_t)t * sx0;
     for (int jb = 0; jb < NB; ++jb) {
       const int j0 = jb * 16, nu = H - j0 < 16 ? H - j0 : 16;
-      const __mmask16 um = (__mmask16)((1u << nu) - 1u);
+      const kvmask um = (kvmask)((1u << nu) - 1u);
       const float* PWb = PW + (size_t)jb * I * 64;
       const float* PUb = P + (size_t)jb * H * 64;
       kl_panel_mm_${nm}(lo, hi, nt, I, sx1, xt + (size_t)lo * sx1, PWb, bufx);
@@ -231,7 +231,7 @@ static void kl_lstm_fwdx_rows_${nm}(void* vp, int k, struct kl_team_${nm}* tm) {
       const float* xr = xt + (size_t)r0 * sx1;
       for (int jb = 0; jb < NB; ++jb) {
         const int j0 = jb * 16, nu = H - j0 < 16 ? H - j0 : 16;
-        const __mmask16 um = (__mmask16)((1u << nu) - 1u);
+        const kvmask um = (kvmask)((1u << nu) - 1u);
         kl_lstm_mm_rb_${nm}(rb, I, sx1, xr, PW + (size_t)jb * I * 64, bufx, 0);
         if (hs) kl_lstm_mm_rb_${nm}(rb, H, (size_t)H, hs + (size_t)(r0 - lo) * H, P + (size_t)jb * H * 64, buf, 0);
         else memset(buf, 0, sizeof(float) * 6 * 64);
