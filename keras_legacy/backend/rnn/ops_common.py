@@ -119,26 +119,17 @@ class _RNNBase(COp):
     @staticmethod
     def _c_prelude(arrays, fail):
         """C: contiguous copies ``<var>_c`` of the inputs, released by ``RNN_DONE``."""
-        decl = "".join(f"PyArrayObject* {v}_c = PyArray_GETCONTIGUOUS({v});\n" for v in arrays)
-        release = " ".join(f"Py_XDECREF({v}_c);" for v in arrays)
+        decl = "".join(csource.render("ops.c", "contiguous", v=v) for v in arrays)
+        release = " ".join(csource.render("ops.c", "release", strip=True, v=v) for v in arrays)
         return decl, release
 
     @staticmethod
     def _c_alloc(out, ndim, dims, typenum, release, fail):
         # The previous call's output is written again when it fits (the default
         # mode keeps intermediates, allow_gc=False): no fresh pages to fault in.
-        same = " || ".join(f"PyArray_DIMS({out})[{k}] != odims[{k}]" for k in range(ndim))
-        return f"""
-        {{
-            npy_intp odims[{ndim}] = {{{", ".join(dims)}}};
-            if (!{out} || PyArray_NDIM({out}) != {ndim} || PyArray_TYPE({out}) != {typenum}
-                || !PyArray_ISCARRAY({out}) || {same}) {{
-                Py_XDECREF({out});
-                {out} = (PyArrayObject*)PyArray_EMPTY({ndim}, odims, {typenum}, 0);
-                if (!{out}) {{ {release} {fail} }}
-            }}
-        }}
-        """
+        same = " || ".join(csource.render("ops.c", "dim_differs", strip=True, out=out, k=k) for k in range(ndim))
+        return csource.render("ops.c", "alloc", strip=True, out=out, ndim=ndim, dims=", ".join(dims),
+                              typenum=typenum, same=same, release=release, fail=fail)
 
 
 class _ForwardBase(VJPOp, _RNNBase):
@@ -187,14 +178,9 @@ def _check_inputs(xp, mask, U, b, n_gates):
 def _c_bias(inp, name, gates, release, fail):
     """C: the bias pointer (NULL without one) and its length check; inputs ``[xp, mask, U, (b)]``."""
     if len(inp) < 4:
-        return f"const rnn_t_{name}* bias = NULL;"
-    b = inp[3]
-    return (f"""const rnn_t_{name}* bias = (const rnn_t_{name}*)PyArray_DATA({b}_c);
-        if (PyArray_DIMS({b}_c)[0] != {gates} * H) {{
-            PyErr_Format(PyExc_ValueError, "fused RNN: expected a bias of length {gates}*H = %d, got %d",
-                         {gates} * H, (int)PyArray_DIMS({b}_c)[0]);
-            {release} {fail}
-        }}""")
+        return csource.render("ops.c", "no_bias", strip=True, nm=name)
+    return (csource.render("ops.c", "bias", strip=True, nm=name, b=inp[3], gates=gates, release=release,
+                          fail=fail))
 
 
 
@@ -238,23 +224,10 @@ class _GradBase(_RNNBase):
         tn = _typenum(node.outputs[0].dtype)
         decl, release = self._c_prelude([mask, U, s, G, dh], fail)
         blocks = self._scratch_blocks
-        tail = ", ".join(f"scratch + (size_t)n * H * {k}" for k in range(2, blocks + 1))
-        scratch = f"scratch, scratch + (size_t)n * H,\n                {tail}"
-        return f"""{{
-        {decl}
-        if (!{mask}_c || !{U}_c || !{s}_c || !{G}_c || !{dh}_c) {{ {release} {fail} }}
-        int Tn = PyArray_DIMS({s}_c)[0], n = PyArray_DIMS({s}_c)[1], H = PyArray_DIMS({s}_c)[2];
-        int stop = {self.truncate} > 0 ? (Tn - {self.truncate} > 0 ? Tn - {self.truncate} : 0) : 0;
-        {self._c_alloc(dA, 3, ["Tn", "n", f"{self._gates} * H"], tn, release, fail)}
-        {{
-            rnn_t_{name}* scratch = (rnn_t_{name}*)malloc(sizeof(rnn_t_{name}) * ((size_t)n * H * {blocks} + H + 1));
-            if (!scratch) {{ PyErr_NoMemory(); {release} {fail} }}
-            {self._bwd}_{name}(Tn, n, H, stop, (const npy_int8*)PyArray_DATA({mask}_c),
-                (const rnn_t_{name}*)PyArray_DATA({U}_c), (const rnn_t_{name}*)PyArray_DATA({s}_c),
-                (const rnn_t_{name}*)PyArray_DATA({G}_c), (const rnn_t_{name}*)PyArray_DATA({dh}_c),
-                (rnn_t_{name}*)PyArray_DATA({dA}), {scratch});
-            free(scratch);
-        }}
-        {release}
-        }}"""
+        tail = ", ".join(csource.render("ops.c", "scratch_block", strip=True, k=k) for k in range(2, blocks + 1))
+        scratch = csource.render("ops.c", "scratch_blocks", strip=True, tail=tail)
+        return csource.render(
+            "ops.c", "grad", strip=True, nm=name, decl=decl, mask=mask, U=U, s=s, G=G, dh=dh, dA=dA,
+            release=release, fail=fail, truncate=self.truncate, blocks=blocks, bwd=self._bwd, scratch=scratch,
+            alloc_dA=self._c_alloc(dA, 3, ["Tn", "n", f"{self._gates} * H"], tn, release, fail))
 

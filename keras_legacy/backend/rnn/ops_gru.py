@@ -73,34 +73,13 @@ class GRUForward(_ForwardBase):
         tn = _typenum(node.outputs[0].dtype)
         decl, release = self._c_prelude(list(inp), fail)
         bias = _c_bias(inp, name, _G, release, fail)
-        return f"""{{
-        {decl}
-        if ({" || ".join(f"!{v}_c" for v in inp)}) {{ {release} {fail} }}
-        int Tn = PyArray_DIMS({xp}_c)[0], n = PyArray_DIMS({xp}_c)[1];
-        int H = PyArray_DIMS({U}_c)[0];
-        if (PyArray_DIMS({xp}_c)[2] != 3 * H || PyArray_DIMS({U}_c)[1] != 3 * H
-            || PyArray_DIMS({mask}_c)[0] != Tn || PyArray_DIMS({mask}_c)[1] != n) {{
-            PyErr_Format(PyExc_ValueError, "GRUForward: expected xp (T, n, 3H), mask (T, n), "
-                         "U (H, 3H); got H=%d, xp last dim %d", H, (int)PyArray_DIMS({xp}_c)[2]);
-            {release} {fail}
-        }}
-        {bias}
-        int Ts = {int(self.save_gates)} ? Tn : 0;
-        {self._c_alloc(h, 3, ["Tn", "n", "H"], tn, release, fail)}
-        {self._c_alloc(G, 3, ["Ts", "n", "3 * H"], tn, release, fail)}
-        {{
-            /* hm (n*H), rh (n*H), A (n*3H), gs (n*3H) */
-            rnn_t_{name}* scratch = (rnn_t_{name}*)malloc(sizeof(rnn_t_{name}) * ((size_t)n * H * 8 + 1));
-            if (!scratch) {{ PyErr_NoMemory(); {release} {fail} }}
-            gru_fwd_{name}(Tn, n, H, (const rnn_t_{name}*)PyArray_DATA({xp}_c), bias,
-                (const npy_int8*)PyArray_DATA({mask}_c), (const rnn_t_{name}*)PyArray_DATA({U}_c),
-                (rnn_t_{name}*)PyArray_DATA({h}), (rnn_t_{name}*)PyArray_DATA({G}),
-                {int(self.save_gates)}, scratch, scratch + (size_t)n * H, scratch + (size_t)n * H * 2,
-                scratch + (size_t)n * H * 5);
-            free(scratch);
-        }}
-        {release}
-        }}"""
+        return csource.render(
+            "ops.c", "gru_forward", strip=True, nm=name, decl=decl, release=release, fail=fail, bias=bias,
+            save=int(self.save_gates),
+            missing=" || ".join(csource.render("ops.c", "missing", strip=True, v=v) for v in inp),
+            xp=xp, mask=mask, U=U, h=h, G=G,
+            alloc_h=self._c_alloc(h, 3, ["Tn", "n", "H"], tn, release, fail),
+            alloc_G=self._c_alloc(G, 3, ["Ts", "n", "3 * H"], tn, release, fail))
 
     def vjp(self, inputs, outputs, output_grads):
         self._check_saved()

@@ -82,35 +82,14 @@ class LSTMForward(_ForwardBase):
         tn = _typenum(node.outputs[0].dtype)
         decl, release = self._c_prelude(list(inp), fail)
         bias = _c_bias(inp, name, _G, release, fail)
-        return f"""{{
-        {decl}
-        if ({" || ".join(f"!{v}_c" for v in inp)}) {{ {release} {fail} }}
-        int Tn = PyArray_DIMS({xp}_c)[0], n = PyArray_DIMS({xp}_c)[1];
-        int H = PyArray_DIMS({U}_c)[0];
-        if (PyArray_DIMS({xp}_c)[2] != 4 * H || PyArray_DIMS({U}_c)[1] != 4 * H
-            || PyArray_DIMS({mask}_c)[0] != Tn || PyArray_DIMS({mask}_c)[1] != n) {{
-            PyErr_Format(PyExc_ValueError, "LSTMForward: expected xp (T, n, 4H), mask (T, n), "
-                         "U (H, 4H); got H=%d, xp last dim %d", H, (int)PyArray_DIMS({xp}_c)[2]);
-            {release} {fail}
-        }}
-        {bias}
-        int Ts = {int(self.save_gates)} ? Tn : 0;
-        {self._c_alloc(h, 3, ["Tn", "n", "H"], tn, release, fail)}
-        {self._c_alloc(c, 3, ["Ts", "n", "H"], tn, release, fail)}
-        {self._c_alloc(G, 3, ["Ts", "n", "5 * H"], tn, release, fail)}
-        {{
-            /* hm (n*H), A (n*4H), cbuf (2*n*H), gs (5H) */
-            rnn_t_{name}* scratch = (rnn_t_{name}*)malloc(sizeof(rnn_t_{name}) * ((size_t)n * H * 7 + 5 * (size_t)H + 1));
-            if (!scratch) {{ PyErr_NoMemory(); {release} {fail} }}
-            lstm_fwd_{name}(Tn, n, H, (const rnn_t_{name}*)PyArray_DATA({xp}_c), bias,
-                (const npy_int8*)PyArray_DATA({mask}_c), (const rnn_t_{name}*)PyArray_DATA({U}_c),
-                (rnn_t_{name}*)PyArray_DATA({h}), (rnn_t_{name}*)PyArray_DATA({c}),
-                (rnn_t_{name}*)PyArray_DATA({G}), {int(self.save_gates)}, scratch,
-                scratch + (size_t)n * H, scratch + (size_t)n * H * 5, scratch + (size_t)n * H * 7);
-            free(scratch);
-        }}
-        {release}
-        }}"""
+        return csource.render(
+            "ops.c", "lstm_forward", strip=True, nm=name, decl=decl, release=release, fail=fail, bias=bias,
+            save=int(self.save_gates),
+            missing=" || ".join(csource.render("ops.c", "missing", strip=True, v=v) for v in inp),
+            xp=xp, mask=mask, U=U, h=h, c=c, G=G,
+            alloc_h=self._c_alloc(h, 3, ["Tn", "n", "H"], tn, release, fail),
+            alloc_c=self._c_alloc(c, 3, ["Ts", "n", "H"], tn, release, fail),
+            alloc_G=self._c_alloc(G, 3, ["Ts", "n", "5 * H"], tn, release, fail))
 
     def _dA(self, mask, U, outputs, output_grads):
         """``dA``, the gradient of the pre-activations, from LSTMGrad (only h is differentiable)."""
@@ -173,54 +152,14 @@ class LSTMForwardX(LSTMForward):
         fail = sub["fail"]
         tn = _typenum(node.outputs[0].dtype)
         decl, release = self._c_prelude([mask, W, U, b], fail)
-        release += f" Py_XDECREF({X}_c);"
-        return f"""{{
-        {decl}
-        PyArrayObject* {X}_c = NULL;
-        {{
-            /* X is read in place when its rows are contiguous and its step/row strides are
-               non-negative multiples of the item size (e.g. the time-major view of a
-               batch-major array); otherwise a contiguous copy. */
-            const npy_intp* st = PyArray_STRIDES({X});
-            const npy_intp* dm = PyArray_DIMS({X});
-            const npy_intp isz = PyArray_ITEMSIZE({X});
-            int inplace = (dm[2] <= 1 || st[2] == isz) && st[0] >= 0 && st[1] >= 0
-                && st[0] % isz == 0 && st[1] % isz == 0 && (dm[1] <= 1 || st[1] >= dm[2] * isz);
-            if (inplace) {{ Py_INCREF({X}); {X}_c = {X}; }}
-            else {X}_c = PyArray_GETCONTIGUOUS({X});
-        }}
-        if (!{X}_c || !{mask}_c || !{W}_c || !{U}_c || !{b}_c) {{ {release} {fail} }}
-        int Tn = PyArray_DIMS({X}_c)[0], n = PyArray_DIMS({X}_c)[1], I = PyArray_DIMS({X}_c)[2];
-        int H = PyArray_DIMS({U}_c)[0];
-        if (PyArray_DIMS({W}_c)[0] != I || PyArray_DIMS({W}_c)[1] != 4 * H || PyArray_DIMS({U}_c)[1] != 4 * H
-            || PyArray_DIMS({mask}_c)[0] != Tn || PyArray_DIMS({mask}_c)[1] != n || I < 1) {{
-            PyErr_Format(PyExc_ValueError, "LSTMForwardX: expected X (T, n, I), W (I, 4H), mask (T, n), "
-                         "U (H, 4H) with I >= 1; got X (%d, %d, %d), W (%d, %d), H=%d", Tn, n, I,
-                         (int)PyArray_DIMS({W}_c)[0], (int)PyArray_DIMS({W}_c)[1], H);
-            {release} {fail}
-        }}
-        {_c_bias([X, mask, U, b], name, _G, release, fail)}
-        int Ts = {int(self.save_gates)} ? Tn : 0;
-        {self._c_alloc(h, 3, ["Tn", "n", "H"], tn, release, fail)}
-        {self._c_alloc(c, 3, ["Ts", "n", "H"], tn, release, fail)}
-        {self._c_alloc(G, 3, ["Ts", "n", "5 * H"], tn, release, fail)}
-        {{
-            /* hm (n*H), A (n*4H), cbuf (2*n*H), gs (5H) */
-            size_t isz = sizeof(rnn_t_{name});
-            rnn_t_{name}* scratch = (rnn_t_{name}*)malloc(isz * ((size_t)n * H * 7 + 5 * (size_t)H + 1));
-            if (!scratch) {{ PyErr_NoMemory(); {release} {fail} }}
-            int ok = lstm_fwdx_{name}(Tn, n, H, I, (const rnn_t_{name}*)PyArray_DATA({X}_c),
-                (size_t)(PyArray_STRIDES({X}_c)[0] / isz), (size_t)(PyArray_STRIDES({X}_c)[1] / isz),
-                (const rnn_t_{name}*)PyArray_DATA({W}_c), bias,
-                (const npy_int8*)PyArray_DATA({mask}_c), (const rnn_t_{name}*)PyArray_DATA({U}_c),
-                (rnn_t_{name}*)PyArray_DATA({h}), (rnn_t_{name}*)PyArray_DATA({c}),
-                (rnn_t_{name}*)PyArray_DATA({G}), {int(self.save_gates)}, scratch,
-                scratch + (size_t)n * H, scratch + (size_t)n * H * 5, scratch + (size_t)n * H * 7);
-            free(scratch);
-            if (!ok) {{ PyErr_NoMemory(); {release} {fail} }}
-        }}
-        {release}
-        }}"""
+        release += " " + csource.render("ops.c", "release", strip=True, v=X)
+        return csource.render(
+            "ops.c", "lstm_forwardx", strip=True, nm=name, decl=decl, release=release, fail=fail,
+            X=X, mask=mask, W=W, U=U, b=b, h=h, c=c, G=G, save=int(self.save_gates),
+            bias=_c_bias([X, mask, U, b], name, _G, release, fail),
+            alloc_h=self._c_alloc(h, 3, ["Tn", "n", "H"], tn, release, fail),
+            alloc_c=self._c_alloc(c, 3, ["Ts", "n", "H"], tn, release, fail),
+            alloc_G=self._c_alloc(G, 3, ["Ts", "n", "5 * H"], tn, release, fail))
 
     def vjp(self, inputs, outputs, output_grads):
         X, mask, W, U = inputs[:4]
