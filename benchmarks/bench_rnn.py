@@ -29,6 +29,10 @@ import numpy as np  # noqa: E402
 
 SHAPES = [(64, 100, 128, 256), (32, 200, 64, 64)]  # batch, steps, input, hidden
 
+#: ``--isa avx2``: the libraries of both sides restricted to AVX2 (an AVX2-only CPU's view)
+AVX2_ONLY_ENV = {"OPENBLAS_CORETYPE": "Haswell", "ATEN_CPU_CAPABILITY": "avx2",
+                 "ONEDNN_MAX_CPU_ISA": "AVX2", "MKL_ENABLE_INSTRUCTIONS": "AVX2"}
+
 
 def _min_times(fns, rounds=7, reps=3):
     """Best mean-of-``reps`` time (ms) of each function, the rounds alternating between them.
@@ -230,10 +234,17 @@ def main():
     ap.add_argument("--no-compile", action="store_true", help="skip the model compile/epoch benchmark")
     ap.add_argument("--isa", choices=["avx512", "avx2", "portable", "blas"],
                     help="force the float32 kernel (default: the best this CPU runs)")
+    ap.add_argument("--avx512-peer", action="store_true",
+                    help="with --isa avx2: leave OpenBLAS and PyTorch on AVX-512 (default: AVX2, as on an AVX2 CPU)")
     ap.add_argument("--dtypes", nargs="+", choices=["float32", "float64"], default=["float32", "float64"])
     args = ap.parse_args()
     if args.isa:
         os.environ["KERAS_LEGACY_RNN_ISA"] = args.isa  # before keras_legacy compiles anything
+    if args.isa == "avx2" and not args.avx512_peer:
+        # an AVX2-only machine, as far as the libraries go: OpenBLAS (ours) and PyTorch's
+        # kernels (ATen, oneDNN, MKL) restricted to AVX2 too; read when they load, below
+        for var, value in AVX2_ONLY_ENV.items():
+            os.environ.setdefault(var, value)
     if args.compile_child:
         compile_child()
         return
@@ -256,6 +267,10 @@ def main():
           f"(OPENBLAS_CORETYPE={rep['coretype_env']}); torch {torch.__version__ if torch else 'absent'}")
     print(f"measured sgemm peak (1024^3, {rep['threads']} thread(s)): {peak:.1f} GFLOP/s")
     print(f"float32 kernel: {isa.selected()} (this CPU runs {', '.join(isa.available())}); float64: blas")
+    restricted = {v: os.environ[v] for v in AVX2_ONLY_ENV if v in os.environ}
+    if restricted:
+        print(f"libraries restricted: {restricted}"
+              + (f"; torch CPU capability {torch.backends.cpu.get_cpu_capability()}" if torch else ""))
     shapes = SHAPES[1:] if args.quick else SHAPES
     hdr = ("| layer | dtype | kernel | batch,steps,in,hidden | pass | threads | ours ms | torch ms | ratio "
            "| GFLOP/s | of peak | compile s |")

@@ -13,7 +13,7 @@ first such line is the file's own documentation and is not emitted.
 Files (``c/``):
 
 * ``node.h``: a node's C type and GEMM; ``activations.h``: the scalar activations and their derivatives (sections
-  ``act <name>``, ``dact <name>``); ``expf.h``: the float32 polynomial ``exp``/``tanh``;
+  ``act <name>``, ``dact <name>``); ``expf.h``, ``expd.h``: the float32 and float64 polynomial ``exp``/``tanh``;
   ``noblas_gemm.h``: the products of builds without a BLAS;
 * ``masked_prev.c``, ``lstm_blas.c``, ``lstm_fwdx_blas.c``, ``gru_blas.c``: the
   recurrences of the BLAS path (every dtype), with slots for a vector kernel;
@@ -108,7 +108,7 @@ def helpers(dtype, act, inner, nm):
     (in place on a row) with their derivatives ``dact_<nm>``/``dinner_<nm>`` from outputs.
 
     float32 builds ``tanh``/``sigmoid`` on the branch-free polynomial ``exp`` of
-    ``expf.h`` (gcc vectorises it); float64 keeps libm (the golden results need 1e-10).
+    ``expf.h``, float64 on the few-ulp ``exp``/``tanh`` of ``expd.h`` (gcc vectorises both).
     """
     ctype = {"float32": "float", "float64": "double"}[dtype]
     prec = "s" if dtype == "float32" else "d"
@@ -118,7 +118,8 @@ def helpers(dtype, act, inner, nm):
         lines.append(render("expf.h", nm=nm))
         fns = {"tanh": f"kl_tanhf_{nm}", "exp": f"kl_expf_{nm}"}
     else:
-        fns = {"tanh": "tanh", "exp": "exp"}
+        lines.append(render("expd.h", "main", nm=nm))
+        fns = {"tanh": f"kl_tanh_d_{nm}", "exp": f"kl_exp_d_{nm}"}
     for tag, kind in (("act", act), ("inner", inner)):
         lines.append(render("activations.h", "row", strip=True, tag=tag, nm=nm, T=ctype,
                             expr=render("activations.h", f"act {kind}", strip=True, T=ctype, **fns)))
