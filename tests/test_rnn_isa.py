@@ -17,6 +17,7 @@ from pytensor.compile.mode import Mode
 
 from keras_legacy import backend as K
 from keras_legacy.backend import rnn
+from keras_legacy.backend.blas import get_num_threads, set_num_threads
 from keras_legacy.backend.rnn import isa
 
 PY_MODE = Mode(linker="py", optimizer="fast_compile")
@@ -147,6 +148,35 @@ def test_gru_kernel_equals_numpy(compiled):
         _close32(f_fwd(v32[0], m_, *v32[1:3])[0], h_ref)
         for g, w in zip(got[2:], ref(v64[0], m_, *v64[1:])):
             _close32(g, w)
+
+
+def test_kernels_give_the_same_bits_on_one_and_two_threads(compiled):
+    """With OpenBLAS set to 2 threads the kernels split the batch rows (enough work for two
+    threads at these shapes): h, the bias gradient (a sum of the kernel's ``dA``) and the GRU
+    gates are the same bits as on 1 thread; dX, dW, dU and GRUGrad are OpenBLAS products,
+    whose 2-thread sums may round otherwise (checked against NumPy above)."""
+    kernel, f, f_fwd, g, g_fwd, _texts = compiled
+    if kernel == "blas":
+        pytest.skip("the BLAS path's per-step products are OpenBLAS's (2-thread sums may round otherwise)")
+    rng = np.random.RandomState(33)
+    steps, n, I, H = 30, 13, 9, 100
+    m = _mask(rng, steps, n)
+    X, W, U4, b4, dh, xp, U3 = (
+        rng.normal(scale=s, size=shape).astype("float32")
+        for s, shape in ((1.0, (n, steps, I)), (0.3, (I, 4 * H)), (0.1, (H, 4 * H)), (1.0, (4 * H,)),
+                         (1.0, (steps, n, H)), (1.0, (steps, n, 3 * H)), (0.1, (H, 3 * H))))
+    before = get_num_threads()
+    got = {}
+    try:
+        for nt in (1, 2):
+            set_num_threads(nt)
+            lstm = f(X, m, W, U4, b4, dh)
+            gru = g(xp, m, U3, b4[: 3 * H], dh)
+            got[nt] = [lstm[0], lstm[4], f_fwd(X, m, W, U4, b4)[0], gru[0], gru[1], g_fwd(xp, m, U3, b4[: 3 * H])[0]]
+    finally:
+        set_num_threads(before)
+    for a, r in zip(got[1], got[2]):
+        assert np.array_equal(a, r), (kernel, np.abs(a - r).max())
 
 
 def test_forcing_a_kernel(monkeypatch):
