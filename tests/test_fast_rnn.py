@@ -786,8 +786,8 @@ def test_gru_float32_forward_kernel_equals_numpy(act, inner, trunc):
 
 @needs_kernel
 def test_gru_float32_kernel_text_and_blas_fallback():
-    """The GRU vector kernel is emitted for float32 ``GRUForward`` only (float64 and
-    ``GRUGrad`` keep the BLAS text); built with ``KERAS_LEGACY_RNN_ISA=blas`` the float32 Op runs the
+    """The GRU vector kernels are emitted for float32 ``GRUForward`` and ``GRUGrad`` only (float64
+    keeps the BLAS text); built with ``KERAS_LEGACY_RNN_ISA=blas`` the float32 Op runs the
     BLAS path, and both builds agree with the NumPy GRU to 1e-5."""
     op = rnn.GRUForward("sigmoid", "hard_sigmoid")
     xp, U, m = T.tensor3(dtype="float32"), T.matrix(dtype="float32"), T.matrix(dtype="int8")
@@ -795,10 +795,11 @@ def test_gru_float32_kernel_text_and_blas_fallback():
     node64 = op.make_node(T.tensor3(), m, T.matrix())
     assert "kl_gru_fwd_v16_x" in op.c_support_code_apply(node32, "x")
     text64 = op.c_support_code_apply(node64, "x")
-    assert "kl_gru" not in text64 and "__m512" not in text64
+    assert "kl_gru" not in text64 and "kv16" not in text64
     grad = rnn.GRUGrad("sigmoid", "hard_sigmoid")
-    assert "kl_gru" not in grad.c_support_code_apply(
-        grad.make_node(m, U, xp, T.tensor3(dtype="float32"), xp), "x")
+    text = grad.c_support_code_apply(grad.make_node(m, U, xp, T.tensor3(dtype="float32"), xp), "x")
+    assert "kl_gru_bwd_v16_x(Tn, n, H, stop" in text and "kl_gru_fwd_v16_x" not in text
+    assert "kl_gru" not in grad.c_support_code_apply(grad.make_node(m, T.matrix(), *[T.tensor3()] * 3), "x")
     b = T.vector(dtype="float32")
     outs = rnn.GRUForward("tanh", "sigmoid")(xp, m, U, b)
     f_v16 = K.function([xp, m, U, b], outs)

@@ -69,7 +69,7 @@ def compiled(request):
         f_gru = K.function([xp, m, U, b, dh], [hg, G] + T.grad((hg * dh).sum(), [xp, U, b]))
         f_gru_fwd = K.function([xp, m, U, b], [rnn.gru_sequence(xp, m, U, *GRU_ACTS, b=b)])
         texts = [nd.op.c_support_code_apply(nd, "nm") for f in (f_lstm, f_gru) for nd in f.maker.fgraph.toposort()
-                 if isinstance(nd.op, (rnn.LSTMForwardX, rnn.LSTMGrad, rnn.GRUForward))]
+                 if isinstance(nd.op, (rnn.LSTMForwardX, rnn.LSTMGrad, rnn.GRUForward, rnn.GRUGrad))]
     return kernel, f_lstm, f_lstm_fwd, f_gru, f_gru_fwd, texts
 
 
@@ -88,7 +88,7 @@ def _mask(rng, steps, n):
 def test_the_kernel_is_in_the_c_text(compiled):
     kernel, *_, texts = compiled
     marks = {"avx512": "_mm512_fmadd_ps", "avx2": "_mm256_fmadd_ps", "portable": "vector_size(64)"}
-    assert len(texts) == 3  # LSTMForwardX, LSTMGrad, GRUForward
+    assert len(texts) == 4  # LSTMForwardX, LSTMGrad, GRUForward, GRUGrad
     for text in texts:
         if kernel == "blas":
             assert "kv_fmadd" not in text and "#define KL_LSTM_V16" not in text
@@ -122,7 +122,8 @@ def test_lstm_kernel_equals_numpy(compiled):
             _close32(g, w)
 
 
-GRU_CASES = [(5, 1, 5), (4, 7, 21), (3, 13, 40), (4, 11, 70)]
+# H above 32 (the backward kernel: 40, 70 a second panel of 6 units, 64) and below (5, 21)
+GRU_CASES = [(5, 1, 5), (4, 7, 21), (3, 13, 40), (4, 11, 70), (3, 6, 64)]
 
 
 def test_gru_kernel_equals_numpy(compiled):
@@ -152,9 +153,9 @@ def test_gru_kernel_equals_numpy(compiled):
 
 def test_kernels_give_the_same_bits_on_one_and_two_threads(compiled):
     """With OpenBLAS set to 2 threads the kernels split the batch rows (enough work for two
-    threads at these shapes): h, the bias gradient (a sum of the kernel's ``dA``) and the GRU
-    gates are the same bits as on 1 thread; dX, dW, dU and GRUGrad are OpenBLAS products,
-    whose 2-thread sums may round otherwise (checked against NumPy above)."""
+    threads at these shapes): h, the GRU gates, the GRU's ``dA`` (its gradient w.r.t. xp) and the
+    bias gradients (sums of ``dA``) are the same bits as on 1 thread; dX, dW, dU are OpenBLAS
+    products, whose 2-thread sums may round otherwise (checked against NumPy above)."""
     kernel, f, f_fwd, g, g_fwd, _texts = compiled
     if kernel == "blas":
         pytest.skip("the BLAS path's per-step products are OpenBLAS's (2-thread sums may round otherwise)")
@@ -172,7 +173,8 @@ def test_kernels_give_the_same_bits_on_one_and_two_threads(compiled):
             set_num_threads(nt)
             lstm = f(X, m, W, U4, b4, dh)
             gru = g(xp, m, U3, b4[: 3 * H], dh)
-            got[nt] = [lstm[0], lstm[4], f_fwd(X, m, W, U4, b4)[0], gru[0], gru[1], g_fwd(xp, m, U3, b4[: 3 * H])[0]]
+            got[nt] = [lstm[0], lstm[4], f_fwd(X, m, W, U4, b4)[0], gru[0], gru[1], gru[2], gru[4],
+                       g_fwd(xp, m, U3, b4[: 3 * H])[0]]
     finally:
         set_num_threads(before)
     for a, r in zip(got[1], got[2]):

@@ -141,9 +141,8 @@ def lstm_fwdx_blas(nm):
 
 def gru_blas(nm, v16="", v16_dispatch="", v16_bwd_dispatch=""):
     """The GRU forward and backward recurrences of the BLAS path, the vector kernels' slots filled."""
-    del v16_bwd_dispatch  # no GRU backward kernel
     return render("gru_blas.c", nm=nm, masked_prev=render("masked_prev.c", nm=nm), v16=v16,
-                  v16_dispatch=v16_dispatch)
+                  v16_dispatch=v16_dispatch, v16_bwd_dispatch=v16_bwd_dispatch)
 
 
 # --- the float32 vector kernels ------------------------------------------------
@@ -191,3 +190,12 @@ def gru_forward_kernel(isa, dtype, act, inner, nm):
         return {}
     return {"v16": _forward_common(isa, nm, act, inner) + render("vec/gru_fwd.c", nm=nm),
             "v16_dispatch": render("vec/gru_fwd_dispatch.c", nm=nm)}
+
+
+def gru_backward_kernel(isa, dtype, act, inner, nm):
+    """``{"v16": .., "v16_bwd_dispatch": ..}``: the float32 GRU backward kernel of ``isa`` and
+    its call at the top of ``gru_bwd_<nm>``; ``{}`` as above."""
+    if dtype != "float32" or isa == "blas":
+        return {}
+    return {"v16": _backward_common(isa, nm, act, inner) + render("vec/gru_bwd.c", nm=nm),
+            "v16_bwd_dispatch": render("vec/gru_bwd_dispatch.c", nm=nm)}

@@ -106,6 +106,12 @@ class GRUGrad(_GradBase):
     _kernels = staticmethod(csource.gru_blas)
     _bwd, _gates, _scratch_blocks = "gru_bwd", _G, 3
 
+    def _v16(self, kernel, dtype, name):
+        # float32 with a vector kernel (isa.py): U_zr^T and U_h^T packed once per call, the
+        # two products per step on register tiles with the gate derivatives applied there
+        # (c/vec/gru_bwd.c); float64 keeps the BLAS path.
+        return csource.gru_backward_kernel(kernel, dtype, self.act, self.inner, name)
+
     def make_node(self, mask, U, h, G, dh):
         inputs = [T.as_tensor_variable(v) for v in (mask, U, h, G, dh)]
         return Apply(self, inputs, [T.tensor3(dtype=inputs[1].dtype).type()])

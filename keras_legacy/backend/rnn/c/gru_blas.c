@@ -78,7 +78,7 @@ static void gru_bwd_${nm}(int Tn, int n, int H, int stop, const npy_int8* mask,
         const rnn_t_${nm}* U, const rnn_t_${nm}* h, const rnn_t_${nm}* G,
         const rnn_t_${nm}* dh, rnn_t_${nm}* dA, rnn_t_${nm}* dhn, rnn_t_${nm}* dhm,
         rnn_t_${nm}* drh, rnn_t_${nm}* zrow) {
-  typedef rnn_t_${nm} R;
+${v16_bwd_dispatch}  typedef rnn_t_${nm} R;
   int H3 = 3 * H, H2 = 2 * H; char TT = 'T', NN = 'N'; R one = 1, zero = 0;
   if (stop > 0) memset(dA, 0, sizeof(R) * (size_t)stop * n * H3);
   memset(dhn, 0, sizeof(R) * (size_t)n * H);
