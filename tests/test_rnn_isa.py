@@ -12,9 +12,9 @@ import numpy as np
 import pytensor
 import pytensor.tensor as T
 import pytest
-import reference
 from pytensor.compile.mode import Mode
 
+import reference
 from keras_legacy import backend as K
 from keras_legacy.backend import rnn
 from keras_legacy.backend.blas import get_num_threads, set_num_threads

@@ -19,7 +19,7 @@ Files (``c/``):
   recurrences of the BLAS path (every dtype), with slots for a vector kernel;
 * ``vec/``: the float32 vector kernels, written once on a 16-float vector type ``kv16``
   (``vector.h``: the activations; ``threads.h``: the thread team; ``lstm_fwd.c``,
-  ``lstm_bwd.c``, ``gru_fwd.c``: the kernels);
+  ``lstm_bwd.c``, ``gru_fwd.c``, ``gru_bwd.c``: the kernels);
 * ``<isa>/kv.h`` (``avx512``, ``avx2``, ``portable``): that vector type and its operations
   on one instruction set, and ``<isa>/mm.h``: its register-tile product.  ``isa.py`` says
   which one a module gets.
