@@ -84,7 +84,7 @@ def compile_args(kernel: str) -> list[str]:
     if kernel == "avx2" and "avx512f" in cpu_flags():
         return ["-mno-avx512f"]
     if kernel == "portable":
-        # the portable kernel's FMAs are explicit (c/portable/kv.h): no other fusion, so a
-        # row's values do not depend on how the compiler specialised the code around it
+        # no multiply-add fusion in the portable kernel (c/portable/kv.h): a row's values do
+        # not depend on how the compiler specialised the code around it
         return ["-ffp-contract=off"]
     return []

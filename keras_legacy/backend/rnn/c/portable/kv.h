@@ -1,8 +1,7 @@
 /* The 16-float vector of the kernels in c/vec/ (kv16, kvmask, kv_*) in plain C with GCC
    vector extensions (gcc and clang): the compiler maps it onto whatever vector unit it
    targets (NEON on ARM, SSE/AVX on x86).  The same formulas as AVX-512; the reciprocal is
-   an exact division, a * b + c is one FMA where the CPU has one, else two roundings (either
-   within the kernels' 1e-5). */
+   an exact division, a * b + c two roundings (within the kernels' 1e-5). */
 /*@@ guard @@*/
 1
 /*@@ kv @@*/
@@ -28,25 +27,11 @@ KV_AI kv16 kv_sub(kv16 a, kv16 b) { return a - b; }
 KV_AI kv16 kv_mul(kv16 a, kv16 b) { return a * b; }
 KV_AI kv16 kv_min(kv16 a, kv16 b) { return a < b ? a : b; }
 KV_AI kv16 kv_max(kv16 a, kv16 b) { return a > b ? a : b; }
-/* a b + c and c - a b: one rounding where the CPU has an FMA, else two; the module is built with
-   -ffp-contract=off, so no other product and sum is fused behind the kernel's back (a fusion the
-   compiler chose differently in two places would give different bits for the same row, e.g. on
-   1 and 2 threads) */
-#if defined(__FP_FAST_FMAF)
-KV_AI kv16 kv_fmadd(kv16 a, kv16 b, kv16 c) {
-  kv16 r;
-  for (int i = 0; i < 16; ++i) r[i] = __builtin_fmaf(a[i], b[i], c[i]);
-  return r;
-}
-KV_AI kv16 kv_fnmadd(kv16 a, kv16 b, kv16 c) {
-  kv16 r;
-  for (int i = 0; i < 16; ++i) r[i] = __builtin_fmaf(-a[i], b[i], c[i]);
-  return r;
-}
-#else
+/* a b + c and c - a b in two roundings: the module is built with -ffp-contract=off, so the
+   compiler fuses no product and sum (a fusion it chose differently in two specialisations of
+   the same code would give different bits for the same row, e.g. on 1 and 2 threads) */
 KV_AI kv16 kv_fmadd(kv16 a, kv16 b, kv16 c) { return a * b + c; }
 KV_AI kv16 kv_fnmadd(kv16 a, kv16 b, kv16 c) { return c - a * b; }
-#endif
 KV_AI kv16 kv_load(const float* p) {
   kv16 v;
   __builtin_memcpy(&v, p, sizeof(v));

@@ -27,15 +27,8 @@ static inline __attribute__((always_inline)) void kl_lstm_mm_${nm}(const int RB,
       for (int r = 0; r < RB; ++r) {
         const float h = hs[(size_t)r * ld + k];
         const kl_v8_${nm} hv = {h, h, h, h, h, h, h, h};
-#if defined(__FP_FAST_FMAF)
-        for (int i = 0; i < 8; ++i) {
-          acc[r][0][i] = __builtin_fmaf(hv[i], u0[i], acc[r][0][i]);
-          acc[r][1][i] = __builtin_fmaf(hv[i], u1[i], acc[r][1][i]);
-        }
-#else
         acc[r][0] += hv * u0;
         acc[r][1] += hv * u1;
-#endif
       }
     }
 #pragma GCC unroll 6
