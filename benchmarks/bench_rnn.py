@@ -1,6 +1,10 @@
-"""LSTM/GRU layer speed: keras_legacy (fused C Ops) vs PyTorch nn.LSTM/nn.GRU, CPU, float32.
+"""LSTM/GRU layer speed: keras_legacy (fused C Ops) vs PyTorch nn.LSTM/nn.GRU, CPU, float32
+and float64 (each against PyTorch in the same dtype).
 
-Run (see README.md): ``PYTHONPATH=. python benchmarks/bench_rnn.py [--threads 1 2] [--quick]``.
+Run (see README.md): ``PYTHONPATH=. python benchmarks/bench_rnn.py [--threads 1 2] [--quick]
+[--isa avx512|avx2|portable|blas] [--dtypes float32 float64]``.  ``--isa`` forces the float32
+kernel (``KERAS_LEGACY_RNN_ISA``, see keras_legacy/backend/rnn/isa.py); the table's
+``kernel`` column says which one ran (float64 always runs the BLAS path).
 
 Before timing, every case asserts the compiled graph's structure (the C
 linker, the fused forward/gradient Ops, no Scan) and its results against the
@@ -24,6 +28,10 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 
 SHAPES = [(64, 100, 128, 256), (32, 200, 64, 64)]  # batch, steps, input, hidden
+
+#: ``--isa avx2``: the libraries of both sides restricted to AVX2 (an AVX2-only CPU's view)
+AVX2_ONLY_ENV = {"OPENBLAS_CORETYPE": "Haswell", "ATEN_CPU_CAPABILITY": "avx2",
+                 "ONEDNN_MAX_CPU_ISA": "AVX2", "MKL_ENABLE_INSTRUCTIONS": "AVX2"}
 
 
 def _min_times(fns, rounds=7, reps=3):
@@ -67,7 +75,7 @@ def sgemm_peak(K, T):
     return 2 * 1024**3 / (ms * 1e-3) / 1e9
 
 
-def build_ours(kind, batch, steps, inp, hidden, train):
+def build_ours(kind, batch, steps, inp, hidden, train, dtype="float32"):
     import pytensor
     import pytensor.tensor as T
     from pytensor.compile.mode import Mode
@@ -77,13 +85,14 @@ def build_ours(kind, batch, steps, inp, hidden, train):
     from keras_legacy.layers import recurrent
 
     rng = np.random.RandomState(0)
-    layer = getattr(recurrent, kind)(inp, hidden, activation="tanh", inner_activation="sigmoid",
-                                     return_sequences=True)
+    with pytensor.config.change_flags(floatX=dtype):
+        layer = getattr(recurrent, kind)(inp, hidden, activation="tanh", inner_activation="sigmoid",
+                                         return_sequences=True)
     layer.fast_path = True
-    X = T.tensor3(dtype="float32")
+    X = T.tensor3(dtype=dtype)
     layer.input = X
     out = layer.get_output()
-    R = rng.normal(size=(batch, steps, hidden)).astype("float32")
+    R = rng.normal(size=(batch, steps, hidden)).astype(dtype)
     outs = T.grad((out * R).sum(), layer.params + [X]) if train else [out]
     t0 = time.perf_counter()
     f = K.function([X], outs)
@@ -92,16 +101,18 @@ def build_ours(kind, batch, steps, inp, hidden, train):
     assert type(f.maker.linker).__name__.startswith("VMLinker") or "C" in type(f.maker.linker).__name__
     ops = [type(nd.op).__name__ for nd in f.maker.fgraph.toposort()]
     # float32 LSTM: the input product is inside the forward Op (LSTMForwardX reads X in
-    # place), so the only GEMM nodes are the gradient's dX, dW, dU; GRU: dot(X, W) + GRUForward.
-    fwd_name = "LSTMForwardX" if kind == "LSTM" else "GRUForward"
+    # place), so the only GEMM nodes are the gradient's dX, dW, dU; GRU and float64:
+    # dot(X, W) + GRUForward / LSTMForward.
+    fold = kind == "LSTM" and dtype == "float32"
+    fwd_name = "LSTMForwardX" if fold else f"{kind}Forward"
     assert fwd_name in ops and (not train or f"{kind}Grad" in ops), ops
-    if kind == "LSTM":
+    if fold:
         assert sum(o.startswith(("Dot", "Gemm")) for o in ops) == (3 if train else 0), ops
     assert not any("Scan" in o for o in ops), ops
     fwd_ops = [nd.op for nd in f.maker.fgraph.toposort() if isinstance(nd.op, (rnn.LSTMForward, rnn.GRUForward))]
     assert [op.save_gates for op in fwd_ops] == [train], fwd_ops  # forward alone saves no gates
-    x = rng.normal(size=(batch, steps, inp)).astype("float32")
-    # correctness: the NumPy reference of the same graph (perform), float32 1e-4
+    x = rng.normal(size=(batch, steps, inp)).astype(dtype)
+    # correctness: the NumPy reference of the same graph (perform), 1e-4
     ref = pytensor.function([X], outs, mode=Mode(linker="py", optimizer="fast_compile"))
     for a, b in zip(f(x), ref(x)):
         scale = max(1.0, float(np.abs(b).max()))
@@ -109,13 +120,14 @@ def build_ours(kind, batch, steps, inp, hidden, train):
     return (lambda: f(x)), compile_s
 
 
-def build_torch(kind, batch, steps, inp, hidden, train):
+def build_torch(kind, batch, steps, inp, hidden, train, dtype="float32"):
     import torch
 
     torch.manual_seed(0)
-    mod = (torch.nn.LSTM if kind == "LSTM" else torch.nn.GRU)(inp, hidden, batch_first=True)
-    x = torch.randn(batch, steps, inp, requires_grad=train)
-    R = torch.randn(batch, steps, hidden)
+    tdt = getattr(torch, dtype)
+    mod = (torch.nn.LSTM if kind == "LSTM" else torch.nn.GRU)(inp, hidden, batch_first=True).to(tdt)
+    x = torch.randn(batch, steps, inp, requires_grad=train, dtype=tdt)
+    R = torch.randn(batch, steps, hidden, dtype=tdt)
     if train:
         def step():
             mod.zero_grad(set_to_none=True)
@@ -220,7 +232,19 @@ def main():
     ap.add_argument("--quick", action="store_true", help="the small shape only, fewer rounds")
     ap.add_argument("--compile-child", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--no-compile", action="store_true", help="skip the model compile/epoch benchmark")
+    ap.add_argument("--isa", choices=["avx512", "avx2", "portable", "blas"],
+                    help="force the float32 kernel (default: the best this CPU runs)")
+    ap.add_argument("--avx512-peer", action="store_true",
+                    help="with --isa avx2: leave OpenBLAS and PyTorch on AVX-512 (default: AVX2, as on an AVX2 CPU)")
+    ap.add_argument("--dtypes", nargs="+", choices=["float32", "float64"], default=["float32", "float64"])
     args = ap.parse_args()
+    if args.isa:
+        os.environ["KERAS_LEGACY_RNN_ISA"] = args.isa  # before keras_legacy compiles anything
+    if args.isa == "avx2" and not args.avx512_peer:
+        # an AVX2-only machine, as far as the libraries go: OpenBLAS (ours) and PyTorch's
+        # kernels (ATen, oneDNN, MKL) restricted to AVX2 too; read when they load, below
+        for var, value in AVX2_ONLY_ENV.items():
+            os.environ.setdefault(var, value)
     if args.compile_child:
         compile_child()
         return
@@ -230,6 +254,7 @@ def main():
     pytensor.config.floatX = "float32"
     from keras_legacy import backend as K
     from keras_legacy.backend.blas import blas_report, set_num_threads
+    from keras_legacy.backend.rnn import isa
 
     try:
         import torch
@@ -241,27 +266,35 @@ def main():
           f"({rep['library']}), loaded={rep['loaded']}, OpenBLAS kernel {rep['corename']} "
           f"(OPENBLAS_CORETYPE={rep['coretype_env']}); torch {torch.__version__ if torch else 'absent'}")
     print(f"measured sgemm peak (1024^3, {rep['threads']} thread(s)): {peak:.1f} GFLOP/s")
+    print(f"float32 kernel: {isa.selected()} (this CPU runs {', '.join(isa.available())}); float64: blas")
+    restricted = {v: os.environ[v] for v in AVX2_ONLY_ENV if v in os.environ}
+    if restricted:
+        print(f"libraries restricted: {restricted}"
+              + (f"; torch CPU capability {torch.backends.cpu.get_cpu_capability()}" if torch else ""))
     shapes = SHAPES[1:] if args.quick else SHAPES
-    hdr = "| layer | batch,steps,in,hidden | pass | threads | ours ms | torch ms | ratio | GFLOP/s | of peak | compile s |"
+    hdr = ("| layer | dtype | kernel | batch,steps,in,hidden | pass | threads | ours ms | torch ms | ratio "
+           "| GFLOP/s | of peak | compile s |")
     print(hdr)
     print("|" + "---|" * (hdr.count("|") - 1))
     for threads in args.threads:
         set_num_threads(threads)
         if torch:
             torch.set_num_threads(threads)
-        for kind in ("LSTM", "GRU"):
-            for shape in shapes:
-                for train in (False, True):
-                    ours, cs = build_ours(kind, *shape, train)
-                    rounds = 3 if args.quick else 7
-                    if torch:  # rounds alternate between the two sides (see _min_times)
-                        ms, tms = _min_times([ours, build_torch(kind, *shape, train)], rounds=rounds)
-                    else:
-                        ms, tms = _min_time(ours, rounds=rounds), float("nan")
-                    gf = gemm_flops(kind, *shape, train) / (ms * 1e-3) / 1e9
-                    print(f"| {kind} | {','.join(map(str, shape))} | {'train' if train else 'forward'} | "
-                          f"{threads} | {ms:.2f} | {tms:.2f} | {ms / tms:.2f} | {gf:.1f} | "
-                          f"{gf / peak:.0%} | {cs:.1f} |", flush=True)
+        for dtype in args.dtypes:
+            kernel = isa.selected() if dtype == "float32" else "blas"
+            for kind in ("LSTM", "GRU"):
+                for shape in shapes:
+                    for train in (False, True):
+                        ours, cs = build_ours(kind, *shape, train, dtype)
+                        rounds = 3 if args.quick else 7
+                        if torch:  # rounds alternate between the two sides (see _min_times)
+                            ms, tms = _min_times([ours, build_torch(kind, *shape, train, dtype)], rounds=rounds)
+                        else:
+                            ms, tms = _min_time(ours, rounds=rounds), float("nan")
+                        gf = gemm_flops(kind, *shape, train) / (ms * 1e-3) / 1e9
+                        print(f"| {kind} | {dtype} | {kernel} | {','.join(map(str, shape))} | "
+                              f"{'train' if train else 'forward'} | {threads} | {ms:.2f} | {tms:.2f} | "
+                              f"{ms / tms:.2f} | {gf:.1f} | {gf / peak:.0%} | {cs:.1f} |", flush=True)
         set_num_threads(1)
     if not args.no_compile:
         res = compile_times()

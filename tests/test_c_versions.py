@@ -1,32 +1,61 @@
-"""The fused Ops' compiled-module version follows their C source (no stale module after an edit)."""
+"""The fused Ops' C: read from the files of ``backend/rnn/c/``, their compiled-module version
+follows those files (no stale module after an edit), and they ship with the package."""
 
 import hashlib
+import re
 from pathlib import Path
 
 from keras_legacy.backend import rnn
-from keras_legacy.backend.rnn import ops_common
+from keras_legacy.backend.rnn import csource, ops_common
 
 PACKAGE = Path(rnn.__file__).resolve().parent
+OPS = (rnn.LSTMForward("tanh", "hard_sigmoid"), rnn.LSTMForwardX("tanh", "hard_sigmoid"),
+       rnn.GRUForward("sigmoid", "hard_sigmoid"), rnn.LSTMGrad("tanh", "hard_sigmoid"),
+       rnn.GRUGrad("sigmoid", "hard_sigmoid"))
 
 
-def test_cache_version_carries_a_digest_of_the_c_sources():
+def test_cache_version_carries_a_digest_of_every_c_file():
+    files = sorted(p for p in (PACKAGE / "c").rglob("*") if p.is_file())
+    assert {p.suffix for p in files} == {".c", ".h"}
     digest = hashlib.sha256()
-    for name in ops_common.C_SOURCE_MODULES:
-        digest.update((PACKAGE / name).read_bytes())
+    for path in files + [PACKAGE / m for m in csource.ASSEMBLING_MODULES]:
+        digest.update(path.relative_to(PACKAGE).as_posix().encode() + b"\0" + path.read_bytes())
     expected = int(digest.hexdigest()[:12], 16)
-    for op in (rnn.LSTMForward("tanh", "hard_sigmoid"), rnn.LSTMForwardX("tanh", "hard_sigmoid"),
-               rnn.GRUForward("sigmoid", "hard_sigmoid"), rnn.LSTMGrad("tanh", "hard_sigmoid"),
-               rnn.GRUGrad("sigmoid", "hard_sigmoid")):
-        assert op.c_code_cache_version() == (ops_common._C_VERSION, expected)
+    for op in OPS:
+        assert op.c_code_cache_version()[:2] == (ops_common._C_VERSION, expected)
 
 
-def test_every_rnn_c_module_is_in_the_digest():
-    # every module of the package holding C text (the Ops ``ops_*.py``, the templates
-    # ``c_*.py``) must be digested; the other modules hold none
-    digested = {Path(p).resolve() for p in ops_common._c_source_files()}
-    on_disk = {p.resolve() for pattern in ("ops_*.py", "c_*.py") for p in PACKAGE.glob(pattern)}
-    assert on_disk == digested, sorted(p.name for p in on_disk ^ digested)
-    others = set(PACKAGE.glob("*.py")) - on_disk
-    assert {p.name for p in others} == {"__init__.py", "fused.py", "gates.py"}
-    for path in others:
-        assert "c_code" not in path.read_text() and "%(nm)s" not in path.read_text(), path.name
+def test_no_c_text_in_the_python_modules():
+    # the C lives in c/: no module of the package holds kernel text (intrinsics, loops over
+    # pointers) or a %-template of it
+    for path in PACKAGE.glob("*.py"):
+        text = path.read_text()
+        assert not re.search(r"_mm\d*_|%\(nm\)s|typedef |#include|#define|PyArray_|PyErr_|malloc\(", text), path.name
+
+
+def test_every_template_slot_is_filled():
+    import pytensor.tensor as T
+    m = T.matrix(dtype="int8")
+    for dtype in ("float32", "float64"):
+        for op in OPS:
+            if isinstance(op, (rnn.LSTMGrad, rnn.GRUGrad)):
+                node = op.make_node(m, T.matrix(dtype=dtype), *(T.tensor3(dtype=dtype) for _ in range(3)))
+            elif isinstance(op, rnn.LSTMForwardX):
+                node = op.make_node(T.tensor3(dtype=dtype), m, T.matrix(dtype=dtype), T.matrix(dtype=dtype),
+                                    T.vector(dtype=dtype))
+            else:
+                node = op.make_node(T.tensor3(dtype=dtype), m, T.matrix(dtype=dtype))
+            text = op.c_support_code_apply(node, "nm")
+            assert "${" not in text and "@@" not in text
+            assert "rnn_t_nm" in text
+
+
+def test_pyproject_ships_the_c_files_as_package_data():
+    import tomllib
+    root = PACKAGE.parents[2]
+    conf = tomllib.loads((root / "pyproject.toml").read_text())
+    patterns = conf["tool"]["setuptools"]["package-data"]["keras_legacy.backend.rnn"]
+    for path in (PACKAGE / "c").rglob("*"):
+        if path.is_file():
+            rel = path.relative_to(PACKAGE)
+            assert any(rel.match(p) for p in patterns), rel

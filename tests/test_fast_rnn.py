@@ -6,7 +6,7 @@ tests/test_recurrent_golden.py.  Here, with few compiled functions:
 * the fused path equals the scan path of the same layer with non-default activations, a
   mask with pre-, mid- and post-padding and ``truncate_gradient=3``, values and gradients;
 * the NumPy ``perform`` of the Ops (other backends) equals their C code;
-* the float32 kernels (AVX-512 where the compiler targets it, else the BLAS path) against
+* the float32 kernels (the CPU's best: AVX-512, AVX2 or portable; every one in test_rnn_isa.py) against
   the float64 NumPy references of ``tests/reference.py`` at edge shapes, with 1 and 2
   threads, with and without BLAS;
 * BLAS: the C backend links the pip OpenBLAS and really loads it.
@@ -15,6 +15,7 @@ tests/test_recurrent_golden.py.  Here, with few compiled functions:
 from __future__ import annotations
 
 import contextlib
+import os
 import pathlib
 
 import numpy as np
@@ -29,6 +30,7 @@ from pytensor.graph.traversal import io_toposort
 from keras_legacy import backend as K
 from keras_legacy.backend import rnn
 from keras_legacy.backend.blas import blas_report, get_num_threads, set_num_threads
+from keras_legacy.backend.rnn import isa
 from keras_legacy.layers import recurrent, recurrent_loop
 
 FUSED = {"LSTM": (rnn.LSTMForward, rnn.LSTMGrad), "GRU": (rnn.GRUForward, rnn.GRUGrad)}
@@ -288,7 +290,7 @@ def test_bias_in_the_op_equals_the_separate_add_bit_for_bit(name):
         seq(xw, m, U, "tanh", "sigmoid", b=T.matrix(dtype="float64"))
 
 
-# --- the float32 AVX-512 LSTM forward kernel (backend/rnn/c_lstm_avx512.py) ----------------------
+# --- the float32 LSTM forward kernel (backend/rnn/c/vec/lstm_fwd.c; the CPU's best, isa.py) ------
 
 # (steps, n, H): hidden sizes off the 16-lane width (5, 21, 33, 40) and on it (16), batch 1,
 # odd batches and batches that leave 1..5 rows after the 6-row tiles.
@@ -322,9 +324,23 @@ def _f32(vals):
     return [v.astype("float32") if v.dtype == np.float64 else v for v in vals]
 
 
+@contextlib.contextmanager
 def _without_v16():
-    """Compile flags building the Ops without the AVX-512 kernels (the BLAS path)."""
-    return pytensor.config.change_flags(gcc__cxxflags=pytensor.config.gcc__cxxflags + " -DKL_LSTM_NO_V16")
+    """The Ops compiled meanwhile have no vector kernel (the BLAS path: ``KERAS_LEGACY_RNN_ISA=blas``)."""
+    before = os.environ.get(isa.ENV_VAR)
+    os.environ[isa.ENV_VAR] = "blas"
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ[isa.ENV_VAR]
+        else:
+            os.environ[isa.ENV_VAR] = before
+
+
+#: Whether the float32 Ops compiled by default have a vector kernel (any but ``blas``).
+HAS_KERNEL = isa.selected() != "blas"
+needs_kernel = pytest.mark.skipif(not HAS_KERNEL, reason=f"{isa.ENV_VAR}=blas: no vector kernel to compare")
 
 
 @contextlib.contextmanager
@@ -375,11 +391,11 @@ def test_lstm_float32_kernel_equals_float64_reference(act, inner, trunc):
 
 def test_lstm_float32_kernel_text_and_blas_fallback():
     """The vector kernels (forward and backward) are emitted for float32 only (float64 keeps
-    the BLAS path's C); built with ``-DKL_LSTM_NO_V16`` the float32 Ops run the BLAS path,
+    the BLAS path's C); built with ``KERAS_LEGACY_RNN_ISA=blas`` the float32 Ops run the BLAS path,
     and both agree with the float64 reference to 1e-5 (values and gradients)."""
     rng = np.random.RandomState(12)
     ins, outs, _fwd_only = _lstm_v16_graph("float32", "tanh", "sigmoid", -1)
-    for dtype, has in (("float32", True), ("float64", False)):
+    for dtype, has in (("float32", HAS_KERNEL), ("float64", False)):
         xp, U = T.tensor3(dtype=dtype), T.matrix(dtype=dtype)
         node = rnn.LSTMForward("tanh", "sigmoid")(xp, T.matrix(dtype="int8"), U)[0].owner
         fwd_text = node.op.c_support_code_apply(node, "nm")
@@ -560,12 +576,12 @@ def test_lstm_x_float32_saturated_and_tiny_preactivations(act, inner):
 
 
 def test_lstm_x_blas_fallback_perform_and_text():
-    """``LSTMForwardX`` without the vector kernel (``-DKL_LSTM_NO_V16``: input product by one
+    """``LSTMForwardX`` without the vector kernel (``KERAS_LEGACY_RNN_ISA=blas``: input product by one
     GEMM per step into a temporary, then the BLAS path) and its NumPy ``perform`` (float64,
     1e-10) agree with the NumPy LSTM; the kernel text is emitted for float32 only."""
     rng = np.random.RandomState(15)
     act, inner, trunc = "tanh", "hard_sigmoid", 3
-    for dtype, has in (("float32", True), ("float64", False)):
+    for dtype, has in (("float32", HAS_KERNEL), ("float64", False)):
         X, W, U = T.tensor3(dtype=dtype), T.matrix(dtype=dtype), T.matrix(dtype=dtype)
         node = rnn.LSTMForwardX(act, inner)(X, T.matrix(dtype="int8"), W, U, T.vector(dtype=dtype))[0].owner
         text = node.op.c_support_code_apply(node, "nm")
@@ -647,6 +663,7 @@ def _lstm_threads_graph(act, inner, trunc):
     return [X, xp, m, W, U, b, dh], outs, fwd
 
 
+@needs_kernel
 @pytest.mark.parametrize("act,inner", [("tanh", "hard_sigmoid"), ("sigmoid", "tanh")])
 def test_lstm_float32_kernels_equal_on_one_and_two_threads(act, inner):
     """The float32 LSTM kernels (forward with and without the input product, backward) give
@@ -753,7 +770,7 @@ def test_gru_float32_forward_kernel_equals_numpy(act, inner, trunc):
         m[1] = 0  # every row masked at step 1
         m[:, 0] = 1
         # U's scale keeps the linear activations' gradients from growing past float32's reach
-        vals = [rng.normal(scale=1.0, size=(steps, n, 3 * H)), m, rng.normal(scale=0.25, size=(H, 3 * H)),
+        vals = [rng.normal(scale=1.0, size=(steps, n, 3 * H)), m, rng.normal(scale=0.1, size=(H, 3 * H)),
                 rng.normal(size=(3 * H,)), rng.normal(size=(steps, n, H))]
         v32 = _f32(vals)
         got = f(*v32)
@@ -767,9 +784,10 @@ def test_gru_float32_forward_kernel_equals_numpy(act, inner, trunc):
             _close32(g, w)
 
 
+@needs_kernel
 def test_gru_float32_kernel_text_and_blas_fallback():
-    """The GRU vector kernel is emitted for float32 ``GRUForward`` only (float64 and
-    ``GRUGrad`` keep the BLAS text); built with ``-DKL_LSTM_NO_V16`` the float32 Op runs the
+    """The GRU vector kernels are emitted for float32 ``GRUForward`` and ``GRUGrad`` only (float64
+    keeps the BLAS text); built with ``KERAS_LEGACY_RNN_ISA=blas`` the float32 Op runs the
     BLAS path, and both builds agree with the NumPy GRU to 1e-5."""
     op = rnn.GRUForward("sigmoid", "hard_sigmoid")
     xp, U, m = T.tensor3(dtype="float32"), T.matrix(dtype="float32"), T.matrix(dtype="int8")
@@ -777,10 +795,11 @@ def test_gru_float32_kernel_text_and_blas_fallback():
     node64 = op.make_node(T.tensor3(), m, T.matrix())
     assert "kl_gru_fwd_v16_x" in op.c_support_code_apply(node32, "x")
     text64 = op.c_support_code_apply(node64, "x")
-    assert "kl_gru" not in text64 and "__m512" not in text64
+    assert "kl_gru" not in text64 and "kv16" not in text64
     grad = rnn.GRUGrad("sigmoid", "hard_sigmoid")
-    assert "kl_gru" not in grad.c_support_code_apply(
-        grad.make_node(m, U, xp, T.tensor3(dtype="float32"), xp), "x")
+    text = grad.c_support_code_apply(grad.make_node(m, U, xp, T.tensor3(dtype="float32"), xp), "x")
+    assert "kl_gru_bwd_v16_x(Tn, n, H, stop" in text and "kl_gru_fwd_v16_x" not in text
+    assert "kl_gru" not in grad.c_support_code_apply(grad.make_node(m, T.matrix(), *[T.tensor3()] * 3), "x")
     b = T.vector(dtype="float32")
     outs = rnn.GRUForward("tanh", "sigmoid")(xp, m, U, b)
     f_v16 = K.function([xp, m, U, b], outs)
@@ -798,6 +817,7 @@ def test_gru_float32_kernel_text_and_blas_fallback():
     assert not np.array_equal(f_v16(*vals)[0], f_blas(*vals)[0])  # two builds, two summation orders
 
 
+@needs_kernel
 @pytest.mark.parametrize("act,inner", [("sigmoid", "hard_sigmoid"), ("tanh", "sigmoid")])
 def test_gru_float32_forward_equal_on_one_and_two_threads(act, inner):
     """The float32 GRU forward kernel gives bit-identical h and gates with OpenBLAS set to 1

@@ -1,5 +1,6 @@
-"""The fused LSTM / GRU recurrences: PyTensor Ops with C code (BLAS, float32 AVX-512
-kernels), their NumPy ``perform``, and the graph builders the recurrent layers call.
+"""The fused LSTM / GRU recurrences: PyTensor Ops with C code (BLAS; float32 vector kernels
+for AVX-512, AVX2 + FMA or portable C), their NumPy ``perform``, and the graph builders the
+recurrent layers call.
 
 Takes tensors and activation names; knows no layer.  Modules:
 
@@ -8,10 +9,11 @@ Takes tensors and activation names; knows no layer.  Modules:
 * ``fused``: ``recurrence`` (kernel selection from tensors), ``lstm_sequence``,
   ``gru_sequence``, ``enabled``, the ``forward_only`` rewrite;
 * ``ops_common``, ``ops_lstm``, ``ops_gru``: the Ops;
-* ``c_blas_path``, ``c_vector``, ``c_lstm_avx512``, ``c_gru_avx512``: their C text.
+* ``csource``: their C text, read from the ``.c``/``.h`` files of ``c/``;
+* ``isa``: which float32 kernel the CPU gets (``KERAS_LEGACY_RNN_ISA`` forces one).
 """
 
-from keras_legacy.backend.rnn.c_blas_path import has_blas
+from keras_legacy.backend.rnn.csource import has_blas
 from keras_legacy.backend.rnn.fused import (
            enabled,
            forward_only,

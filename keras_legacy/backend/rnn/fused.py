@@ -4,8 +4,9 @@
 input, its mask and the packed weights); it picks the Op: for float32 LSTMs the input
 product inside the Op (``LSTMForwardX``), otherwise ``dot(X, W)`` and ``LSTMForward``
 / ``GRUForward`` with the bias added in the Op's gate loop.  Which C text the Op
-compiles (the float32 AVX-512 kernels, the BLAS path or the built-in GEMM) is decided
-by the Op per dtype and by the compiler (``ops_common``, ``c_*``).
+compiles (a float32 vector kernel, the BLAS path or the built-in GEMM) is decided
+by the Op per dtype, by the CPU and ``KERAS_LEGACY_RNN_ISA`` (``isa``) and by the compiler
+(``ops_common``, ``csource``).
 """
 
 from __future__ import annotations

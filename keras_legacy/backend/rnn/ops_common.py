@@ -23,48 +23,19 @@ exactly ``x = +-2.5`` PyTensor's ``clip`` passes 0.2, we pass 0).
 
 from __future__ import annotations
 
-import hashlib
-from pathlib import Path
-
 import numpy as np
 import pytensor.tensor as T
 from pytensor.link.c.op import COp
 
 from keras_legacy.backend.pytensor_compat import VJPOp, blas_header_text, blas_ldflags
-from keras_legacy.backend.rnn.c_blas_path import _C_NOBLAS_GEMM, _c_helpers, has_blas
+from keras_legacy.backend.rnn import csource, isa
 from keras_legacy.backend.rnn.gates import SUPPORTED
 
-_C_VERSION = 20  # 20: activations N vectors at a time, 128-row K chunks
+_C_VERSION = 22  # 22: kernels chosen by the CPU (avx512, avx2, portable, blas)
 
-#: The modules of this package the Ops' C text is made from (``c_code`` of the Ops and
-#: the C templates): their digest is part of ``c_code_cache_version``.
-C_SOURCE_MODULES = ("ops_common.py", "ops_lstm.py", "ops_gru.py", "c_blas_path.py",
-                    "c_lstm_avx512.py", "c_gru_avx512.py", "c_vector.py")
-
-
-def _c_source_files() -> tuple[str, ...]:
-    """The paths of ``C_SOURCE_MODULES``."""
-    here = Path(__file__).resolve().parent
-    return tuple(str(here / name) for name in C_SOURCE_MODULES)
-
-
-def _source_digest() -> int:
-    """A digest of ``_c_source_files()``.
-
-    Part of ``c_code_cache_version``: PyTensor reuses a compiled module by its version, so
-    an edit of the C without a ``_C_VERSION`` bump would otherwise run the old module.
-    """
-    digest = hashlib.sha256()
-    for path in _c_source_files():
-        try:
-            with open(path, "rb") as f:
-                digest.update(f.read())
-        except OSError:  # no source file (e.g. bytecode-only install): version alone
-            return 0
-    return int(digest.hexdigest()[:12], 16)
-
-
-_C_DIGEST = _source_digest()
+#: Part of ``c_code_cache_version``: PyTensor reuses a compiled module by its version, so an
+#: edit of the C without a ``_C_VERSION`` bump would otherwise run the old module.
+_C_DIGEST = csource.digest()
 
 
 # --- NumPy reference of the kernels (``perform``) ------------------------------
@@ -112,7 +83,7 @@ class _RNNBase(COp):
     def c_compile_args(self, **kwargs):
         # -fno-trapping-math lets gcc vectorise the gate loops (clamps and
         # float->int conversions become branch-free); results are unchanged.
-        return blas_ldflags(libs=False, flags=True) + ["-fno-trapping-math"]
+        return blas_ldflags(libs=False, flags=True) + ["-fno-trapping-math"] + isa.compile_args(isa.selected())
 
     def c_lib_dirs(self, **kwargs):
         return blas_ldflags(libs=False, libs_dir=True)
@@ -124,45 +95,41 @@ class _RNNBase(COp):
         return ["<string.h>", "<math.h>"]
 
     def c_support_code(self, **kwargs):
-        return blas_header_text() if has_blas() else _C_NOBLAS_GEMM
+        return blas_header_text() if csource.has_blas() else csource.noblas_gemm()
 
     def c_support_code_apply(self, node, name):
         dtype = node.outputs[0].dtype
-        slots = {"nm": name, "v16": "", "v16_dispatch": "", "v16_bwd_dispatch": ""}
-        slots.update(self._v16(dtype, name))
-        return _c_helpers(dtype, self.act, self.inner, name) + (self._kernels % slots)
+        return csource.helpers(dtype, self.act, self.inner, name) + self._kernels(
+            name, **self._v16(isa.selected(), dtype, name))
 
-    def _v16(self, dtype, name):
-        """C text of a vector kernel and its dispatch line, as template slots (only the
-        LSTM Ops have one; empty text elsewhere, so the emitted C is the BLAS path's)."""
+    def _v16(self, kernel, dtype, name):
+        """C text of a vector kernel and its dispatch line, as template slots of the BLAS
+        path's text (``csource``); none: the emitted C is the BLAS path's."""
         return {}
 
     def c_code_cache_version(self):
         return (_C_VERSION, _C_DIGEST)
 
+    def c_code_cache_version_apply(self, node):
+        # the vector kernel in the module (float32 only): modules of different kernels
+        # never replace each other in the compile cache
+        kernel = isa.selected() if node.outputs[0].dtype == "float32" else "blas"
+        return self.c_code_cache_version() + (kernel,)
+
     @staticmethod
     def _c_prelude(arrays, fail):
         """C: contiguous copies ``<var>_c`` of the inputs, released by ``RNN_DONE``."""
-        decl = "".join(f"PyArrayObject* {v}_c = PyArray_GETCONTIGUOUS({v});\n" for v in arrays)
-        release = " ".join(f"Py_XDECREF({v}_c);" for v in arrays)
+        decl = "".join(csource.render("ops.c", "contiguous", v=v) for v in arrays)
+        release = " ".join(csource.render("ops.c", "release", strip=True, v=v) for v in arrays)
         return decl, release
 
     @staticmethod
     def _c_alloc(out, ndim, dims, typenum, release, fail):
         # The previous call's output is written again when it fits (the default
         # mode keeps intermediates, allow_gc=False): no fresh pages to fault in.
-        same = " || ".join(f"PyArray_DIMS({out})[{k}] != odims[{k}]" for k in range(ndim))
-        return f"""
-        {{
-            npy_intp odims[{ndim}] = {{{", ".join(dims)}}};
-            if (!{out} || PyArray_NDIM({out}) != {ndim} || PyArray_TYPE({out}) != {typenum}
-                || !PyArray_ISCARRAY({out}) || {same}) {{
-                Py_XDECREF({out});
-                {out} = (PyArrayObject*)PyArray_EMPTY({ndim}, odims, {typenum}, 0);
-                if (!{out}) {{ {release} {fail} }}
-            }}
-        }}
-        """
+        same = " || ".join(csource.render("ops.c", "dim_differs", strip=True, out=out, k=k) for k in range(ndim))
+        return csource.render("ops.c", "alloc", strip=True, out=out, ndim=ndim, dims=", ".join(dims),
+                              typenum=typenum, same=same, release=release, fail=fail)
 
 
 class _ForwardBase(VJPOp, _RNNBase):
@@ -211,14 +178,9 @@ def _check_inputs(xp, mask, U, b, n_gates):
 def _c_bias(inp, name, gates, release, fail):
     """C: the bias pointer (NULL without one) and its length check; inputs ``[xp, mask, U, (b)]``."""
     if len(inp) < 4:
-        return f"const rnn_t_{name}* bias = NULL;"
-    b = inp[3]
-    return (f"""const rnn_t_{name}* bias = (const rnn_t_{name}*)PyArray_DATA({b}_c);
-        if (PyArray_DIMS({b}_c)[0] != {gates} * H) {{
-            PyErr_Format(PyExc_ValueError, "fused RNN: expected a bias of length {gates}*H = %d, got %d",
-                         {gates} * H, (int)PyArray_DIMS({b}_c)[0]);
-            {release} {fail}
-        }}""")
+        return csource.render("ops.c", "no_bias", strip=True, nm=name)
+    return (csource.render("ops.c", "bias", strip=True, nm=name, b=inp[3], gates=gates, release=release,
+                          fail=fail))
 
 
 
@@ -262,23 +224,10 @@ class _GradBase(_RNNBase):
         tn = _typenum(node.outputs[0].dtype)
         decl, release = self._c_prelude([mask, U, s, G, dh], fail)
         blocks = self._scratch_blocks
-        tail = ", ".join(f"scratch + (size_t)n * H * {k}" for k in range(2, blocks + 1))
-        scratch = f"scratch, scratch + (size_t)n * H,\n                {tail}"
-        return f"""{{
-        {decl}
-        if (!{mask}_c || !{U}_c || !{s}_c || !{G}_c || !{dh}_c) {{ {release} {fail} }}
-        int Tn = PyArray_DIMS({s}_c)[0], n = PyArray_DIMS({s}_c)[1], H = PyArray_DIMS({s}_c)[2];
-        int stop = {self.truncate} > 0 ? (Tn - {self.truncate} > 0 ? Tn - {self.truncate} : 0) : 0;
-        {self._c_alloc(dA, 3, ["Tn", "n", f"{self._gates} * H"], tn, release, fail)}
-        {{
-            rnn_t_{name}* scratch = (rnn_t_{name}*)malloc(sizeof(rnn_t_{name}) * ((size_t)n * H * {blocks} + H + 1));
-            if (!scratch) {{ PyErr_NoMemory(); {release} {fail} }}
-            {self._bwd}_{name}(Tn, n, H, stop, (const npy_int8*)PyArray_DATA({mask}_c),
-                (const rnn_t_{name}*)PyArray_DATA({U}_c), (const rnn_t_{name}*)PyArray_DATA({s}_c),
-                (const rnn_t_{name}*)PyArray_DATA({G}_c), (const rnn_t_{name}*)PyArray_DATA({dh}_c),
-                (rnn_t_{name}*)PyArray_DATA({dA}), {scratch});
-            free(scratch);
-        }}
-        {release}
-        }}"""
+        tail = ", ".join(csource.render("ops.c", "scratch_block", strip=True, k=k) for k in range(2, blocks + 1))
+        scratch = csource.render("ops.c", "scratch_blocks", strip=True, tail=tail)
+        return csource.render(
+            "ops.c", "grad", strip=True, nm=name, decl=decl, mask=mask, U=U, s=s, G=G, dh=dh, dA=dA,
+            release=release, fail=fail, truncate=self.truncate, blocks=blocks, bwd=self._bwd, scratch=scratch,
+            alloc_dA=self._c_alloc(dA, 3, ["Tn", "n", f"{self._gates} * H"], tn, release, fail))
 

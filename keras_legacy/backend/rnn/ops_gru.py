@@ -8,8 +8,7 @@ import pytensor.tensor as T
 from pytensor.gradient import DisconnectedType
 from pytensor.graph.basic import Apply
 
-from keras_legacy.backend.rnn.c_blas_path import _GRU_FWD
-from keras_legacy.backend.rnn.c_gru_avx512 import gru_forward_v16
+from keras_legacy.backend.rnn import csource
 from keras_legacy.backend.rnn.gates import GRU_GATES
 from keras_legacy.backend.rnn.ops_common import (
     _bias_grad,
@@ -31,13 +30,12 @@ class GRUForward(_ForwardBase):
     """``(xp, mask, U) -> (h, G)``: xp ``(T, n, 3H)`` packed ``[z, r, h]``, U
     ``(H, 3H)``; ``G`` holds ``[z, r, act(.)]`` per step."""
 
-    _kernels = _GRU_FWD
+    _kernels = staticmethod(csource.gru_blas)
 
-    def _v16(self, dtype, name):
-        # float32 with AVX-512: U_zr and U_h packed once per call, the products and the
-        # gate updates per register tile (c_gru_avx512.gru_forward_v16); float64 keeps BLAS.
-        v16, dispatch = gru_forward_v16(dtype, self.act, self.inner, name)
-        return {"v16": v16, "v16_dispatch": dispatch}
+    def _v16(self, kernel, dtype, name):
+        # float32 with a vector kernel (isa.py): U_zr and U_h packed once per call, the products and the
+        # gate updates per register tile (c/avx512/gru_fwd.c); float64 keeps BLAS.
+        return csource.gru_forward_kernel(kernel, dtype, self.act, self.inner, name)
 
     def make_node(self, xp, mask, U, b=None):
         inputs = _check_inputs(xp, mask, U, b, _G)
@@ -75,34 +73,13 @@ class GRUForward(_ForwardBase):
         tn = _typenum(node.outputs[0].dtype)
         decl, release = self._c_prelude(list(inp), fail)
         bias = _c_bias(inp, name, _G, release, fail)
-        return f"""{{
-        {decl}
-        if ({" || ".join(f"!{v}_c" for v in inp)}) {{ {release} {fail} }}
-        int Tn = PyArray_DIMS({xp}_c)[0], n = PyArray_DIMS({xp}_c)[1];
-        int H = PyArray_DIMS({U}_c)[0];
-        if (PyArray_DIMS({xp}_c)[2] != 3 * H || PyArray_DIMS({U}_c)[1] != 3 * H
-            || PyArray_DIMS({mask}_c)[0] != Tn || PyArray_DIMS({mask}_c)[1] != n) {{
-            PyErr_Format(PyExc_ValueError, "GRUForward: expected xp (T, n, 3H), mask (T, n), "
-                         "U (H, 3H); got H=%d, xp last dim %d", H, (int)PyArray_DIMS({xp}_c)[2]);
-            {release} {fail}
-        }}
-        {bias}
-        int Ts = {int(self.save_gates)} ? Tn : 0;
-        {self._c_alloc(h, 3, ["Tn", "n", "H"], tn, release, fail)}
-        {self._c_alloc(G, 3, ["Ts", "n", "3 * H"], tn, release, fail)}
-        {{
-            /* hm (n*H), rh (n*H), A (n*3H), gs (n*3H) */
-            rnn_t_{name}* scratch = (rnn_t_{name}*)malloc(sizeof(rnn_t_{name}) * ((size_t)n * H * 8 + 1));
-            if (!scratch) {{ PyErr_NoMemory(); {release} {fail} }}
-            gru_fwd_{name}(Tn, n, H, (const rnn_t_{name}*)PyArray_DATA({xp}_c), bias,
-                (const npy_int8*)PyArray_DATA({mask}_c), (const rnn_t_{name}*)PyArray_DATA({U}_c),
-                (rnn_t_{name}*)PyArray_DATA({h}), (rnn_t_{name}*)PyArray_DATA({G}),
-                {int(self.save_gates)}, scratch, scratch + (size_t)n * H, scratch + (size_t)n * H * 2,
-                scratch + (size_t)n * H * 5);
-            free(scratch);
-        }}
-        {release}
-        }}"""
+        return csource.render(
+            "ops.c", "gru_forward", strip=True, nm=name, decl=decl, release=release, fail=fail, bias=bias,
+            save=int(self.save_gates),
+            missing=" || ".join(csource.render("ops.c", "missing", strip=True, v=v) for v in inp),
+            xp=xp, mask=mask, U=U, h=h, G=G,
+            alloc_h=self._c_alloc(h, 3, ["Tn", "n", "H"], tn, release, fail),
+            alloc_G=self._c_alloc(G, 3, ["Ts", "n", "3 * H"], tn, release, fail))
 
     def vjp(self, inputs, outputs, output_grads):
         self._check_saved()
@@ -126,8 +103,14 @@ class GRUForward(_ForwardBase):
 class GRUGrad(_GradBase):
     """``(mask, U, h, G, dh) -> dA``: gradient of the packed pre-activations."""
 
-    _kernels = _GRU_FWD
+    _kernels = staticmethod(csource.gru_blas)
     _bwd, _gates, _scratch_blocks = "gru_bwd", _G, 3
+
+    def _v16(self, kernel, dtype, name):
+        # float32 with a vector kernel (isa.py): U_zr^T and U_h^T packed once per call, the
+        # two products per step on register tiles with the gate derivatives applied there
+        # (c/vec/gru_bwd.c); float64 keeps the BLAS path.
+        return csource.gru_backward_kernel(kernel, dtype, self.act, self.inner, name)
 
     def make_node(self, mask, U, h, G, dh):
         inputs = [T.as_tensor_variable(v) for v in (mask, U, h, G, dh)]

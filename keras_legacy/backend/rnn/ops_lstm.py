@@ -8,8 +8,7 @@ import pytensor.tensor as T
 from pytensor.gradient import DisconnectedType
 from pytensor.graph.basic import Apply
 
-from keras_legacy.backend.rnn.c_blas_path import _LSTM_FWD, _LSTM_FWDX
-from keras_legacy.backend.rnn.c_lstm_avx512 import lstm_backward_v16, lstm_forward_v16
+from keras_legacy.backend.rnn import csource
 from keras_legacy.backend.rnn.gates import LSTM_GATES
 from keras_legacy.backend.rnn.ops_common import (
     _bias_grad,
@@ -33,13 +32,12 @@ class LSTMForward(_ForwardBase):
     the step at ``t`` applies to the previous state), U ``(H, 4H)``.  ``G`` holds
     ``[i, f, o, act(.), act(c)]`` per step, for the gradient."""
 
-    _kernels = _LSTM_FWD
+    _kernels = staticmethod(csource.lstm_blas)
 
-    def _v16(self, dtype, name):
-        # float32 with AVX-512: U packed once per call, product and gate update
-        # per register tile (c_lstm_avx512.py); float64 keeps the BLAS path.
-        v16, dispatch = lstm_forward_v16(dtype, self.act, self.inner, name)
-        return {"v16": v16, "v16_dispatch": dispatch}
+    def _v16(self, kernel, dtype, name):
+        # float32 with a vector kernel (isa.py): U packed once per call, product and gate update
+        # per register tile (c/avx512/lstm_fwd.c); float64 keeps the BLAS path.
+        return csource.lstm_forward_kernel(kernel, dtype, self.act, self.inner, name)
 
     def make_node(self, xp, mask, U, b=None):
         inputs = _check_inputs(xp, mask, U, b, _G)
@@ -84,35 +82,14 @@ class LSTMForward(_ForwardBase):
         tn = _typenum(node.outputs[0].dtype)
         decl, release = self._c_prelude(list(inp), fail)
         bias = _c_bias(inp, name, _G, release, fail)
-        return f"""{{
-        {decl}
-        if ({" || ".join(f"!{v}_c" for v in inp)}) {{ {release} {fail} }}
-        int Tn = PyArray_DIMS({xp}_c)[0], n = PyArray_DIMS({xp}_c)[1];
-        int H = PyArray_DIMS({U}_c)[0];
-        if (PyArray_DIMS({xp}_c)[2] != 4 * H || PyArray_DIMS({U}_c)[1] != 4 * H
-            || PyArray_DIMS({mask}_c)[0] != Tn || PyArray_DIMS({mask}_c)[1] != n) {{
-            PyErr_Format(PyExc_ValueError, "LSTMForward: expected xp (T, n, 4H), mask (T, n), "
-                         "U (H, 4H); got H=%d, xp last dim %d", H, (int)PyArray_DIMS({xp}_c)[2]);
-            {release} {fail}
-        }}
-        {bias}
-        int Ts = {int(self.save_gates)} ? Tn : 0;
-        {self._c_alloc(h, 3, ["Tn", "n", "H"], tn, release, fail)}
-        {self._c_alloc(c, 3, ["Ts", "n", "H"], tn, release, fail)}
-        {self._c_alloc(G, 3, ["Ts", "n", "5 * H"], tn, release, fail)}
-        {{
-            /* hm (n*H), A (n*4H), cbuf (2*n*H), gs (5H) */
-            rnn_t_{name}* scratch = (rnn_t_{name}*)malloc(sizeof(rnn_t_{name}) * ((size_t)n * H * 7 + 5 * (size_t)H + 1));
-            if (!scratch) {{ PyErr_NoMemory(); {release} {fail} }}
-            lstm_fwd_{name}(Tn, n, H, (const rnn_t_{name}*)PyArray_DATA({xp}_c), bias,
-                (const npy_int8*)PyArray_DATA({mask}_c), (const rnn_t_{name}*)PyArray_DATA({U}_c),
-                (rnn_t_{name}*)PyArray_DATA({h}), (rnn_t_{name}*)PyArray_DATA({c}),
-                (rnn_t_{name}*)PyArray_DATA({G}), {int(self.save_gates)}, scratch,
-                scratch + (size_t)n * H, scratch + (size_t)n * H * 5, scratch + (size_t)n * H * 7);
-            free(scratch);
-        }}
-        {release}
-        }}"""
+        return csource.render(
+            "ops.c", "lstm_forward", strip=True, nm=name, decl=decl, release=release, fail=fail, bias=bias,
+            save=int(self.save_gates),
+            missing=" || ".join(csource.render("ops.c", "missing", strip=True, v=v) for v in inp),
+            xp=xp, mask=mask, U=U, h=h, c=c, G=G,
+            alloc_h=self._c_alloc(h, 3, ["Tn", "n", "H"], tn, release, fail),
+            alloc_c=self._c_alloc(c, 3, ["Ts", "n", "H"], tn, release, fail),
+            alloc_G=self._c_alloc(G, 3, ["Ts", "n", "5 * H"], tn, release, fail))
 
     def _dA(self, mask, U, outputs, output_grads):
         """``dA``, the gradient of the pre-activations, from LSTMGrad (only h is differentiable)."""
@@ -162,7 +139,7 @@ class LSTMForwardX(LSTMForward):
         return [[True, True, True], [False, False, False]] + [[True, True, True]] * 3
 
     def c_support_code_apply(self, node, name):
-        return super().c_support_code_apply(node, name) + (_LSTM_FWDX % {"nm": name})
+        return super().c_support_code_apply(node, name) + csource.lstm_fwdx_blas(name)
 
     def perform(self, node, inputs, outputs):
         X, mask, W, U, b = inputs
@@ -175,54 +152,14 @@ class LSTMForwardX(LSTMForward):
         fail = sub["fail"]
         tn = _typenum(node.outputs[0].dtype)
         decl, release = self._c_prelude([mask, W, U, b], fail)
-        release += f" Py_XDECREF({X}_c);"
-        return f"""{{
-        {decl}
-        PyArrayObject* {X}_c = NULL;
-        {{
-            /* X is read in place when its rows are contiguous and its step/row strides are
-               non-negative multiples of the item size (e.g. the time-major view of a
-               batch-major array); otherwise a contiguous copy. */
-            const npy_intp* st = PyArray_STRIDES({X});
-            const npy_intp* dm = PyArray_DIMS({X});
-            const npy_intp isz = PyArray_ITEMSIZE({X});
-            int inplace = (dm[2] <= 1 || st[2] == isz) && st[0] >= 0 && st[1] >= 0
-                && st[0] % isz == 0 && st[1] % isz == 0 && (dm[1] <= 1 || st[1] >= dm[2] * isz);
-            if (inplace) {{ Py_INCREF({X}); {X}_c = {X}; }}
-            else {X}_c = PyArray_GETCONTIGUOUS({X});
-        }}
-        if (!{X}_c || !{mask}_c || !{W}_c || !{U}_c || !{b}_c) {{ {release} {fail} }}
-        int Tn = PyArray_DIMS({X}_c)[0], n = PyArray_DIMS({X}_c)[1], I = PyArray_DIMS({X}_c)[2];
-        int H = PyArray_DIMS({U}_c)[0];
-        if (PyArray_DIMS({W}_c)[0] != I || PyArray_DIMS({W}_c)[1] != 4 * H || PyArray_DIMS({U}_c)[1] != 4 * H
-            || PyArray_DIMS({mask}_c)[0] != Tn || PyArray_DIMS({mask}_c)[1] != n || I < 1) {{
-            PyErr_Format(PyExc_ValueError, "LSTMForwardX: expected X (T, n, I), W (I, 4H), mask (T, n), "
-                         "U (H, 4H) with I >= 1; got X (%d, %d, %d), W (%d, %d), H=%d", Tn, n, I,
-                         (int)PyArray_DIMS({W}_c)[0], (int)PyArray_DIMS({W}_c)[1], H);
-            {release} {fail}
-        }}
-        {_c_bias([X, mask, U, b], name, _G, release, fail)}
-        int Ts = {int(self.save_gates)} ? Tn : 0;
-        {self._c_alloc(h, 3, ["Tn", "n", "H"], tn, release, fail)}
-        {self._c_alloc(c, 3, ["Ts", "n", "H"], tn, release, fail)}
-        {self._c_alloc(G, 3, ["Ts", "n", "5 * H"], tn, release, fail)}
-        {{
-            /* hm (n*H), A (n*4H), cbuf (2*n*H), gs (5H) */
-            size_t isz = sizeof(rnn_t_{name});
-            rnn_t_{name}* scratch = (rnn_t_{name}*)malloc(isz * ((size_t)n * H * 7 + 5 * (size_t)H + 1));
-            if (!scratch) {{ PyErr_NoMemory(); {release} {fail} }}
-            int ok = lstm_fwdx_{name}(Tn, n, H, I, (const rnn_t_{name}*)PyArray_DATA({X}_c),
-                (size_t)(PyArray_STRIDES({X}_c)[0] / isz), (size_t)(PyArray_STRIDES({X}_c)[1] / isz),
-                (const rnn_t_{name}*)PyArray_DATA({W}_c), bias,
-                (const npy_int8*)PyArray_DATA({mask}_c), (const rnn_t_{name}*)PyArray_DATA({U}_c),
-                (rnn_t_{name}*)PyArray_DATA({h}), (rnn_t_{name}*)PyArray_DATA({c}),
-                (rnn_t_{name}*)PyArray_DATA({G}), {int(self.save_gates)}, scratch,
-                scratch + (size_t)n * H, scratch + (size_t)n * H * 5, scratch + (size_t)n * H * 7);
-            free(scratch);
-            if (!ok) {{ PyErr_NoMemory(); {release} {fail} }}
-        }}
-        {release}
-        }}"""
+        release += " " + csource.render("ops.c", "release", strip=True, v=X)
+        return csource.render(
+            "ops.c", "lstm_forwardx", strip=True, nm=name, decl=decl, release=release, fail=fail,
+            X=X, mask=mask, W=W, U=U, b=b, h=h, c=c, G=G, save=int(self.save_gates),
+            bias=_c_bias([X, mask, U, b], name, _G, release, fail),
+            alloc_h=self._c_alloc(h, 3, ["Tn", "n", "H"], tn, release, fail),
+            alloc_c=self._c_alloc(c, 3, ["Ts", "n", "H"], tn, release, fail),
+            alloc_G=self._c_alloc(G, 3, ["Ts", "n", "5 * H"], tn, release, fail))
 
     def vjp(self, inputs, outputs, output_grads):
         X, mask, W, U = inputs[:4]
@@ -239,15 +176,14 @@ class LSTMForwardX(LSTMForward):
 class LSTMGrad(_GradBase):
     """``(mask, U, c, G, dh) -> dA``: gradient of the packed pre-activations."""
 
-    _kernels = _LSTM_FWD
+    _kernels = staticmethod(csource.lstm_blas)
     _bwd, _gates, _scratch_blocks = "lstm_bwd", _G, 2
 
-    def _v16(self, dtype, name):
-        # float32 with AVX-512: U^T packed once per call, the per-step product
+    def _v16(self, kernel, dtype, name):
+        # float32 with a vector kernel (isa.py): U^T packed once per call, the per-step product
         # dA_(t+1) . U^T per register tile with the step-t gate derivatives applied
-        # on the tile (c_lstm_avx512.py); float64 keeps the BLAS path.
-        v16, dispatch = lstm_backward_v16(dtype, self.act, self.inner, name)
-        return {"v16": v16, "v16_bwd_dispatch": dispatch}
+        # on the tile (c/avx512/lstm_bwd.c); float64 keeps the BLAS path.
+        return csource.lstm_backward_kernel(kernel, dtype, self.act, self.inner, name)
 
     def make_node(self, mask, U, c, G, dh):
         inputs = [T.as_tensor_variable(v) for v in (mask, U, c, G, dh)]
