@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from keras_legacy.utils.generic_utils import get_from_module
-from keras_legacy.utils.theano_utils import sharedX, shared_ones, shared_zeros
+from keras_legacy.utils.theano_utils import shared_ones, shared_zeros, sharedX
 
 
 def get_fans(shape):

@@ -12,6 +12,7 @@ from pytensor.scan.op import Scan
 from keras_legacy import backend as K
 from keras_legacy.layers import recurrent
 
+
 def load(golden, name):
     with np.load(golden / name, allow_pickle=False) as d:
         return {k: d[k] for k in d.files}

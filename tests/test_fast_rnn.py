@@ -22,16 +22,16 @@ import numpy as np
 import pytensor
 import pytensor.tensor as T
 import pytest
-import reference
-from layer_checks import FixedInput
 from pytensor.compile.mode import Mode
 from pytensor.graph.traversal import io_toposort
 
+import reference
 from keras_legacy import backend as K
 from keras_legacy.backend import rnn
 from keras_legacy.backend.blas import blas_report, get_num_threads, set_num_threads
 from keras_legacy.backend.rnn import isa
 from keras_legacy.layers import recurrent, recurrent_loop
+from layer_checks import FixedInput
 
 FUSED = {"LSTM": (rnn.LSTMForward, rnn.LSTMGrad), "GRU": (rnn.GRUForward, rnn.GRUGrad)}
 FUSED_OPS = (rnn.LSTMForward, rnn.LSTMGrad, rnn.GRUForward, rnn.GRUGrad)

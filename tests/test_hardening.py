@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from keras_legacy import activations, initializations, objectives, optimizers
+from keras_legacy.engine.validation import NonFiniteLossError
 from keras_legacy.layers import containers
 from keras_legacy.layers.core import Activation, Dense, Dropout, Flatten, Merge, RepeatVector, TimeDistributedDense
 from keras_legacy.layers.embeddings import Embedding
@@ -25,7 +26,6 @@ from keras_legacy.layers.recurrent import GRU, LSTM, SimpleRNN
 from keras_legacy.models import Graph, Sequential, model_from_config, model_from_json, model_from_yaml
 from keras_legacy.optimizers import SGD
 from keras_legacy.utils import io_utils
-from keras_legacy.engine.validation import NonFiniteLossError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

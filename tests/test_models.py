@@ -17,8 +17,18 @@ from keras_legacy import objectives
 from keras_legacy.callbacks import Callback
 from keras_legacy.layers.core import Activation, Dense
 from keras_legacy.models import (
-    Graph, Sequential, batch_shuffle, make_batches, model_from_config, model_from_json, model_from_yaml,
-    slice_X, standardize_weights, standardize_X, standardize_y, weighted_objective,
+    Graph,
+    Sequential,
+    batch_shuffle,
+    make_batches,
+    model_from_config,
+    model_from_json,
+    model_from_yaml,
+    slice_X,
+    standardize_weights,
+    standardize_X,
+    standardize_y,
+    weighted_objective,
 )
 from keras_legacy.optimizers import SGD
 

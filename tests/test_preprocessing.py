@@ -7,7 +7,6 @@ import pytest
 
 from keras_legacy.preprocessing import sequence, text
 
-
 # --- pad_sequences -------------------------------------------------------------
 SEQS = [[1, 2, 3], [4], [5, 6, 7, 8, 9]]
 

@@ -31,13 +31,13 @@ import numpy as np
 import pytensor
 import pytensor.tensor as T
 import pytest
-from layer_checks import FixedInput
 from pytensor.scan.op import Scan
 
 from keras_legacy import backend as K
 from keras_legacy.backend import rnn
 from keras_legacy.layers import recurrent
 from keras_legacy.layers.core import Masking
+from layer_checks import FixedInput
 
 LAYERS = ["LSTM", "GRU", "SimpleRNN", "SimpleDeepRNN", "JZS1", "JZS2", "JZS3"]
 # ``<layer>:fused`` / ``<layer>:scan``: ``fast_path=True`` / ``False``.

@@ -399,7 +399,7 @@ try:  # PyTensor >= 3.1
     from pytensor.tensor.blas.c_code.blas_headers import blas_header_text
 except ImportError:  # PyTensor 3.0.x
     from pytensor.tensor.blas_headers import blas_header_text  # noqa: F401  (re-exported)
-from pytensor.tensor.blas import ldflags as blas_ldflags  # noqa: F401  (re-exported)
+from pytensor.tensor.blas import ldflags as blas_ldflags  # noqa: E402, F401  (re-exported)
 
 
 class VJPOp:

@@ -30,7 +30,8 @@ class GraphModel(Model):
     def compile(self, optimizer, loss, theano_mode=None, *, masked_mean=False):
         """``loss`` maps each output name to an objective; the total loss is their sum."""
         if not isinstance(loss, dict):
-            raise TypeError(f"Graph.compile: loss must be a dict {{output name: objective}}, got {type(loss).__name__}.")
+            raise TypeError("Graph.compile: loss must be a dict {output name: objective}, "
+                            f"got {type(loss).__name__}.")
         missing = [name for name in self.output_order if name not in loss]
         if missing:
             raise ValueError(f"Graph.compile: no loss for output(s) {missing}; outputs are {self.output_order}.")

@@ -414,7 +414,10 @@ class AutoEncoder(Layer):
 
 
 class MaxoutDense(_DenseFamily):
-    """Maxout: ``max_k (X . W[k] + b[k])``, W ``(nb_feature, input_dim, output_dim)``, b ``(nb_feature, output_dim)``."""
+    """Maxout: ``max_k (X . W[k] + b[k])``.
+
+    W is ``(nb_feature, input_dim, output_dim)``, b ``(nb_feature, output_dim)``.
+    """
 
     input_ndim = 2
     _has_activation = False

@@ -118,7 +118,8 @@ class Tokenizer:
         else:
             raise ValueError("Specify a dimension (nb_words argument), or fit on some text data first.")
         if mode == "tfidf" and not self.document_count:
-            raise ValueError("Fit the Tokenizer on some data (fit_on_texts or fit_on_sequences) before using tfidf mode.")
+            raise ValueError("Fit the Tokenizer on some data (fit_on_texts or fit_on_sequences) "
+                             "before using tfidf mode.")
 
         X = np.zeros((len(sequences), nb_words))
         for i, seq in enumerate(sequences):
