@@ -160,12 +160,12 @@ def _constants(dtype):
     return cast, dtype == "float32", cast(1), cast(0), cast(0.2), cast(0.5)
 
 
-def _lstm_forward_kernel(act, inner, dtype):
+def _lstm_forward_kernel(act, inner, dtype, fold):
     A, I = _ACT_CODE[act], _ACT_CODE[inner]
     cast, f32, one, zero, slope, half = _constants(dtype)
 
-    def lstm_forward(xp, X, W, fold, mask, U, b, save):
-        """h, c, G of ``LSTMForward`` (``fold``: the pre-activations are ``X[t].W``, else ``xp[t]``)."""
+    def lstm_forward(xp, W, mask, U, b, save):
+        """h, c, G of ``LSTMForward``: pre-activations ``xp[t]``, or ``xp[t].W`` with ``fold``."""
         H = U.shape[0]
         n_steps, n = mask.shape
         Uc = np.ascontiguousarray(U)
@@ -179,7 +179,9 @@ def _lstm_forward_kernel(act, inner, dtype):
         if fold:
             Wc = np.ascontiguousarray(W)
             Xt = np.empty((n, Wc.shape[0]), U.dtype)
-            src = np.empty((n, 4 * H), U.dtype)
+            xw = np.empty((n, 4 * H), U.dtype)
+        else:
+            xpc = np.ascontiguousarray(xp)
         for t in range(n_steps):
             if t > 0:
                 if _all_ones(mask, t):
@@ -188,10 +190,11 @@ def _lstm_forward_kernel(act, inner, dtype):
                     _masked_prev(hm, h, mask, t, cast)
                     np.dot(hm, Uc, rec)
             if fold:
-                Xt[:, :] = X[t]
-                np.dot(Xt, Wc, src)
+                Xt[:, :] = xp[t]
+                np.dot(Xt, Wc, xw)
+                src = xw
             else:
-                src = xp[t]
+                src = xpc[t]
             for j in range(n):
                 mj = cast(mask[t, j])
                 for k in range(H):
@@ -354,7 +357,8 @@ def _gru_grad_kernel(act, inner, dtype):
 
 
 _FACTORIES = {
-    "lstm_forward": _lstm_forward_kernel,
+    "lstm_forward": lambda act, inner, dtype: _lstm_forward_kernel(act, inner, dtype, False),
+    "lstm_forward_x": lambda act, inner, dtype: _lstm_forward_kernel(act, inner, dtype, True),
     "lstm_grad": _lstm_grad_kernel,
     "gru_forward": _gru_forward_kernel,
     "gru_grad": _gru_grad_kernel,
@@ -388,22 +392,20 @@ def numba_funcify_LSTMForward(op, node=None, **kwargs):
     save = op.save_gates
     if len(node.inputs) > 3:
         def lstm_forward(xp, mask, U, b):
-            dummy = np.empty((0, 0, 0), U.dtype)
-            return kern(xp, dummy, U, False, mask, U, b, save)
+            return kern(xp, U, mask, U, b, save)
     else:
         def lstm_forward(xp, mask, U):
-            dummy = np.empty((0, 0, 0), U.dtype)
-            return kern(xp, dummy, U, False, mask, U, np.zeros(U.shape[1], U.dtype), save)
+            return kern(xp, U, mask, U, np.zeros(U.shape[1], U.dtype), save)
     return _wrap(lstm_forward), KERNEL_VERSION
 
 
 @_register(LSTMForwardX)
 def numba_funcify_LSTMForwardX(op, node=None, **kwargs):
-    kern = kernel("lstm_forward", op.act, op.inner, node.outputs[0].dtype)
+    kern = kernel("lstm_forward_x", op.act, op.inner, node.outputs[0].dtype)
     save = op.save_gates
 
     def lstm_forward_x(X, mask, W, U, b):
-        return kern(X, X, W, True, mask, U, b, save)
+        return kern(X, W, mask, U, b, save)
 
     return _wrap(lstm_forward_x), KERNEL_VERSION
 
