@@ -53,8 +53,8 @@ KERNEL_VERSION = 1
 _ACT_CODE = {"tanh": 0, "sigmoid": 1, "hard_sigmoid": 2, "linear": 3}
 assert set(_ACT_CODE) == set(SUPPORTED)
 
-_njit = numba.njit(cache=True, fastmath=False, nogil=True)
-_inline = numba.njit(cache=True, fastmath=False, inline="always")
+_njit = numba.njit(cache=True, fastmath=False, nogil=True, error_model="numpy")
+_inline = numba.njit(cache=True, fastmath=False, inline="always", error_model="numpy")
 
 
 # --- scalar activations ----------------------------------------------------------
@@ -176,6 +176,8 @@ def _lstm_forward_kernel(act, inner, dtype, fold):
         cprev = np.zeros((n, H), U.dtype)
         hm = np.empty((n, H), U.dtype)
         rec = np.zeros((n, 4 * H), U.dtype)
+        gbuf = np.empty((n, 5 * H), U.dtype)
+        tc = np.empty(H, U.dtype)
         if fold:
             Wc = np.ascontiguousarray(W)
             Xt = np.empty((n, Wc.shape[0]), U.dtype)
@@ -195,26 +197,30 @@ def _lstm_forward_kernel(act, inner, dtype, fold):
                 src = xw
             else:
                 src = xpc[t]
+            gt = G[t] if save else gbuf
+            # Short passes over one row at a time (few arrays per loop: LLVM vectorises them).
             for j in range(n):
                 mj = cast(mask[t, j])
+                g = gt[j]
+                s_j = src[j]
+                r_j = rec[j]
+                for k in range(4 * H):
+                    g[k] = (s_j[k] + b[k]) + r_j[k]
+                for k in range(3 * H):
+                    g[k] = _act(g[k], I, f32, one, zero, slope, half)
+                for k in range(3 * H, 4 * H):
+                    g[k] = _act(g[k], A, f32, one, zero, slope, half)
+                cp = cprev[j]
                 for k in range(H):
-                    i = _act((src[j, k] + b[k]) + rec[j, k], I, f32, one, zero, slope, half)
-                    f = _act((src[j, H + k] + b[H + k]) + rec[j, H + k], I, f32, one, zero, slope, half)
-                    o = _act((src[j, 2 * H + k] + b[2 * H + k]) + rec[j, 2 * H + k],
-                             I, f32, one, zero, slope, half)
-                    g = _act((src[j, 3 * H + k] + b[3 * H + k]) + rec[j, 3 * H + k],
-                             A, f32, one, zero, slope, half)
-                    cn = f * (mj * cprev[j, k]) + i * g
-                    tc = _act(cn, A, f32, one, zero, slope, half)
-                    cprev[j, k] = cn
-                    h[t, j, k] = o * tc
-                    if save:
-                        c[t, j, k] = cn
-                        G[t, j, k] = i
-                        G[t, j, H + k] = f
-                        G[t, j, 2 * H + k] = o
-                        G[t, j, 3 * H + k] = g
-                        G[t, j, 4 * H + k] = tc
+                    cp[k] = g[H + k] * (mj * cp[k]) + g[k] * g[3 * H + k]
+                for k in range(H):
+                    tc[k] = _act(cp[k], A, f32, one, zero, slope, half)
+                h_j = h[t, j]
+                for k in range(H):
+                    h_j[k] = g[2 * H + k] * tc[k]
+                g[4 * H:] = tc
+            if save:
+                c[t] = cprev
         return h, c, G
 
     return lstm_forward
@@ -232,23 +238,35 @@ def _lstm_grad_kernel(act, inner, dtype):
         dhn = np.zeros((n, H), U.dtype)
         dcn = np.zeros((n, H), U.dtype)
         prod = np.empty((n, H), U.dtype)
+        dht = np.empty(H, U.dtype)
+        dc = np.empty(H, U.dtype)
         for t in range(n_steps - 1, stop - 1, -1):
             for j in range(n):
                 mj = cast(mask[t, j])
+                g = G[t, j]
+                d = dA[t, j]
+                dh_j = dh[t, j]
+                dhn_j = dhn[j]
+                dcn_j = dcn[j]
                 for k in range(H):
-                    i = G[t, j, k]
-                    f = G[t, j, H + k]
-                    o = G[t, j, 2 * H + k]
-                    g = G[t, j, 3 * H + k]
-                    tc = G[t, j, 4 * H + k]
-                    dht = dh[t, j, k] + dhn[j, k]
-                    dc = dcn[j, k] + dht * o * _dact(tc, A, one, zero, slope)
-                    cm = mj * c[t - 1, j, k] if t > 0 else zero
-                    dA[t, j, k] = dc * g * _dact(i, I, one, zero, slope)
-                    dA[t, j, H + k] = dc * cm * _dact(f, I, one, zero, slope)
-                    dA[t, j, 2 * H + k] = dht * tc * _dact(o, I, one, zero, slope)
-                    dA[t, j, 3 * H + k] = dc * i * _dact(g, A, one, zero, slope)
-                    dcn[j, k] = mj * (dc * f)
+                    dht[k] = dh_j[k] + dhn_j[k]
+                for k in range(H):
+                    dc[k] = dcn_j[k] + dht[k] * g[2 * H + k] * _dact(g[4 * H + k], A, one, zero, slope)
+                for k in range(H):
+                    d[k] = dc[k] * g[3 * H + k] * _dact(g[k], I, one, zero, slope)
+                if t > 0:
+                    c_j = c[t - 1, j]
+                    for k in range(H):
+                        d[H + k] = dc[k] * (mj * c_j[k]) * _dact(g[H + k], I, one, zero, slope)
+                else:
+                    for k in range(H):
+                        d[H + k] = dc[k] * zero * _dact(g[H + k], I, one, zero, slope)
+                for k in range(H):
+                    d[2 * H + k] = dht[k] * g[4 * H + k] * _dact(g[2 * H + k], I, one, zero, slope)
+                for k in range(H):
+                    d[3 * H + k] = dc[k] * g[k] * _dact(g[3 * H + k], A, one, zero, slope)
+                for k in range(H):
+                    dcn_j[k] = mj * (dc[k] * g[H + k])
             if t > stop:
                 np.dot(dA[t], UT, prod)
                 for j in range(n):
@@ -274,32 +292,38 @@ def _gru_forward_kernel(act, inner, dtype):
         G = np.empty((n_steps if save else 0, n, 3 * H), U.dtype)
         hm = np.zeros((n, H), U.dtype)
         rh = np.zeros((n, H), U.dtype)
-        z = np.empty((n, H), U.dtype)
+        gbuf = np.empty((n, 3 * H), U.dtype)
         rec_zr = np.zeros((n, 2 * H), U.dtype)
         rec_h = np.zeros((n, H), U.dtype)
+        xpc = np.ascontiguousarray(xp)
         for t in range(n_steps):
             if t > 0:
                 _masked_prev(hm, h, mask, t, cast)
                 np.dot(hm, Uzr, rec_zr)
+            gt = G[t] if save else gbuf
             for j in range(n):
+                g = gt[j]
+                x_j = xpc[t, j]
+                r_j = rec_zr[j]
+                for k in range(2 * H):
+                    g[k] = _act((x_j[k] + b[k]) + r_j[k], I, f32, one, zero, slope, half)
+                hm_j = hm[j]
+                rh_j = rh[j]
                 for k in range(H):
-                    zk = _act((xp[t, j, k] + b[k]) + rec_zr[j, k], I, f32, one, zero, slope, half)
-                    rk = _act((xp[t, j, H + k] + b[H + k]) + rec_zr[j, H + k], I, f32, one, zero, slope, half)
-                    z[j, k] = zk
-                    rh[j, k] = rk * hm[j, k]
-                    if save:
-                        G[t, j, k] = zk
-                        G[t, j, H + k] = rk
+                    rh_j[k] = g[H + k] * hm_j[k]
             if t > 0:
                 np.dot(rh, Uh, rec_h)
             for j in range(n):
+                g = gt[j]
+                x_j = xpc[t, j]
+                r_j = rec_h[j]
                 for k in range(H):
-                    hh = _act((xp[t, j, 2 * H + k] + b[2 * H + k]) + rec_h[j, k],
-                              A, f32, one, zero, slope, half)
-                    zk = z[j, k]
-                    h[t, j, k] = zk * hm[j, k] + (one - zk) * hh
-                    if save:
-                        G[t, j, 2 * H + k] = hh
+                    g[2 * H + k] = _act((x_j[2 * H + k] + b[2 * H + k]) + r_j[k], A, f32, one, zero, slope, half)
+                hm_j = hm[j]
+                h_j = h[t, j]
+                for k in range(H):
+                    zk = g[k]
+                    h_j[k] = zk * hm_j[k] + (one - zk) * g[2 * H + k]
         return h, G
 
     return gru_forward
@@ -328,29 +352,39 @@ def _gru_grad_kernel(act, inner, dtype):
             else:
                 hm[:, :] = zero
             for j in range(n):
+                g = G[t, j]
+                d = dA[t, j]
+                dh_j = dh[t, j]
+                dhn_j = dhn[j]
+                dht_j = dht[j]
+                hm_j = hm[j]
                 for k in range(H):
-                    z = G[t, j, k]
-                    hh = G[t, j, 2 * H + k]
-                    d = dh[t, j, k] + dhn[j, k]
-                    dht[j, k] = d
-                    da_z = d * (hm[j, k] - hh) * _dact(z, I, one, zero, slope)
-                    da_h = d * (one - z) * _dact(hh, A, one, zero, slope)
-                    dzr[j, k] = da_z
-                    dah[j, k] = da_h
-                    dA[t, j, k] = da_z
-                    dA[t, j, 2 * H + k] = da_h
+                    dht_j[k] = dh_j[k] + dhn_j[k]
+                for k in range(H):
+                    d[k] = dht_j[k] * (hm_j[k] - g[2 * H + k]) * _dact(g[k], I, one, zero, slope)
+                for k in range(H):
+                    d[2 * H + k] = dht_j[k] * (one - g[k]) * _dact(g[2 * H + k], A, one, zero, slope)
+                dah[j] = d[2 * H:]
             np.dot(dah, UhT, drh)
             for j in range(n):
+                g = G[t, j]
+                d = dA[t, j]
+                drh_j = drh[j]
+                hm_j = hm[j]
                 for k in range(H):
-                    da_r = drh[j, k] * hm[j, k] * _dact(G[t, j, H + k], I, one, zero, slope)
-                    dzr[j, H + k] = da_r
-                    dA[t, j, H + k] = da_r
+                    d[H + k] = drh_j[k] * hm_j[k] * _dact(g[H + k], I, one, zero, slope)
+                dzr[j] = d[: 2 * H]
             if t > stop:
                 np.dot(dzr, UzrT, prod)
                 for j in range(n):
                     mj = cast(mask[t, j])
+                    g = G[t, j]
+                    dht_j = dht[j]
+                    drh_j = drh[j]
+                    p_j = prod[j]
+                    dhn_j = dhn[j]
                     for k in range(H):
-                        dhn[j, k] = mj * (dht[j, k] * G[t, j, k] + drh[j, k] * G[t, j, H + k] + prod[j, k])
+                        dhn_j[k] = mj * (dht_j[k] * g[k] + drh_j[k] * g[H + k] + p_j[k])
         return dA
 
     return gru_grad
@@ -383,7 +417,7 @@ def kernel(kind, act, inner, dtype):
 # Each funcify returns a jitted function of the node's inputs returning its outputs
 # (a tuple for several); it depends on the Op's props and the inputs' dtypes only.
 
-_wrap = numba.njit(fastmath=False)
+_wrap = numba.njit(fastmath=False, error_model="numpy")
 
 
 @_register(LSTMForward)
