@@ -60,21 +60,19 @@ _inline = numba.njit(cache=True, fastmath=False, inline="always", error_model="n
 # --- scalar activations ----------------------------------------------------------
 
 @intrinsic
-def _f32_from_bits(typingctx, bits):
-    """The float32 whose bit pattern is the low 32 bits of the integer ``bits``."""
-    if not isinstance(bits, types.Integer):
+def _pow2(typingctx, k):
+    """``2**k`` for a float32 ``k`` holding an integer in [-126, 127], built from its bits
+    (32-bit integer operations only, so LLVM keeps the vector width of float32)."""
+    if k != types.float32:
         return None
 
     def codegen(context, builder, signature, args):
-        (value,) = args
         i32 = ir.IntType(32)
-        if value.type.width > 32:
-            value = builder.trunc(value, i32)
-        elif value.type.width < 32:
-            value = builder.sext(value, i32)
-        return builder.bitcast(value, ir.FloatType())
+        ki = builder.fptosi(args[0], i32)
+        bits = builder.shl(builder.add(ki, ir.Constant(i32, 127)), ir.Constant(i32, 23))
+        return builder.bitcast(bits, ir.FloatType())
 
-    return types.float32(bits), codegen
+    return types.float32(types.float32), codegen
 
 
 _F32 = np.float32
@@ -85,8 +83,7 @@ def _exp32(x):
     """``exp(x)`` in float32, < 2 ulp, branch-free (vectorisable)."""
     x = _F32(-87.0) if x < _F32(-87.0) else (_F32(88.0) if x > _F32(88.0) else x)
     # floor(x / ln 2) as a truncation of a positive number (no floor call).
-    ki = np.int32(x * _F32(1.44269504088896341) + _F32(128.5)) - np.int32(128)
-    k = _F32(ki)
+    k = _F32(np.int32(x * _F32(1.44269504088896341) + _F32(128.5))) - _F32(128.0)
     r = x - k * _F32(0.693359375)
     r = r - k * _F32(-2.12194440e-4)
     p = _F32(1.0 / 5040.0)
@@ -97,7 +94,7 @@ def _exp32(x):
     p = p * r + _F32(0.5)
     p = p * r + _F32(1.0)
     p = p * r + _F32(1.0)
-    return p * _f32_from_bits((ki + np.int32(127)) << np.int32(23))
+    return p * _pow2(k)
 
 
 @_inline
