@@ -22,14 +22,13 @@ import numpy as np
 import pytensor
 import pytensor.tensor as T
 import pytest
-from pytensor.graph.traversal import ancestors
+from layer_checks import FixedInput
 from pytensor.scan.op import Scan
 
 from keras_legacy import backend as K
 from keras_legacy.backend import rnn_jax, rnn_numba, rnn_ops
 from keras_legacy.layers import recurrent
 from keras_legacy.layers.core import Masking
-from layer_checks import FixedInput
 
 MASKED_CASES = ["prepad", "postpad", "midzero"]
 CASES = ["nomask", "trunc"] + MASKED_CASES
@@ -71,11 +70,12 @@ def _build(golden, name, dtype):
     values = [v.astype(dtype) for v in values]
     # Static input shapes: JAX traces slices of the time axis with static bounds only.
     X, R, XM, RM = (T.tensor(name=nm, dtype=dtype, shape=v.shape) for nm, v in zip(("X", "R", "XM", "RM"), values))
-    outputs, layout = [], []
+    outputs, layout, layers = [], [], []
     for case, kwargs in (("nomask", {}), ("trunc", {"truncate_gradient": 2})):
         seq = _layer(name, data[case], dtype, return_sequences=True, **kwargs)
         last = _layer(name, data[case], dtype, return_sequences=False, **kwargs)
         seq.input = last.input = X
+        layers += [seq, last]
         out_seq = seq.get_output()
         loss = T.sum(out_seq * R)
         outputs += [out_seq, last.get_output(), loss] + K.grad(loss, seq.params + [X])
@@ -98,8 +98,7 @@ def _build(golden, name, dtype):
         layout += [(case, f"grad_{k}", None) for k in range(n)] + [(case, "grad_X", rows)]
     # Static weight shapes too: under JAX the gradient of the packed weights (a Split)
     # needs its split sizes when traced.
-    params = {p for layer in (mseq, mlast) for p in layer.params}
-    params |= {v for v in ancestors(outputs) if isinstance(v, pytensor.compile.SharedVariable)}
+    params = {p for layer in layers + [mseq, mlast] for p in layer.params}
     outputs = pytensor.graph.replace.graph_replace(
         outputs, {p: T.specify_shape(p, p.get_value().shape) for p in params})
     return [X, R, XM, RM], outputs, values, layout, data
@@ -228,6 +227,12 @@ def test_numba_fallback_detector_works():
 # --- Op level: kernels against perform, other activation pairs --------------------
 
 PAIRS = [("sigmoid", "tanh"), ("linear", "sigmoid"), ("hard_sigmoid", "linear")]
+
+
+def test_every_supported_activation_has_a_kernel_code():
+    assert sorted(rnn_numba._ACT_CODE) == sorted(rnn_ops.SUPPORTED)
+    with pytest.raises(ValueError, match="support activations"):
+        rnn_numba.kernel("lstm_forward", "relu", "tanh", "float64")
 
 
 def _perform(op, inputs, n_out):

@@ -41,7 +41,7 @@ def _n_steps(x, op_name):
     """The static length of the time axis of ``x``; a ValueError when it is symbolic."""
     n = x.shape[0]
     if not isinstance(n, int):
-        raise ValueError(
+        raise ValueError(  # noqa: TRY004 (a value of the input's shape, not its type)
             f"{op_name} under JAX: the number of time steps must be static (fixed when the "
             f"function is traced), got a symbolic time axis {n!r}. Trace/export the function "
             "with a fixed sequence length (pad the sequences to one length, e.g. with "

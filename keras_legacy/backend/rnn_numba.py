@@ -50,8 +50,8 @@ except ImportError:  # PyTensor 3.0.x
 #: Bumped when the kernels' math changes: part of PyTensor's cache key of the graphs.
 KERNEL_VERSION = 1
 
+#: One code per activation of ``SUPPORTED`` (tests/test_rnn_backends.py checks they match).
 _ACT_CODE = {"tanh": 0, "sigmoid": 1, "hard_sigmoid": 2, "linear": 3}
-assert set(_ACT_CODE) == set(SUPPORTED)
 
 _njit = numba.njit(cache=True, fastmath=False, nogil=True, error_model="numpy")
 _inline = numba.njit(cache=True, fastmath=False, inline="always", error_model="numpy")
@@ -81,7 +81,8 @@ _F32 = np.float32
 @_inline
 def _exp32(x):
     """``exp(x)`` in float32, < 2 ulp, branch-free (vectorisable)."""
-    x = _F32(-87.0) if x < _F32(-87.0) else (_F32(88.0) if x > _F32(88.0) else x)
+    # Ternaries, not min/max: the clamp of the C code, NaN passing through.
+    x = _F32(-87.0) if x < _F32(-87.0) else (_F32(88.0) if x > _F32(88.0) else x)  # noqa: FURB136
     # floor(x / ln 2) as a truncation of a positive number (no floor call).
     k = _F32(np.int32(x * _F32(1.44269504088896341) + _F32(128.5))) - _F32(128.0)
     r = x - k * _F32(0.693359375)
@@ -113,7 +114,7 @@ def _act(x, kind, f32, one, zero, slope, half):
         return one / (one + np.exp(-x))
     if kind == 2:
         y = x * slope + half
-        return zero if y < zero else (one if y > one else y)
+        return zero if y < zero else (one if y > one else y)  # noqa: FURB136 (NaN as NumPy's clip)
     return x
 
 
@@ -225,7 +226,7 @@ def _lstm_forward_kernel(act, inner, dtype, fold):
 
 def _lstm_grad_kernel(act, inner, dtype):
     A, I = _ACT_CODE[act], _ACT_CODE[inner]
-    cast, f32, one, zero, slope, half = _constants(dtype)
+    cast, _, one, zero, slope, _ = _constants(dtype)
 
     def lstm_grad(mask, U, c, G, dh, stop):
         """dA of ``LSTMGrad``: steps ``stop..T-1`` walked backwards, earlier steps zero."""
@@ -328,7 +329,7 @@ def _gru_forward_kernel(act, inner, dtype):
 
 def _gru_grad_kernel(act, inner, dtype):
     A, I = _ACT_CODE[act], _ACT_CODE[inner]
-    cast, f32, one, zero, slope, half = _constants(dtype)
+    cast, _, one, zero, slope, _ = _constants(dtype)
 
     def gru_grad(mask, U, h, G, dh, stop):
         """dA of ``GRUGrad``: steps ``stop..T-1`` walked backwards, earlier steps zero."""
