@@ -5,7 +5,8 @@ input, its mask and the packed weights); it picks the Op: for float32 LSTMs the 
 product inside the Op (``LSTMForwardX``), otherwise ``dot(X, W)`` and ``LSTMForward``
 / ``GRUForward`` with the bias added in the Op's gate loop.  Which C text the Op
 compiles (the float32 AVX-512 kernels, the BLAS path or the built-in GEMM) is decided
-by the Op per dtype and by the compiler (``ops_common``, ``c_*``).
+by the Op per dtype and by the compiler (``ops_common``, ``c_*``); the Numba and JAX
+backends run ``numba_impl`` / ``jax_impl``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import pytensor.tensor as T
 from pytensor.graph.rewriting.basic import node_rewriter
 from pytensor.tensor.rewriting.basic import register_specialize
 
-from keras_legacy.backend.pytensor_compat import graphs_for_c_backend
 from keras_legacy.backend.rnn.gates import GRU_GATES, LSTM_GATES, supports
 from keras_legacy.backend.rnn.ops_gru import GRUForward
 from keras_legacy.backend.rnn.ops_lstm import LSTMForward, LSTMForwardX
@@ -49,15 +49,10 @@ def gru_sequence(xp, mask, U, act="sigmoid", inner="hard_sigmoid", truncate=-1, 
 
 
 def enabled(switch):
-    """Whether a layer's ``fast_path`` switch selects the fused Ops.
-
-    ``"auto"`` means: when the graph is built for the C backend (a C compiler
-    is configured and the mode of ``K.graph_mode`` -- set by
-    ``model.compile(theano_mode=...)`` -- or, outside it, keras_legacy's
-    default mode has C thunks); ``True``/``False`` force it.
-    """
-    if switch == "auto":
-        return graphs_for_c_backend()
+    """Whether a layer's ``fast_path`` switch selects the fused Ops: ``True`` (the
+    default) does, ``False`` selects the plain ``scan`` (the reference).  The graph does
+    not depend on how it will be compiled: every backend runs the fused Ops (C code,
+    Numba and JAX implementations, ``perform`` for the Python linker)."""
     return bool(switch)
 
 

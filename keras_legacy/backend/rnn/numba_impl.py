@@ -1,11 +1,15 @@
-"""Numba implementations of the fused LSTM / GRU Ops (``rnn_ops``), for PyTensor's Numba backend.
+"""Numba implementations of the fused LSTM / GRU Ops, for PyTensor's Numba backend.
 
 PyTensor's default mode (``NUMBA``) turns each node into a function through its
 ``numba_funcify`` dispatch; an Op without an entry there runs its NumPy ``perform``
-in object mode.  This module registers an entry for each fused Op: nopython loops
-with the gate nonlinearities and the state update fused per element, the matrix
-products through ``np.dot`` (BLAS).  The math is the one of the Ops' ``perform``
-(same operation order, so float64 agrees with it and with the C code to rounding).
+in object mode.  ``register`` gives each fused Op an entry: nopython loops with the
+gate nonlinearities and the state update fused per element, the matrix products
+through ``np.dot`` (BLAS).  The math is the one of the Ops' ``perform`` (same
+operation order, so float64 agrees with it and with the C code to rounding).
+
+numba is imported when PyTensor's Numba backend is (``pytensor_compat.on_numba_backend``
+calls ``register``) or when ``kernel`` is first called: the helpers below are plain
+Python until ``_bind_numba`` binds their names to their jitted versions.
 
 The kernels are compiled with ``fastmath=False`` (PyTensor's own ``numba_njit``
 default allows reassociation) and cached on disk (``cache=True``): one cold compile
@@ -16,36 +20,11 @@ per activation pair, dtype and input layout.  float32 uses a branch-free polynom
 
 from __future__ import annotations
 
-import numba
 import numpy as np
-from llvmlite import ir
-from numba import types
-from numba.extending import intrinsic
 
-from keras_legacy.backend.rnn_ops import (
-    SUPPORTED,
-    GRUForward,
-    GRUGrad,
-    LSTMForward,
-    LSTMForwardX,
-    LSTMGrad,
-)
-
-# --- version-sensitive lookups (PyTensor's Numba dispatch) -------------------------
-# PyTensor >= 3.2 keys its on-disk cache of compiled graphs by the Ops' props when the
-# funcify is registered through ``register_funcify_default_op_cache_key``; PyTensor 3.0.x
-# only has the ``numba_funcify`` single dispatch (its graphs are then not cached on
-# disk, the kernels below still are).
-try:
-    from pytensor.link.numba.dispatch.basic import (
-        register_funcify_default_op_cache_key as _register,
-    )
-except ImportError:  # PyTensor 3.0.x
-    from pytensor.link.numba.dispatch import numba_funcify as _numba_funcify
-
-    def _register(op_type):
-        return _numba_funcify.register(op_type)
-# ------------------------------------------------------------------------------------
+from keras_legacy.backend.rnn.gates import SUPPORTED
+from keras_legacy.backend.rnn.ops_gru import GRUForward, GRUGrad
+from keras_legacy.backend.rnn.ops_lstm import LSTMForward, LSTMForwardX, LSTMGrad
 
 #: Bumped when the kernels' math changes: part of PyTensor's cache key of the graphs.
 KERNEL_VERSION = 1
@@ -53,16 +32,40 @@ KERNEL_VERSION = 1
 #: One code per activation of ``SUPPORTED`` (tests/test_rnn_backends.py checks they match).
 _ACT_CODE = {"tanh": 0, "sigmoid": 1, "hard_sigmoid": 2, "linear": 3}
 
-_njit = numba.njit(cache=True, fastmath=False, nogil=True, error_model="numpy")
-_inline = numba.njit(cache=True, fastmath=False, inline="always", error_model="numpy")
+#: The numba decorators, set by ``_bind_numba``: kernels, inlined helpers, the Ops' wrappers.
+_njit = _inline = _wrap = None
+
+#: The helpers jitted inline into the kernels (``_bind_numba``), in dependency order.
+_INLINE_HELPERS = ("_exp32", "_act", "_dact", "_all_ones", "_masked_prev")
 
 
-# --- scalar activations ----------------------------------------------------------
+def _bind_numba():
+    """Import numba; bind ``_pow2`` and the ``_INLINE_HELPERS`` names to their jitted
+    versions (the kernels read them as globals when they compile).  Once."""
+    global _njit, _inline, _wrap, _pow2
+    if _njit is not None:
+        return
+    import numba
+    from numba.extending import intrinsic
 
-@intrinsic
+    _inline = numba.njit(cache=True, fastmath=False, inline="always", error_model="numpy")
+    _wrap = numba.njit(fastmath=False, error_model="numpy")
+    _pow2 = intrinsic(_pow2)
+    helpers = globals()
+    for name in _INLINE_HELPERS:
+        helpers[name] = _inline(helpers[name])
+    _njit = numba.njit(cache=True, fastmath=False, nogil=True, error_model="numpy")
+
+
+# --- scalar activations (plain Python until ``_bind_numba``) -----------------------
+
 def _pow2(typingctx, k):
     """``2**k`` for a float32 ``k`` holding an integer in [-126, 127], built from its bits
-    (32-bit integer operations only, so LLVM keeps the vector width of float32)."""
+    (32-bit integer operations only, so LLVM keeps the vector width of float32);
+    a numba intrinsic once bound."""
+    from llvmlite import ir
+    from numba import types
+
     if k != types.float32:
         return None
 
@@ -78,7 +81,6 @@ def _pow2(typingctx, k):
 _F32 = np.float32
 
 
-@_inline
 def _exp32(x):
     """``exp(x)`` in float32, < 2 ulp, branch-free (vectorisable)."""
     # Ternaries, not min/max: the clamp of the C code, NaN passing through.
@@ -98,7 +100,6 @@ def _exp32(x):
     return p * _pow2(k)
 
 
-@_inline
 def _act(x, kind, f32, one, zero, slope, half):
     """Activation ``kind`` (``_ACT_CODE``) of the scalar ``x``; the constants are in x's dtype."""
     if kind == 0:
@@ -118,7 +119,6 @@ def _act(x, kind, f32, one, zero, slope, half):
     return x
 
 
-@_inline
 def _dact(y, kind, one, zero, slope):
     """Derivative of activation ``kind`` from its output ``y``."""
     if kind == 0:
@@ -130,7 +130,6 @@ def _dact(y, kind, one, zero, slope):
     return one
 
 
-@_inline
 def _all_ones(mask, t):
     """Whether every row of step ``t`` keeps its state (``mask[t] == 1``)."""
     for j in range(mask.shape[1]):
@@ -139,7 +138,6 @@ def _all_ones(mask, t):
     return True
 
 
-@_inline
 def _masked_prev(dst, h, mask, t, cast):
     """``dst = mask[t][:, None] * h[t - 1]``."""
     n, H = dst.shape
@@ -403,6 +401,7 @@ def kernel(kind, act, inner, dtype):
     activation pair and a dtype (``"float32"``/``"float64"``)."""
     key = (kind, act, inner, str(dtype))
     if key not in _KERNELS:
+        _bind_numba()
         if act not in _ACT_CODE or inner not in _ACT_CODE:
             raise ValueError(f"fused RNN kernels support activations {SUPPORTED}, got {act!r}/{inner!r}")
         if key[3] not in ("float32", "float64"):
@@ -411,14 +410,11 @@ def kernel(kind, act, inner, dtype):
     return _KERNELS[key]
 
 
-# --- registration with PyTensor's numba_funcify ------------------------------------
+# --- registration with PyTensor's Numba dispatch --------------------------------
 # Each funcify returns a jitted function of the node's inputs returning its outputs
-# (a tuple for several); it depends on the Op's props and the inputs' dtypes only.
+# (a tuple for several) and ``KERNEL_VERSION``; it depends on the Op's props and the
+# inputs' dtypes only.
 
-_wrap = numba.njit(fastmath=False, error_model="numpy")
-
-
-@_register(LSTMForward)
 def numba_funcify_LSTMForward(op, node=None, **kwargs):
     kern = kernel("lstm_forward", op.act, op.inner, node.outputs[0].dtype)
     save = op.save_gates
@@ -431,7 +427,6 @@ def numba_funcify_LSTMForward(op, node=None, **kwargs):
     return _wrap(lstm_forward), KERNEL_VERSION
 
 
-@_register(LSTMForwardX)
 def numba_funcify_LSTMForwardX(op, node=None, **kwargs):
     kern = kernel("lstm_forward_x", op.act, op.inner, node.outputs[0].dtype)
     save = op.save_gates
@@ -442,7 +437,6 @@ def numba_funcify_LSTMForwardX(op, node=None, **kwargs):
     return _wrap(lstm_forward_x), KERNEL_VERSION
 
 
-@_register(LSTMGrad)
 def numba_funcify_LSTMGrad(op, node=None, **kwargs):
     kern = kernel("lstm_grad", op.act, op.inner, node.outputs[0].dtype)
     truncate = op.truncate
@@ -455,7 +449,6 @@ def numba_funcify_LSTMGrad(op, node=None, **kwargs):
     return _wrap(lstm_grad), KERNEL_VERSION
 
 
-@_register(GRUForward)
 def numba_funcify_GRUForward(op, node=None, **kwargs):
     kern = kernel("gru_forward", op.act, op.inner, node.outputs[0].dtype)
     save = op.save_gates
@@ -468,7 +461,6 @@ def numba_funcify_GRUForward(op, node=None, **kwargs):
     return _wrap(gru_forward), KERNEL_VERSION
 
 
-@_register(GRUGrad)
 def numba_funcify_GRUGrad(op, node=None, **kwargs):
     kern = kernel("gru_grad", op.act, op.inner, node.outputs[0].dtype)
     truncate = op.truncate
@@ -479,3 +471,20 @@ def numba_funcify_GRUGrad(op, node=None, **kwargs):
         return kern(mask, U, h, G, dh, stop)
 
     return _wrap(gru_grad), KERNEL_VERSION
+
+
+_FUNCIFIES = {
+    LSTMForward: numba_funcify_LSTMForward,
+    LSTMForwardX: numba_funcify_LSTMForwardX,
+    LSTMGrad: numba_funcify_LSTMGrad,
+    GRUForward: numba_funcify_GRUForward,
+    GRUGrad: numba_funcify_GRUGrad,
+}
+
+
+def register(register_op):
+    """Register the fused Ops' funcifies with ``register_op(op_type)``, a decorator (see
+    ``pytensor_compat.on_numba_backend``); binds numba first."""
+    _bind_numba()
+    for op_type, funcify in _FUNCIFIES.items():
+        register_op(op_type)(funcify)

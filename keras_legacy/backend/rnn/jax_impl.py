@@ -1,40 +1,40 @@
-"""JAX implementations of the fused LSTM / GRU Ops (``rnn_ops``), for PyTensor's JAX backend.
+"""JAX implementations of the fused LSTM / GRU Ops, for PyTensor's JAX backend.
 
-Each Op is registered with PyTensor's ``jax_funcify``: its recurrence becomes one
-``jax.lax.scan`` over the time axis (forward in time for the forward Ops, in reverse
-for the gradient Ops), with the math of the Ops' ``perform`` step for step.  The
-matrix products ask for ``Precision.HIGHEST`` (full float32 on GPUs, where the default
-may round the operands to TF32).
+Each Op is registered with PyTensor's ``jax_funcify`` (``register``, called by
+``pytensor_compat.on_jax_backend`` when PyTensor loads its JAX backend): its recurrence
+becomes one ``jax.lax.scan`` over the time axis (forward in time for the forward Ops,
+in reverse for the gradient Ops), with the math of the Ops' ``perform`` step for step.
+The matrix products ask for ``Precision.HIGHEST`` (full float32 on GPUs, where the
+default may round the operands to TF32).
 
 ``scan`` needs the number of steps when the function is traced: under ``jax.jit`` it
 is the input's length; a symbolic time axis (shape-polymorphic export) is refused
 with a ``ValueError``.
 
-jax is an optional extra (``pip install keras_legacy[jax]``); without it this module
-registers nothing and ``AVAILABLE`` is False.
+jax is an optional extra (``pip install keras_legacy[jax]``); without it nothing is
+registered and ``AVAILABLE`` is False.  jax itself is imported with PyTensor's JAX
+backend (or by ``bind_jax``), not with this module.
 """
 
 from __future__ import annotations
 
-from keras_legacy.backend.rnn_ops import (
-    GRUForward,
-    GRUGrad,
-    LSTMForward,
-    LSTMForwardX,
-    LSTMGrad,
-)
+from keras_legacy.backend.pytensor_compat import HAS_JAX
+from keras_legacy.backend.rnn.ops_gru import GRUForward, GRUGrad
+from keras_legacy.backend.rnn.ops_lstm import LSTMForward, LSTMForwardX, LSTMGrad
 
-# --- version-sensitive / optional lookups (jax, PyTensor's JAX dispatch) -------------
-try:
-    import jax
-    import jax.numpy as jnp
-    from pytensor.link.jax.dispatch import jax_funcify
-except ImportError:  # jax not installed: the JAX backend is unavailable anyway
-    jax = jnp = jax_funcify = None
-# ------------------------------------------------------------------------------------
+#: Whether the JAX implementations can be registered (jax is installed).
+AVAILABLE = HAS_JAX
 
-#: Whether the JAX implementations are registered (jax is installed).
-AVAILABLE = jax is not None
+#: ``jax`` and ``jax.numpy``, bound by ``bind_jax``.
+jax = jnp = None
+
+
+def bind_jax():
+    """Import jax (the implementations below read ``jax`` and ``jnp`` as globals)."""
+    global jax, jnp
+    if jax is None:
+        import jax
+        import jax.numpy as jnp
 
 
 def _n_steps(x, op_name):
@@ -216,6 +216,9 @@ def _funcify_for(impl):
     return funcify
 
 
-if AVAILABLE:
-    for _op_type, _impl in _IMPLS.items():
-        jax_funcify.register(_op_type)(_funcify_for(_impl))
+def register(register_op):
+    """Register the Ops' implementations with ``register_op(op_type)``, a decorator (see
+    ``pytensor_compat.on_jax_backend``)."""
+    bind_jax()
+    for op_type, impl in _IMPLS.items():
+        register_op(op_type)(_funcify_for(impl))
