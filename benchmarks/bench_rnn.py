@@ -6,6 +6,10 @@ Run (see README.md): ``PYTHONPATH=. python benchmarks/bench_rnn.py [--threads 1 
 kernel (``KERAS_LEGACY_RNN_ISA``, see keras_legacy/backend/rnn/isa.py); the table's
 ``kernel`` column says which one ran (float64 always runs the BLAS path).
 
+The same layer graph is also timed under a plain ``pytensor.function`` (PyTensor's
+default mode, Numba: the Numba implementations of the fused Ops) and under ``JAX``
+(their ``lax.scan`` implementations; the column reads ``nan`` without jax).
+
 Before timing, every case asserts the compiled graph's structure (the C
 linker, the fused forward/gradient Ops, no Scan) and its results against the
 NumPy reference implementation of the same Ops (``perform``).  Times are the
@@ -117,7 +121,33 @@ def build_ours(kind, batch, steps, inp, hidden, train, dtype="float32"):
     for a, b in zip(f(x), ref(x)):
         scale = max(1.0, float(np.abs(b).max()))
         assert np.abs(a - b).max() <= 1e-4 * scale, (kind, np.abs(a - b).max(), scale)
-    return (lambda: f(x)), compile_s
+    return (lambda: f(x)), compile_s, (X, outs, x, layer.params)
+
+
+def build_other(mode, graph, reference):
+    """The same graph compiled by ``mode`` (``"plain"``: ``pytensor.function`` without a
+    mode), checked against ``reference`` (the C mode's results); a function of no argument."""
+    import pytensor
+    import pytensor.tensor as T
+    from pytensor.graph.replace import graph_replace
+
+    X, outs, x, params = graph
+    if mode == "JAX":  # JAX traces static shapes: the input's and the weights' (their Split)
+        Xs = T.tensor(dtype=X.dtype, shape=x.shape)
+        outs = graph_replace(outs, {X: Xs, **{p: T.specify_shape(p, p.get_value().shape) for p in params}})
+        X = Xs
+    kwargs = {} if mode == "plain" else {"mode": mode}
+    f = pytensor.function([X], outs, **kwargs)
+    ops = [type(nd.op).__name__ for nd in f.maker.fgraph.toposort()]
+    assert not any("Scan" in o for o in ops), (mode, ops)
+    for a, b in zip(f(x), reference):
+        scale = max(1.0, float(np.abs(b).max()))
+        assert np.abs(np.asarray(a) - b).max() <= 1e-4 * scale, (mode, np.abs(np.asarray(a) - b).max(), scale)
+    if mode == "JAX":  # JAX dispatches asynchronously: time the finished results
+        import jax
+
+        return lambda: jax.block_until_ready(f(x))
+    return lambda: f(x)
 
 
 def build_torch(kind, batch, steps, inp, hidden, train, dtype="float32"):
@@ -272,8 +302,13 @@ def main():
         print(f"libraries restricted: {restricted}"
               + (f"; torch CPU capability {torch.backends.cpu.get_cpu_capability()}" if torch else ""))
     shapes = SHAPES[1:] if args.quick else SHAPES
+    try:
+        import jax  # noqa: F401
+        other_modes = ["plain", "JAX"]
+    except ImportError:
+        other_modes = ["plain"]
     hdr = ("| layer | dtype | kernel | batch,steps,in,hidden | pass | threads | ours ms | torch ms | ratio "
-           "| GFLOP/s | of peak | compile s |")
+           "| GFLOP/s | of peak | compile s | plain ms | plain/ours | plain/torch | JAX ms | JAX/torch |")
     print(hdr)
     print("|" + "---|" * (hdr.count("|") - 1))
     for threads in args.threads:
@@ -285,16 +320,20 @@ def main():
             for kind in ("LSTM", "GRU"):
                 for shape in shapes:
                     for train in (False, True):
-                        ours, cs = build_ours(kind, *shape, train, dtype)
+                        ours, cs, graph = build_ours(kind, *shape, train, dtype)
+                        others = [build_other(mode, graph, ours()) for mode in other_modes]
                         rounds = 3 if args.quick else 7
-                        if torch:  # rounds alternate between the two sides (see _min_times)
-                            ms, tms = _min_times([ours, build_torch(kind, *shape, train, dtype)], rounds=rounds)
-                        else:
-                            ms, tms = _min_time(ours, rounds=rounds), float("nan")
+                        # rounds alternate between all sides (see _min_times)
+                        fns = [ours] + others + ([build_torch(kind, *shape, train, dtype)] if torch else [])
+                        times = _min_times(fns, rounds=rounds)
+                        ms, pms = times[0], times[1]
+                        jms = times[2] if "JAX" in other_modes else float("nan")
+                        tms = times[-1] if torch else float("nan")
                         gf = gemm_flops(kind, *shape, train) / (ms * 1e-3) / 1e9
                         print(f"| {kind} | {dtype} | {kernel} | {','.join(map(str, shape))} | "
                               f"{'train' if train else 'forward'} | {threads} | {ms:.2f} | {tms:.2f} | "
-                              f"{ms / tms:.2f} | {gf:.1f} | {gf / peak:.0%} | {cs:.1f} |", flush=True)
+                              f"{ms / tms:.2f} | {gf:.1f} | {gf / peak:.0%} | {cs:.1f} | {pms:.2f} | "
+                              f"{pms / ms:.2f} | {pms / tms:.2f} | {jms:.2f} | {jms / tms:.2f} |", flush=True)
         set_num_threads(1)
     if not args.no_compile:
         res = compile_times()

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import pathlib
+import subprocess
+import sys
+
 import numpy as np
 import pytensor
 import pytensor.tensor as T
@@ -18,7 +23,7 @@ def load(golden, name):
         return {k: d[k] for k in d.files}
 
 
-def golden_layer(cls_name, data, fast_path="auto", **kwargs):
+def golden_layer(cls_name, data, fast_path=True, **kwargs):
     layer = getattr(recurrent, cls_name)(3, 4, **kwargs)
     layer.fast_path = fast_path
     layer.set_weights([data[f"params_{k}"] for k in range(len(data["param_names"]))])
@@ -29,11 +34,11 @@ def scan_nodes(f):
     return [n for n in f.maker.fgraph.apply_nodes if isinstance(n.op, Scan)]
 
 
-@pytest.fixture(scope="module", params=[False, "auto"], ids=["scan", "default"])
+@pytest.fixture(scope="module", params=[False, True], ids=["scan", "default"])
 def lstm_graph(request, golden):
     """An LSTM on the golden nomask data (its values are checked against the golden
     files in tests/test_recurrent_golden.py): the plain scan step, and the default path
-    (the fused Ops of ``keras_legacy.backend.rnn`` where a C compiler is configured)."""
+    (the fused Ops of ``keras_legacy.backend.rnn``)."""
     data = load(golden, "recurrent_LSTM_nomask.npz")
     layer = golden_layer("LSTM", data, fast_path=request.param, return_sequences=True)
     X, R = T.tensor3("X"), T.tensor3("R")
@@ -214,3 +219,37 @@ def test_get_mode_errors():
         K.get_mode("NO_SUCH_MODE")
     with pytest.raises(TypeError, match="theano_mode must be"):
         K.get_mode(3)
+
+
+# --- after_import: how the Numba/JAX implementations are registered ------------------
+
+def test_after_import_runs_callbacks_once_the_module_is_loaded(tmp_path, monkeypatch):
+    from keras_legacy.backend import pytensor_compat
+
+    (tmp_path / "kl_after_import_probe.py").write_text("VALUE = 42\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    seen = []
+    pytensor_compat.after_import("kl_after_import_probe", lambda m: seen.append(m.VALUE))
+    assert seen == []
+    import kl_after_import_probe  # noqa: F401
+
+    assert seen == [42]
+    pytensor_compat.after_import("kl_after_import_probe", lambda m: seen.append(-m.VALUE))  # loaded: now
+    assert seen == [42, -42]
+    monkeypatch.delitem(sys.modules, "kl_after_import_probe")
+
+
+def test_fused_ops_are_registered_with_numba_when_pytensor_loads_it():
+    """In a fresh interpreter: keras_legacy imports neither numba nor jax; compiling in
+    the default (Numba) mode registers the Numba implementations of the fused Ops."""
+    code = (
+        "import sys, keras_legacy.models\n"
+        "print('numba' in sys.modules, 'jax' in sys.modules)\n"
+        "from pytensor.link.numba.dispatch import numba_funcify\n"
+        "from keras_legacy.backend import rnn\n"
+        "from keras_legacy.backend.rnn import numba_impl\n"
+        "print(numba_funcify.dispatch(rnn.GRUGrad).__wrapped__ is numba_impl.numba_funcify_GRUGrad)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": str(pathlib.Path(__file__).resolve().parents[1])})
+    assert out.stdout.split() == ["False", "False", "True"], out.stdout + out.stderr

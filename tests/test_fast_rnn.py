@@ -150,9 +150,10 @@ def test_unsupported_activation_falls_back_to_scan():
     assert not _fused_in_graph(gru.get_output())
 
 
-def test_default_switch_follows_the_c_compiler():
-    assert recurrent.Recurrent.fast_path == "auto"
-    assert rnn.enabled("auto") == bool(pytensor.config.cxx)
+def test_default_switch_is_the_fused_path():
+    """One graph whatever compiles it: the fused Ops by default, scan only when asked."""
+    assert recurrent.Recurrent.fast_path is True
+    assert rnn.enabled(True) is True
     assert rnn.enabled(False) is False
 
 

@@ -21,20 +21,32 @@ the fused Ops, no Scan), ``LSTM:scan``/``GRU:scan`` force ``fast_path=False``; s
 two layers cost two compiled functions.  ``test_float32_fused_matches_golden`` runs
 the float32 fused Ops (the AVX-512 kernels where the compiler targets them) on the
 float64 golden data, to 1e-5.
+
+Modes: a layer returns one graph whatever compiles it, so the same graphs are compiled
+by ``MODES``: our default C mode (``K.function``), a plain ``pytensor.function``
+(PyTensor's default mode), ``NUMBA``, ``JAX`` (skipped without jax, the optional extra)
+and ``FAST_COMPILE`` (Python linker).  Every mode runs the default graph of each layer
+(the fused Ops for LSTM/GRU, scan for the others).  Cold Numba/JAX compiles of scan
+graphs are long, so CI runs one scan layer (SimpleRNN) under JAX and FAST_COMPILE and
+``KL_TEST_ALL_MODES=1`` every scan layer in every mode; the ``:scan`` reference variants run in the
+C mode only.  One compiled function per (variant, mode).
 """
 
 from __future__ import annotations
 
 import json
+import os
 
 import numpy as np
 import pytensor
 import pytensor.tensor as T
 import pytest
+from pytensor.graph.replace import graph_replace
 from pytensor.scan.op import Scan
 
 from keras_legacy import backend as K
 from keras_legacy.backend import rnn
+from keras_legacy.backend.pytensor_compat import HAS_JAX
 from keras_legacy.layers import recurrent
 from keras_legacy.layers.core import Masking
 from layer_checks import FixedInput
@@ -46,6 +58,28 @@ FUSED_OPS = {"LSTM": (rnn.LSTMForward, rnn.LSTMGrad), "GRU": (rnn.GRUForward, rn
 MASKED_CASES = ["prepad", "postpad", "midzero"]
 CASES = ["nomask"] + MASKED_CASES + ["trunc"]
 RTOL, ATOL = 1e-10, 1e-12
+
+#: The compile modes: ``"C"`` is ``K.function`` (keras_legacy's default), ``"plain"`` a
+#: ``pytensor.function`` without a mode, the others PyTensor mode names.
+MODES = ["C", "plain", "NUMBA", "JAX", "FAST_COMPILE"]
+#: The layers whose default graph is a scan (no fused Op).  A cold Numba compile of a scan
+#: graph takes ~70 s, so outside the C mode CI runs SimpleRNN under JAX and FAST_COMPILE
+#: only; ``KL_TEST_ALL_MODES=1`` runs every scan layer in every mode (marked ``slow``).
+SCAN_LAYERS = LAYERS[2:]
+ALL_MODES = os.environ.get("KL_TEST_ALL_MODES") == "1"
+
+
+def _runs():
+    """(variant, mode): every variant in the C mode, the default graphs in the other modes."""
+    runs = [pytest.param((v, "C"), id=f"{v}-C") for v in VARIANTS]
+    for mode in MODES[1:]:
+        runs += [pytest.param((v, mode), id=f"{v}-{mode}") for v in ("LSTM:fused", "GRU:fused")]
+        if mode in ("JAX", "FAST_COMPILE"):  # a cold Numba compile of a scan graph: ~70 s
+            runs.append(pytest.param(("SimpleRNN", mode), id=f"SimpleRNN-{mode}"))
+        if ALL_MODES:
+            runs += [pytest.param((v, mode), id=f"{v}-{mode}", marks=pytest.mark.slow)
+                     for v in SCAN_LAYERS if not (v == "SimpleRNN" and mode in ("JAX", "FAST_COMPILE"))]
+    return runs
 
 # The param attribute names of the golden files, per layer (golden README table).
 EXPECTED_PARAM_NAMES = {
@@ -83,8 +117,26 @@ def make_layer(variant, data, **kwargs):
     return layer
 
 
-def run_layer(golden, variant):
-    """Compile one function for every case of ``variant``; return ``{case: {key: value}}``."""
+def compile_in(mode, inputs, outputs, values, params):
+    """``K.function`` for ``"C"``, else ``pytensor.function`` in ``mode`` (``"plain"``: no mode).
+
+    JAX traces static shapes only (slices of the time axis, the split of the packed
+    weights' gradient): its inputs get the shapes of ``values`` and ``params`` theirs.
+    """
+    if mode == "C":
+        return K.function(inputs, outputs)
+    if mode == "JAX":
+        static = [T.tensor(name=v.name, dtype=v.dtype, shape=a.shape) for v, a in zip(inputs, values)]
+        fixed = {p: T.specify_shape(p, p.get_value().shape) for p in params}
+        outputs = graph_replace(outputs, {**dict(zip(inputs, static)), **fixed})
+        inputs = static
+    kwargs = {} if mode == "plain" else {"mode": mode}
+    return pytensor.function(inputs, outputs, on_unused_input="ignore", **kwargs)
+
+
+def run_layer(golden, variant, mode="C"):
+    """Compile one function (in ``mode``) for every case of ``variant``; return
+    ``{case: {key: value}}``."""
     name = variant.partition(":")[0]
     data = {case: load_case(golden, name, case) for case in CASES}
     n = len(data["nomask"]["param_names"])
@@ -133,13 +185,15 @@ def run_layer(golden, variant):
         layout += [(case, "out_seq", rows), (case, "out_last", rows), (case, "loss", None)]
         layout += [(case, f"grad_{k}", None) for k in range(n)] + [(case, "grad_X", rows)]
 
-    f = K.function([X, R, XM, RM], outputs)
     # nomask and trunc share X and R (golden README); check it rather than assume it.
     np.testing.assert_array_equal(data["nomask"]["X"], data["trunc"]["X"])
     np.testing.assert_array_equal(data["nomask"]["R"], data["trunc"]["R"])
     XM_val = np.concatenate([data[c]["X"] for c in MASKED_CASES], axis=0)
     RM_val = np.concatenate([data[c]["R"] for c in MASKED_CASES], axis=0)
-    values = f(data["nomask"]["X"], data["nomask"]["R"], XM_val, RM_val)
+    args = [data["nomask"]["X"], data["nomask"]["R"], XM_val, RM_val]
+    params = {p for layer in [*direct["nomask"], *direct["trunc"], mseq, mlast] for p in layer.params}
+    f = compile_in(mode, [X, R, XM, RM], outputs, args, params)
+    values = [np.asarray(v) for v in f(*args)]
 
     results = {case: {} for case in CASES}
     for (case, key, rows), value in zip(layout, values):
@@ -150,12 +204,16 @@ def run_layer(golden, variant):
     for i, case in enumerate(MASKED_CASES):
         results[case]["mask"] = mask_val[i * nb:(i + 1) * nb]
     ops = [type(node.op) for node in f.maker.fgraph.apply_nodes]
-    return {"data": data, "results": results, "layers": layers, "variant": variant, "ops": ops}
+    return {"data": data, "results": results, "layers": layers, "variant": variant, "ops": ops,
+            "mode": mode}
 
 
-@pytest.fixture(scope="module", params=VARIANTS)
+@pytest.fixture(scope="module", params=_runs())
 def compiled(request, golden):
-    return request.param.partition(":")[0], run_layer(golden, request.param)
+    variant, mode = request.param
+    if mode == "JAX" and not HAS_JAX:
+        pytest.skip("jax is not installed (optional extra `jax`): JAX mode not tested")
+    return variant.partition(":")[0], run_layer(golden, variant, mode)
 
 
 @pytest.mark.parametrize("case", CASES)

@@ -11,8 +11,6 @@ from keras_legacy.backend.pytensor_compat import (  # noqa: F401
     function,
     get_mode,
     grad,
-    graph_mode,
-    graphs_for_c_backend,
     hard_sigmoid,
     relu,
     round_half_away,

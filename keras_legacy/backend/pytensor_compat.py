@@ -11,6 +11,8 @@ changed each of them; this module is the one place that knows how:
 * the removed ``T.nnet`` functions (hard_sigmoid, relu, softmax,
   categorical/binary crossentropy) with Theano's formulas;
 * ``unbroadcast`` (the ``Unbroadcast`` Op was removed);
+* the Numba and JAX dispatch of PyTensor's backends (``on_numba_backend``,
+  ``on_jax_backend``): where Ops register their implementations, and when;
 * ``round`` with Theano's default (half away from zero);
 * random streams for Dropout / noise layers (Theano's MRG generator does not
   exist in PyTensor; draws come from NumPy's PCG64).
@@ -21,8 +23,10 @@ The layers themselves use ``pytensor.tensor`` directly, like the original used
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
+import functools
+import importlib.abc
+import importlib.util
+import sys
 import warnings
 
 import numpy as np
@@ -103,35 +107,6 @@ def get_mode(theano_mode=None) -> Mode:
     raise TypeError(
         f"theano_mode must be None, a mode name or a pytensor Mode, got {type(theano_mode).__name__}."
     )
-
-
-_GRAPH_MODE = contextvars.ContextVar("keras_legacy_graph_mode", default=None)
-
-
-@contextlib.contextmanager
-def graph_mode(theano_mode):
-    """Build layer graphs for the compile mode ``theano_mode`` (``model.compile`` uses it).
-
-    Layers may pick graph forms that suit a backend: LSTM/GRU use fused C Ops
-    only for the C backend (a ``"JAX"`` or ``"NUMBA"`` compile gets ``scan``).
-    """
-    token = _GRAPH_MODE.set(get_mode(theano_mode))
-    try:
-        yield
-    finally:
-        _GRAPH_MODE.reset(token)
-
-
-def graphs_for_c_backend() -> bool:
-    """Whether graphs built now will be compiled by the C backend (C thunks).
-
-    Outside ``graph_mode`` the answer is for keras_legacy's default mode.
-    """
-    if not pytensor.config.cxx:
-        return False
-    mode = _GRAPH_MODE.get() or get_mode(None)
-    linker = mode.linker
-    return getattr(linker, "c_thunks", False) or type(linker).__name__ == "CLinker"
 
 
 def function(inputs, outputs, updates=None, mode=None, givens=None, name=None):
@@ -402,6 +377,19 @@ except ImportError:  # PyTensor 3.0.x
 from pytensor.tensor.blas import ldflags as blas_ldflags  # noqa: E402, F401  (re-exported)
 
 
+class ShapeOp:
+    """Mixin of an Op whose output shapes are ``output_shapes(node, input_shapes)``.
+
+    PyTensor >= 3.3 calls ``infer_shape(node, input_shapes)`` (and warns about an
+    ``fgraph`` parameter), 3.0-3.2 ``infer_shape(fgraph, node, input_shapes)``: both reach
+    ``output_shapes``.  Put it before the Op base class.
+    """
+
+    def infer_shape(self, *args):
+        node, input_shapes = args[-2:]
+        return self.output_shapes(node, input_shapes)
+
+
 class VJPOp:
     """Mixin of an Op whose gradient is ``vjp(inputs, outputs, output_grads)``.
 
@@ -417,3 +405,110 @@ class VJPOp:
 
     def pullback(self, inputs, outputs, cotangents):
         return self.vjp(inputs, outputs, cotangents)
+
+
+# --- the Numba and JAX backends: registering Op implementations ----------------------
+# PyTensor turns each node into a function through ``numba_funcify`` / ``jax_funcify``
+# (single dispatch on the Op's type).  Their modules import numba / jax, ~0.3-1 s each, and
+# PyTensor loads them only when a function is compiled for that backend.  Implementations
+# are registered then (an import hook), so ``import keras_legacy`` pays for neither.
+
+NUMBA_DISPATCH = "pytensor.link.numba.dispatch"
+JAX_DISPATCH = "pytensor.link.jax.dispatch"
+
+
+class _RunAfterLoader(importlib.abc.Loader):
+    """The module's own loader, then ``callbacks(module)``."""
+
+    def __init__(self, loader, callbacks):
+        self._loader = loader
+        self._callbacks = callbacks
+
+    def create_module(self, spec):
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module):
+        self._loader.exec_module(module)
+        for callback in self._callbacks:
+            callback(module)
+
+    def __getattr__(self, name):  # get_source, is_package, resource readers: the original's
+        return getattr(self._loader, name)
+
+
+class _AfterImport(importlib.abc.MetaPathFinder):
+    """Finds nothing itself: wraps the loader of the modules that have pending callbacks."""
+
+    def __init__(self):
+        self.pending = {}
+
+    def find_spec(self, name, path=None, target=None):
+        if name not in self.pending:
+            return None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(name, path, target)
+            if spec is not None:
+                break
+        else:
+            return None
+        if spec.loader is not None and hasattr(spec.loader, "exec_module"):
+            spec.loader = _RunAfterLoader(spec.loader, self.pending.pop(name))
+        return spec
+
+
+_AFTER_IMPORT = _AfterImport()
+
+
+def after_import(module_name, callback):
+    """Call ``callback(module)`` once the module ``module_name`` is imported: now if it is
+    already, else right after its code has run (before the import returns)."""
+    module = sys.modules.get(module_name)
+    if module is not None:
+        callback(module)
+        return
+    if _AFTER_IMPORT not in sys.meta_path:
+        sys.meta_path.insert(0, _AFTER_IMPORT)
+    _AFTER_IMPORT.pending.setdefault(module_name, []).append(callback)
+
+
+def _numba_register(dispatch_module):
+    """``register(op_type)`` of PyTensor's Numba dispatch: a decorator of
+    ``funcify(op, node, **kw) -> (njit function, cache version int)``.
+
+    PyTensor >= 3.2 keys its on-disk cache of compiled graphs by the Ops' props when the
+    funcify is registered through ``register_funcify_default_op_cache_key``; 3.0.x has the
+    ``numba_funcify`` single dispatch only (the graphs are then not cached on disk)."""
+    basic = sys.modules.get(f"{NUMBA_DISPATCH}.basic")
+    register = getattr(basic, "register_funcify_default_op_cache_key", None)
+    if register is not None:
+        return register
+
+    def register_legacy(op_type):
+        def decorator(funcify):
+            @functools.wraps(funcify)
+            def without_version(*args, **kwargs):
+                return funcify(*args, **kwargs)[0]
+
+            dispatch_module.numba_funcify.register(op_type)(without_version)
+            return funcify
+
+        return decorator
+
+    return register_legacy
+
+
+def on_numba_backend(register_all):
+    """``register_all(register)`` when PyTensor's Numba backend loads (``_numba_register``)."""
+    after_import(NUMBA_DISPATCH, lambda module: register_all(_numba_register(module)))
+
+
+#: Whether jax is installed (the optional extra ``jax``); found without importing it.
+HAS_JAX = importlib.util.find_spec("jax") is not None
+
+
+def on_jax_backend(register_all):
+    """``register_all(register)`` when PyTensor's JAX backend loads; ``register(op_type)`` is
+    a decorator of ``funcify(op, node, **kw) -> function of the node's inputs``."""
+    after_import(JAX_DISPATCH, lambda module: register_all(module.jax_funcify.register))

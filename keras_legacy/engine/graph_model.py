@@ -12,7 +12,7 @@ import numpy as np
 from keras_legacy import backend as K
 from keras_legacy import objectives, optimizers
 from keras_legacy.engine import loop_args, validation
-from keras_legacy.engine.training import Model, graphs_for_theano_mode, target_like, weights_like
+from keras_legacy.engine.training import Model, target_like, weights_like
 from keras_legacy.engine.training_utils import (
     slice_X,
     standardize_weights,
@@ -26,7 +26,6 @@ from keras_legacy.utils import io_utils
 class GraphModel(Model):
     """The 0.1.3 training API of a graph of layers with named inputs and outputs (mixed into a ``Graph`` container)."""
 
-    @graphs_for_theano_mode
     def compile(self, optimizer, loss, theano_mode=None, *, masked_mean=False):
         """``loss`` maps each output name to an objective; the total loss is their sum."""
         if not isinstance(loss, dict):

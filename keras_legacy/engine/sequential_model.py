@@ -15,7 +15,7 @@ import pytensor.tensor as T
 from keras_legacy import backend as K
 from keras_legacy import objectives, optimizers
 from keras_legacy.engine import loop_args, validation
-from keras_legacy.engine.training import Model, as_list, graphs_for_theano_mode, target_like, weights_like
+from keras_legacy.engine.training import Model, as_list, target_like, weights_like
 from keras_legacy.engine.training_utils import (
     slice_X,
     standardize_weights,
@@ -30,7 +30,6 @@ from keras_legacy.utils import io_utils
 class SequentialModel(Model):
     """The 0.1.3 training API of a stack of layers (mixed into a ``Sequential`` container)."""
 
-    @graphs_for_theano_mode
     def compile(self, optimizer, loss, class_mode="categorical", theano_mode=None, *, masked_mean=False):
         """Set the optimizer and loss; functions compile on first use (``mode=theano_mode``).
 

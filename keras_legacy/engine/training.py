@@ -17,8 +17,6 @@ running statistics) are applied with the optimizer's.
 
 from __future__ import annotations
 
-import functools
-import inspect
 import json
 import pprint
 
@@ -296,17 +294,3 @@ def weights_like(output, name):
 
 def as_list(x):
     return list(x) if isinstance(x, (list, tuple)) else [x]
-
-
-def graphs_for_theano_mode(compile_fn):
-    """Run ``compile`` inside ``K.graph_mode(theano_mode)``: the layers build their
-    graphs for the backend the functions will be compiled with."""
-    signature = inspect.signature(compile_fn)
-
-    @functools.wraps(compile_fn)
-    def compile(self, *args, **kwargs):
-        theano_mode = signature.bind(self, *args, **kwargs).arguments.get("theano_mode")
-        with K.graph_mode(theano_mode):
-            return compile_fn(self, *args, **kwargs)
-
-    return compile

@@ -59,11 +59,11 @@ class Recurrent(MaskedLayer):
     depth = 1
     #: The gate orders of a cell computed by a fused Op (``backend.rnn.Gates``), or None.
     GATES = None
-    #: ``"auto"``: LSTM and GRU run the fused recurrence of
-    #: ``keras_legacy.backend.rnn`` (C + BLAS) where a C compiler is
-    #: configured; ``False`` forces the plain ``scan`` (the reference), ``True``
-    #: the fused Ops.  Same results either way (tested in tests/test_fast_rnn.py).
-    fast_path = "auto"
+    #: ``True``: LSTM and GRU run the fused recurrence of ``keras_legacy.backend.rnn``
+    #: (one Op per direction; C code, Numba or JAX implementation, whatever compiles the
+    #: graph) where their activations allow it; ``False`` forces the plain ``scan`` (the
+    #: reference).  Same results either way (tests/test_fast_rnn.py, test_rnn_backends.py).
+    fast_path = True
 
     def _init_013(self, input_dim, weights, **settings):
         """The 0.1.3 constructor: the settings (``_configure``), then the weights drawn

@@ -81,7 +81,7 @@ def _zero_states(cell, Xt):
 
 
 def run(cell, X, mask, policy=RESET, go_backwards=False, truncate_gradient=-1,
-        initial_states=None, fast_path="auto"):
+        initial_states=None, fast_path=True):
     """Run ``cell`` over ``X`` (batch-major ``(n, timesteps, input_dim)``).
 
     ``mask`` is the input mask ``(n, timesteps)`` or None.  Returns ``(h, last)``:

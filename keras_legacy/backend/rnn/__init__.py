@@ -10,9 +10,15 @@ Takes tensors and activation names; knows no layer.  Modules:
   ``gru_sequence``, ``enabled``, the ``forward_only`` rewrite;
 * ``ops_common``, ``ops_lstm``, ``ops_gru``: the Ops;
 * ``csource``: their C text, read from the ``.c``/``.h`` files of ``c/``;
-* ``isa``: which float32 kernel the CPU gets (``KERAS_LEGACY_RNN_ISA`` forces one).
+* ``isa``: which float32 kernel the CPU gets (``KERAS_LEGACY_RNN_ISA`` forces one);
+* ``numba_impl``, ``jax_impl``: their implementations for PyTensor's Numba and JAX
+  backends, registered here, when PyTensor loads those backends (so any
+  ``pytensor.function`` of a layer's output runs the fused Ops natively in every mode;
+  JAX only where jax is installed).
 """
 
+from keras_legacy.backend.pytensor_compat import on_jax_backend, on_numba_backend
+from keras_legacy.backend.rnn import jax_impl, numba_impl
 from keras_legacy.backend.rnn.csource import has_blas
 from keras_legacy.backend.rnn.fused import (
            enabled,
@@ -34,3 +40,7 @@ from keras_legacy.backend.rnn.ops_lstm import LSTMForward, LSTMForwardX, LSTMGra
 __all__ = ["GRU_GATES", "LSTM_GATES", "SUPPORTED", "GRUForward", "GRUGrad", "Gates", "LSTMForward",
            "LSTMForwardX", "LSTMGrad", "enabled", "forward_only", "gru_sequence", "has_blas",
            "lstm_sequence", "recurrence", "supports"]
+
+on_numba_backend(numba_impl.register)
+if jax_impl.AVAILABLE:
+    on_jax_backend(jax_impl.register)

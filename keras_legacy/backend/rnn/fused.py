@@ -6,7 +6,8 @@ product inside the Op (``LSTMForwardX``), otherwise ``dot(X, W)`` and ``LSTMForw
 / ``GRUForward`` with the bias added in the Op's gate loop.  Which C text the Op
 compiles (a float32 vector kernel, the BLAS path or the built-in GEMM) is decided
 by the Op per dtype, by the CPU and ``KERAS_LEGACY_RNN_ISA`` (``isa``) and by the compiler
-(``ops_common``, ``csource``).
+(``ops_common``, ``csource``);
+the Numba and JAX backends run ``numba_impl`` / ``jax_impl``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import pytensor.tensor as T
 from pytensor.graph.rewriting.basic import node_rewriter
 from pytensor.tensor.rewriting.basic import register_specialize
 
-from keras_legacy.backend.pytensor_compat import graphs_for_c_backend
 from keras_legacy.backend.rnn.gates import GRU_GATES, LSTM_GATES, supports
 from keras_legacy.backend.rnn.ops_gru import GRUForward
 from keras_legacy.backend.rnn.ops_lstm import LSTMForward, LSTMForwardX
@@ -50,15 +50,10 @@ def gru_sequence(xp, mask, U, act="sigmoid", inner="hard_sigmoid", truncate=-1, 
 
 
 def enabled(switch):
-    """Whether a layer's ``fast_path`` switch selects the fused Ops.
-
-    ``"auto"`` means: when the graph is built for the C backend (a C compiler
-    is configured and the mode of ``K.graph_mode`` -- set by
-    ``model.compile(theano_mode=...)`` -- or, outside it, keras_legacy's
-    default mode has C thunks); ``True``/``False`` force it.
-    """
-    if switch == "auto":
-        return graphs_for_c_backend()
+    """Whether a layer's ``fast_path`` switch selects the fused Ops: ``True`` (the
+    default) does, ``False`` selects the plain ``scan`` (the reference).  The graph does
+    not depend on how it will be compiled: every backend runs the fused Ops (C code,
+    Numba and JAX implementations, ``perform`` for the Python linker)."""
     return bool(switch)
 
 

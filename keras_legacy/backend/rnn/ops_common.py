@@ -27,7 +27,7 @@ import numpy as np
 import pytensor.tensor as T
 from pytensor.link.c.op import COp
 
-from keras_legacy.backend.pytensor_compat import VJPOp, blas_header_text, blas_ldflags
+from keras_legacy.backend.pytensor_compat import ShapeOp, VJPOp, blas_header_text, blas_ldflags
 from keras_legacy.backend.rnn import csource, isa
 from keras_legacy.backend.rnn.gates import SUPPORTED
 
@@ -65,8 +65,9 @@ def _stop(n_steps, truncate):
 
 
 
-class _RNNBase(COp):
-    """Shared C plumbing: BLAS flags, apply-specific helpers, array checks."""
+class _RNNBase(ShapeOp, COp):
+    """Shared C plumbing: BLAS flags, apply-specific helpers, array checks; the Ops'
+    ``output_shapes`` (``infer_shape``) give their output shapes from their inputs'."""
 
     __props__ = ("act", "inner", "truncate")
 
@@ -216,6 +217,11 @@ class _GradBase(_RNNBase):
     _bwd = None
     _gates = None
     _scratch_blocks = None
+
+    def output_shapes(self, node, shapes):
+        """dA ``(T, n, gates * H)``: ``T, n`` of the saved states, ``H`` of U."""
+        states, U = shapes[2], shapes[1]
+        return [(states[0], states[1], self._gates * U[0])]
 
     def c_code(self, node, name, inp, out, sub):
         mask, U, s, G, dh = inp

@@ -45,6 +45,12 @@ class GRUForward(_ForwardBase):
     def connection_pattern(self, node):
         return [[True, True], [False, False], [True, True]] + [[True, True]] * (len(node.inputs) - 3)
 
+    def output_shapes(self, node, shapes):
+        """h ``(T, n, H)``, G ``(T, n, 3H)`` (``T`` 0 without saved gates)."""
+        n_steps, n = shapes[0][:2]
+        H = shapes[2][0]
+        return [(n_steps, n, H), (n_steps if self.save_gates else 0, n, 3 * H)]
+
     def perform(self, node, inputs, outputs):
         xp, mask, U = inputs[:3]
         if len(inputs) > 3:

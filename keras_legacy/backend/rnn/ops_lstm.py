@@ -44,9 +44,19 @@ class LSTMForward(_ForwardBase):
         seq = T.tensor3(dtype=inputs[0].dtype)
         return Apply(self, inputs, [seq.type(), seq.type(), seq.type()])
 
+    #: The position of U among the inputs.
+    _U_INPUT = 2
+
     def connection_pattern(self, node):
         return [[True, True, True], [False, False, False], [True, True, True]] + [
             [True, True, True]] * (len(node.inputs) - 3)
+
+    def output_shapes(self, node, shapes):
+        """h ``(T, n, H)``; c ``(T, n, H)`` and G ``(T, n, 5H)``, ``T`` 0 without saved gates."""
+        n_steps, n = shapes[0][:2]
+        H = shapes[self._U_INPUT][0]
+        saved = n_steps if self.save_gates else 0
+        return [(n_steps, n, H), (saved, n, H), (saved, n, 5 * H)]
 
     def perform(self, node, inputs, outputs):
         xp, mask, U = inputs[:3]
@@ -134,6 +144,8 @@ class LSTMForwardX(LSTMForward):
             raise TypeError(f"LSTMForwardX: U must have X's dtype {X.dtype}, got {U.dtype}")
         seq = T.tensor3(dtype=X.dtype)
         return Apply(self, [X, mask, W, U, b], [seq.type(), seq.type(), seq.type()])
+
+    _U_INPUT = 3
 
     def connection_pattern(self, node):
         return [[True, True, True], [False, False, False]] + [[True, True, True]] * 3
