@@ -73,6 +73,8 @@ def _runs():
     """(variant, mode): every variant in the C mode, the default graphs in the other modes."""
     runs = [pytest.param((v, "C"), id=f"{v}-C") for v in VARIANTS]
     for mode in MODES[1:]:
+        if mode == "NUMBA" and not ALL_MODES:  # the plain function already runs the Numba linker
+            continue
         runs += [pytest.param((v, mode), id=f"{v}-{mode}") for v in ("LSTM:fused", "GRU:fused")]
         if mode in ("JAX", "FAST_COMPILE"):  # a cold Numba compile of a scan graph: ~70 s
             runs.append(pytest.param(("SimpleRNN", mode), id=f"SimpleRNN-{mode}"))
