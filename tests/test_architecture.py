@@ -160,12 +160,6 @@ FLOORS = {
     "examples/": 7,
 }
 
-#: Known breaches in modules that another part of issue 11 replaces: ``backend/rnn_*.py``
-#: become the ``backend/rnn/`` package, which takes tensors (no ``activations`` import) and
-#: imports at module level.  An entry whose module no longer exists fails
-#: ``test_allowances_name_existing_modules``: delete it with the module.
-PENDING = {}
-
 #: Modules allowed a keras_legacy import inside a function, with the reason.
 FUNCTION_IMPORTS_ALLOWED = {}
 
@@ -307,8 +301,6 @@ def test_every_module_has_a_floor(path):
 @pytest.mark.parametrize("path", MODULES, ids=rel)
 def test_no_upward_import(path):
     name = rel(path)
-    if name in PENDING:
-        return
     here = floor_of(name)
     upward = [f"line {line}: {target} (floor {floor_of(target)})" for line, target, _ in IMPORTS[name]
               if floor_of(target) is not None and here is not None and floor_of(target) > here]
@@ -318,7 +310,7 @@ def test_no_upward_import(path):
 @pytest.mark.parametrize("path", MODULES, ids=rel)
 def test_no_import_inside_functions(path):
     name = rel(path)
-    if name in PENDING or name in FUNCTION_IMPORTS_ALLOWED:
+    if name in FUNCTION_IMPORTS_ALLOWED:
         return
     inside = [f"line {line}: {target}" for line, target, in_function in IMPORTS[name] if in_function]
     assert inside == [], (
@@ -367,15 +359,13 @@ def test_no_import_cycle():
 @pytest.mark.parametrize("path", MODULES, ids=rel)
 def test_module_size(path):
     name = rel(path)
-    if name in PENDING:
-        return
     lines = len(path.read_text(encoding="utf-8").splitlines())
     assert lines <= MAX_LINES, f"{name} has {lines} lines; split it by what it holds (at most ~600)"
 
 
 def test_allowances_name_existing_modules():
     names = {rel(path) for path in MODULES}
-    stale = sorted(set(PENDING) | set(FUNCTION_IMPORTS_ALLOWED))
+    stale = sorted(FUNCTION_IMPORTS_ALLOWED)
     stale = [n for n in stale if n not in names]
     assert stale == [], f"allowances for modules that no longer exist: {stale}; remove them"
 
