@@ -18,16 +18,15 @@ are checked to be identical.  Everything runs offline.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 
 import numpy as np
 
 from keras_legacy.callbacks import Callback
+from keras_legacy.examples.save_reload import save_and_reload
 from keras_legacy.layers.core import Activation, RepeatVector, TimeDistributedDense
 from keras_legacy.layers.recurrent import LSTM
-from keras_legacy.models import Sequential, model_from_json
+from keras_legacy.models import Sequential
 
 CHARS = "0123456789+ "
 
@@ -129,24 +128,8 @@ def main(argv=None):
     else:
         print(f"stopped after {epochs} epochs at validation accuracy {val_acc:.4f}")
 
-    out_dir = args.out_dir or tempfile.mkdtemp(prefix="addition_rnn_")
-    os.makedirs(out_dir, exist_ok=True)
-    weights_path = os.path.join(out_dir, "addition_rnn_weights.h5")
-    json_path = os.path.join(out_dir, "addition_rnn.json")
-    model.save_weights(weights_path, overwrite=True)
-    with open(json_path, "w") as f:
-        f.write(model.to_json())
-    print(f"saved {weights_path} and {json_path}")
-
-    with open(json_path) as f:
-        reloaded = model_from_json(f.read())
-    reloaded.load_weights(weights_path)
-    before = model.predict(X_val, verbose=0)
-    after = reloaded.predict(X_val, verbose=0)
-    if not np.array_equal(before, after):
-        print(f"reloaded predictions differ (max {np.abs(before - after).max():.3g})")
+    if not save_and_reload(model, X_val, args.out_dir, "addition_rnn", "questions"):
         return 1
-    print(f"reloaded model from JSON + HDF5: predictions on {len(X_val)} questions identical")
     return 0 if val_acc > args.target_acc else 2
 
 

@@ -22,16 +22,15 @@ accuracy stays below the target.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 
 import numpy as np
 
 from keras_legacy import backend as K
+from keras_legacy.examples.save_reload import save_and_reload
 from keras_legacy.layers import convolutional as conv013
 from keras_legacy.layers import core as core013
-from keras_legacy.models import Sequential, model_from_json
+from keras_legacy.models import Sequential
 from keras_legacy.utils import np_utils
 from keras_legacy.v020.layers import convolutional as conv020
 from keras_legacy.v020.layers import core as core020
@@ -144,24 +143,8 @@ def main(argv=None):
     loss, acc = model.evaluate(X_test, Y_test, show_accuracy=True, verbose=0)
     print(f"test loss {loss:.4f}, test accuracy {acc:.4f}")
 
-    out_dir = args.out_dir or tempfile.mkdtemp(prefix="mnist_like_cnn_")
-    os.makedirs(out_dir, exist_ok=True)
-    weights_path = os.path.join(out_dir, "mnist_like_cnn_weights.h5")
-    json_path = os.path.join(out_dir, "mnist_like_cnn.json")
-    model.save_weights(weights_path, overwrite=True)
-    with open(json_path, "w") as f:
-        f.write(model.to_json())
-    print(f"saved {weights_path} and {json_path}")
-
-    with open(json_path) as f:
-        reloaded = model_from_json(f.read())
-    reloaded.load_weights(weights_path)
-    before = model.predict(X_test, verbose=0)
-    after = reloaded.predict(X_test, verbose=0)
-    if not np.array_equal(before, after):
-        print(f"reloaded predictions differ (max {np.abs(before - after).max():.3g})")
+    if not save_and_reload(model, X_test, args.out_dir, "mnist_like_cnn", "images"):
         return 1
-    print(f"reloaded model from JSON + HDF5: predictions on {len(X_test)} images identical")
     return 0 if acc >= args.target_acc else 2
 
 
