@@ -26,7 +26,7 @@ from keras_legacy.layers.embeddings import Embedding, WordContextProduct
 from keras_legacy.layers.noise import GaussianDropout, GaussianNoise
 from keras_legacy.layers.normalization import BatchNormalization
 from keras_legacy.layers.recurrent import GRU, LSTM
-from keras_legacy.utils.layer_utils import print_layer_shapes
+from keras_legacy.utils.layer_utils import get_layer, print_layer_shapes
 from layer_checks import check_layer, compile_layer
 
 EMBEDDING_KEYS = ["name", "input_dim", "output_dim", "init", "activity_regularizer",
@@ -372,3 +372,18 @@ def test_print_layer_shapes_of_sequential_merge_and_graph(capsys):
         print_layer_shapes(graph, input_shapes={"b": (4, 3)})
     with pytest.raises(ValueError, match="2 input"):
         print_layer_shapes(merged, input_shapes=(7, 3))
+
+
+def test_get_layer_builds_by_name_with_0_1_3_constructors():
+    layer = get_layer("Dense", {"input_dim": 3, "output_dim": 4, "activation": "relu"})
+    assert isinstance(layer, Dense)
+    assert layer.get_config()["input_dim"] == 3 and layer.W.get_value().shape == (3, 4)
+    assert get_layer(layer) is layer
+    assert isinstance(get_layer("Dropout", {"p": 0.5}), Dropout)
+
+    class Twice(Activation):
+        pass
+
+    assert isinstance(get_layer("Twice", {"activation": "linear"}, custom_layers={"Twice": Twice}), Twice)
+    with pytest.raises(ValueError, match="Invalid layer: 'Dense3'"):
+        get_layer("Dense3", {})

@@ -12,6 +12,20 @@ from keras_legacy.engine.layer_registry import (  # noqa: F401  (0.x keras.utils
     layer_from_config,
     layer_registry,
 )
+from keras_legacy.utils.generic_utils import get_from_module
+
+
+def get_layer(identifier, kwargs=None, custom_layers=None):
+    """The layer named ``identifier`` built with ``kwargs`` (a layer object is returned as it is).
+
+    The constructors are the 0.1.3 ones (input-first: ``get_layer("Dense",
+    {"input_dim": 4, "output_dim": 3})``); ``custom_layers`` (``{name: class}``,
+    the 0.2.0 argument) adds classes.  0.2.0-style construction from a config
+    goes through ``container_from_config(config, custom_layers=...)`` or
+    ``keras_legacy.models.model_from_config``.
+    """
+    return get_from_module(identifier, layer_registry("0.1.3", custom_layers), "layer",
+                           instantiate=True, kwargs=kwargs)
 
 
 def _shape_inputs(model, input_shapes):
