@@ -1,0 +1,78 @@
+/* The max-pooling Ops' C (ops.py assembles it).  Slots: ${nm} the node's name, ${T} the C type.
+   The pooled axes are the two last of a C-contiguous array, seen as N images (H, W); window
+   (i, j) covers rows [i*sh, min(i*sh + ph, H)) and columns [j*sw, min(j*sw + pw, W)). */
+/*@@ kernels @@*/
+typedef ${T} pool_t_${nm};
+
+static void pool_fwd_${nm}(long N, int H, int W, int ph, int pw, int sh, int sw, int Ho, int Wo,
+                           const pool_t_${nm}* x, pool_t_${nm}* y)
+{
+    for (long n = 0; n < N; ++n) {
+        const pool_t_${nm}* xn = x + (size_t)n * H * W;
+        pool_t_${nm}* yn = y + (size_t)n * Ho * Wo;
+        for (int i = 0; i < Ho; ++i) {
+            int r0 = i * sh, r1 = r0 + ph < H ? r0 + ph : H;
+            for (int j = 0; j < Wo; ++j) {
+                int c0 = j * sw, c1 = c0 + pw < W ? c0 + pw : W;
+                pool_t_${nm} m = -INFINITY;
+                for (int r = r0; r < r1; ++r)
+                    for (int c = c0; c < c1; ++c)
+                        if (xn[(size_t)r * W + c] > m) m = xn[(size_t)r * W + c];
+                yn[(size_t)i * Wo + j] = m;
+            }
+        }
+    }
+}
+
+/* dx: every element equal to its window's maximum gets the window's gradient (summed over windows). */
+static void pool_grad_${nm}(long N, int H, int W, int ph, int pw, int sh, int sw, int Ho, int Wo,
+                            const pool_t_${nm}* x, const pool_t_${nm}* y, const pool_t_${nm}* dy,
+                            pool_t_${nm}* dx)
+{
+    memset(dx, 0, sizeof(pool_t_${nm}) * (size_t)N * H * W);
+    for (long n = 0; n < N; ++n) {
+        const pool_t_${nm}* xn = x + (size_t)n * H * W;
+        pool_t_${nm}* dxn = dx + (size_t)n * H * W;
+        for (int i = 0; i < Ho; ++i) {
+            int r0 = i * sh, r1 = r0 + ph < H ? r0 + ph : H;
+            for (int j = 0; j < Wo; ++j) {
+                int c0 = j * sw, c1 = c0 + pw < W ? c0 + pw : W;
+                pool_t_${nm} m = y[((size_t)n * Ho + i) * Wo + j], d = dy[((size_t)n * Ho + i) * Wo + j];
+                for (int r = r0; r < r1; ++r)
+                    for (int c = c0; c < c1; ++c)
+                        if (xn[(size_t)r * W + c] == m) dxn[(size_t)r * W + c] += d;
+            }
+        }
+    }
+}
+/*@@ call @@*/
+{
+    /* xc: a contiguous copy of the pooled array */
+    int nd = PyArray_NDIM(${x});
+    PyArrayObject* xc = PyArray_GETCONTIGUOUS(${x});
+    ${extra_get}
+    int ok = xc != NULL && ${extra_ok};
+    long N = 1;
+    int H = 0, W = 0, Ho = 0, Wo = 0;
+    if (ok) {
+        for (int k = 0; k < nd - 2; ++k) N *= (long)PyArray_DIMS(xc)[k];
+        H = (int)PyArray_DIMS(xc)[nd - 2];
+        W = (int)PyArray_DIMS(xc)[nd - 1];
+        Ho = ${Ho};
+        Wo = ${Wo};
+        if (Ho < 0) Ho = 0;
+        if (Wo < 0) Wo = 0;
+        ${check}
+    }
+    if (ok) {
+        npy_intp od[NPY_MAXDIMS];
+        for (int k = 0; k < nd; ++k) od[k] = PyArray_DIMS(xc)[k];
+        ${out_dims}
+        ${out} = conv_out_${nm}(${out}, nd, od, ${typenum});
+        ok = ${out} != NULL;
+    }
+    if (ok) ${run};
+    Py_XDECREF(xc);
+    ${extra_release}
+    if (!ok) ${fail}
+}

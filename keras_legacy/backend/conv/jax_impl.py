@@ -1,0 +1,2 @@
+AVAILABLE = False
+def register(r): pass
