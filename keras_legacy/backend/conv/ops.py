@@ -130,22 +130,22 @@ class _ConvBase(_COpBase):
         slots = self._slots(node, name)
         return csource.render("conv.c", "common", **slots) + csource.render("conv.c", self._section, **slots)
 
-    def _c_call(self, node, name, sub, out, a, b, c, geometry, mismatch, out_dims, run):
+    def _c_call(self, node, name, sub, out, inputs, images, kernel, mismatch, out_dims, run):
+        """C: the Op's call (``c/conv.c``, section ``call``): inputs ``ac, bc(, cc)``, the geometry
+        from the images ``images`` and the kernel ``kernel`` (names of those copies)."""
         self._check_blas()
         pt, pb, pl, pr = self.pads
+        slots = self._slots(node, name)
+        has_c = len(inputs) > 2
         return csource.render(
-            "conv.c", "call", out=out, a=a, b=b, c_get=f"PyArray_GETCONTIGUOUS({c})" if c else "NULL",
-            c_ok="cc != NULL" if c else "1", geometry=geometry, mismatch=mismatch, out_dims=out_dims,
-            run=run, op=type(self).__name__, fail=sub["fail"], sh=self.subsample[0], sw=self.subsample[1],
-            pt=pt, pb=pb, pl=pl, pr=pr, **self._slots(node, name))
-
-
-def _dims(var, names):
-    return " ".join(f"g.{k} = (int)PyArray_DIMS({var})[{i}];" for i, k in enumerate(names) if k)
-
-
-def _ptr(nm, var, const=True):
-    return f"({'const ' if const else ''}conv_t_{nm}*)PyArray_DATA({var})"
+            "conv.c", "call", out=out, a=inputs[0], b=inputs[1], c=inputs[2] if has_c else inputs[0],
+            has_c=int(has_c),
+            geometry=(csource.render("conv.c", "images", strip=True, v=images)
+                      + " " + csource.render("conv.c", "kernel", strip=True, v=kernel)),
+            mismatch=csource.render("conv.c", mismatch, strip=True, w=kernel, dy="bc" if images == "ac" else "ac"),
+            out_dims=out_dims, run=csource.render("conv.c", run, strip=True, out=out, **slots),
+            op=type(self).__name__, fail=sub["fail"], sh=self.subsample[0], sw=self.subsample[1],
+            pt=pt, pb=pb, pl=pl, pr=pr, **slots)
 
 
 class Conv2D(_ConvBase):
@@ -184,14 +184,8 @@ class Conv2D(_ConvBase):
         return grads
 
     def c_code(self, node, name, inp, out, sub):
-        nm = name
-        bias = _ptr(nm, "cc") if len(inp) > 2 else "NULL"
-        return self._c_call(
-            node, name, sub, out[0], inp[0], inp[1], inp[2] if len(inp) > 2 else None,
-            geometry=_dims("ac", ("N", "C", "H", "W")) + " " + _dims("bc", ("F", None, "kh", "kw")),
-            mismatch=("PyArray_DIMS(bc)[1] != g.C" + (" || PyArray_DIMS(cc)[0] != g.F" if len(inp) > 2 else "")),
-            out_dims="g.N, g.F, g.Ho, g.Wo",
-            run=f"conv_fwd_{nm}(&g, {_ptr(nm, 'ac')}, {_ptr(nm, 'bc')}, {bias}, {_ptr(nm, out[0], False)}, cols)")
+        return self._c_call(node, name, sub, out[0], inp, images="ac", kernel="bc", mismatch="forward mismatch",
+                            out_dims="g.N, g.F, g.Ho, g.Wo", run="run forward")
 
 
 class Conv2DGradInput(_ConvBase):
@@ -224,14 +218,9 @@ class Conv2DGradInput(_ConvBase):
         return [conv(g, w), grad_w(g, dy, w), DisconnectedType()()]
 
     def c_code(self, node, name, inp, out, sub):
-        nm = name
-        return self._c_call(
-            node, name, sub, out[0], inp[0], inp[1], inp[2],
-            geometry=_dims("cc", ("N", "C", "H", "W")) + " " + _dims("bc", ("F", None, "kh", "kw")),
-            mismatch=("PyArray_DIMS(bc)[1] != g.C || PyArray_DIMS(ac)[0] != g.N || PyArray_DIMS(ac)[1] != g.F"
-                      " || PyArray_DIMS(ac)[2] != g.Ho || PyArray_DIMS(ac)[3] != g.Wo"),
-            out_dims="g.N, g.C, g.H, g.W",
-            run=f"conv_gradx_{nm}(&g, {_ptr(nm, 'ac')}, {_ptr(nm, 'bc')}, {_ptr(nm, out[0], False)}, cols)")
+        # ac = dy, bc = w, cc = x
+        return self._c_call(node, name, sub, out[0], inp, images="cc", kernel="bc", mismatch="grad mismatch",
+                            out_dims="g.N, g.C, g.H, g.W", run="run grad_input")
 
 
 class Conv2DGradKernel(_ConvBase):
@@ -264,25 +253,17 @@ class Conv2DGradKernel(_ConvBase):
         return [grad_x(dy, g, x), conv(x, g), DisconnectedType()()]
 
     def c_code(self, node, name, inp, out, sub):
-        nm = name
-        return self._c_call(
-            node, name, sub, out[0], inp[0], inp[1], inp[2],
-            geometry=_dims("ac", ("N", "C", "H", "W")) + " " + _dims("cc", ("F", None, "kh", "kw")),
-            mismatch=("PyArray_DIMS(cc)[1] != g.C || PyArray_DIMS(bc)[0] != g.N || PyArray_DIMS(bc)[1] != g.F"
-                      " || PyArray_DIMS(bc)[2] != g.Ho || PyArray_DIMS(bc)[3] != g.Wo"),
-            out_dims="g.F, g.C, g.kh, g.kw",
-            run=f"conv_gradw_{nm}(&g, {_ptr(nm, 'ac')}, {_ptr(nm, 'bc')}, {_ptr(nm, out[0], False)}, cols)")
+        # ac = x, bc = dy, cc = w
+        return self._c_call(node, name, sub, out[0], inp, images="ac", kernel="cc", mismatch="grad mismatch",
+                            out_dims="g.F, g.C, g.kh, g.kw", run="run grad_kernel")
 
 
 # --- max pooling -------------------------------------------------------------------------
 
 def _c_pool_length(L, p, s, ignore_border):
     """C: the pooled length (``reference.pool_length``) of the int ``L``."""
-    if ignore_border:
-        return f"({L} >= {p} ? ({L} - {p}) / {s} + 1 : 0)"
-    if s >= p:
-        return f"({L} > 0 ? ({L} - 1) / {s} + 1 : 0)"
-    return f"(({L} - 1 - {p} >= 0 ? ({L} - 1 - {p}) / {s} + 1 : 0) + 1)"
+    kind = "ignore_border" if ignore_border else ("stride >= pool" if s >= p else "stride < pool")
+    return csource.render("pool.c", f"length {kind}", strip=True, L=L, p=p, s=s)
 
 
 class _PoolBase(_COpBase):
@@ -313,15 +294,14 @@ class _PoolBase(_COpBase):
         slots = self._slots(node, name)
         return csource.render("conv.c", "common", **slots) + csource.render("pool.c", "kernels", **slots)
 
-    def _c_call(self, node, name, sub, x, out, extra, run, out_dims, check=""):
+    def c_code(self, node, name, inp, out, sub):
         (ph, pw), (sh, sw) = self.pool, self.stride
-        get = " ".join(f"PyArrayObject* {v}c = PyArray_GETCONTIGUOUS({v});" for v in extra)
-        ok = " && ".join([f"{v}c != NULL" for v in extra] or ["1"])
-        release = " ".join(f"Py_XDECREF({v}c);" for v in extra)
+        grad = len(inp) == 3
+        x, y, dy = inp if grad else (inp[0], inp[0], inp[0])
         return csource.render(
-            "pool.c", "call", x=x, out=out, extra_get=get, extra_ok=ok, extra_release=release,
+            "pool.c", "call", x=x, y=y, dy=dy, out=out[0], grad=int(grad), ph=ph, pw=pw, sh=sh, sw=sw,
             Ho=_c_pool_length("H", ph, sh, self.ignore_border), Wo=_c_pool_length("W", pw, sw, self.ignore_border),
-            check=check, out_dims=out_dims, run=run, fail=sub["fail"], **self._slots(node, name))
+            fail=sub["fail"], **self._slots(node, name))
 
 
 class MaxPool2D(_PoolBase):
@@ -343,14 +323,6 @@ class MaxPool2D(_PoolBase):
 
     def vjp(self, inputs, outputs, output_grads):
         return [MaxPool2DGrad(self.pool, self.stride, self.ignore_border)(inputs[0], outputs[0], output_grads[0])]
-
-    def c_code(self, node, name, inp, out, sub):
-        (ph, pw), (sh, sw) = self.pool, self.stride
-        nm, o = name, out[0]
-        return self._c_call(
-            node, name, sub, inp[0], o, [], out_dims="od[nd - 2] = Ho; od[nd - 1] = Wo;",
-            run=(f"pool_fwd_{nm}(N, H, W, {ph}, {pw}, {sh}, {sw}, Ho, Wo, "
-                 f"(const pool_t_{nm}*)PyArray_DATA(xc), (pool_t_{nm}*)PyArray_DATA({o}))"))
 
 
 class MaxPool2DGrad(_PoolBase):
@@ -377,18 +349,3 @@ class MaxPool2DGrad(_PoolBase):
         # dx is piecewise constant in x and y; its gradient w.r.t. dy is not implemented
         return [T.zeros_like(x), T.zeros_like(y),
                 grad_not_implemented(self, 2, dy, "the second derivative of max pooling")]
-
-    def c_code(self, node, name, inp, out, sub):
-        (ph, pw), (sh, sw) = self.pool, self.stride
-        nm, o = name, out[0]
-        x, y, dy = inp
-        check = ("for (int k = 0; k < nd && ok; ++k) {"
-                 f" npy_intp want = k == nd - 2 ? Ho : k == nd - 1 ? Wo : PyArray_DIMS(xc)[k];"
-                 f" if (PyArray_DIMS({y}c)[k] != want || PyArray_DIMS({dy}c)[k] != want) {{"
-                 ' PyErr_SetString(PyExc_ValueError, "MaxPool2DGrad: y and dy must have the pooled shape of x");'
-                 " ok = 0; } }")
-        return self._c_call(
-            node, name, sub, x, o, [y, dy], check=check, out_dims="",
-            run=(f"pool_grad_{nm}(N, H, W, {ph}, {pw}, {sh}, {sw}, Ho, Wo, (const pool_t_{nm}*)PyArray_DATA(xc), "
-                 f"(const pool_t_{nm}*)PyArray_DATA({y}c), (const pool_t_{nm}*)PyArray_DATA({dy}c), "
-                 f"(pool_t_{nm}*)PyArray_DATA({o}))"))

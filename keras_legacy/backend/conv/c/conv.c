@@ -153,10 +153,10 @@ static void conv_gradw_${nm}(const conv_geom_${nm}* g, const conv_t_${nm}* x, co
     /* ac, bc, cc: contiguous copies of the inputs (cc NULL for an Op without a third one) */
     PyArrayObject* ac = PyArray_GETCONTIGUOUS(${a});
     PyArrayObject* bc = PyArray_GETCONTIGUOUS(${b});
-    PyArrayObject* cc = ${c_get};
+    PyArrayObject* cc = ${has_c} ? PyArray_GETCONTIGUOUS(${c}) : NULL;
     conv_t_${nm}* cols = NULL;
     conv_geom_${nm} g;
-    int ok = ac && bc && ${c_ok};
+    int ok = ac && bc && (cc || !${has_c});
     if (ok) {
         ${geometry}
         g.sh = ${sh}; g.sw = ${sw}; g.pt = ${pt}; g.pl = ${pl};
@@ -189,3 +189,22 @@ static void conv_gradw_${nm}(const conv_geom_${nm}* g, const conv_t_${nm}* x, co
     Py_XDECREF(cc);
     if (!ok) ${fail}
 }
+/*@@ images @@*/
+g.N = (int)PyArray_DIMS(${v})[0]; g.C = (int)PyArray_DIMS(${v})[1];
+        g.H = (int)PyArray_DIMS(${v})[2]; g.W = (int)PyArray_DIMS(${v})[3];
+/*@@ kernel @@*/
+g.F = (int)PyArray_DIMS(${v})[0]; g.kh = (int)PyArray_DIMS(${v})[2]; g.kw = (int)PyArray_DIMS(${v})[3];
+/*@@ forward mismatch @@*/
+PyArray_DIMS(bc)[1] != g.C || (cc && PyArray_DIMS(cc)[0] != g.F)
+/*@@ grad mismatch @@*/
+PyArray_DIMS(${w})[1] != g.C || PyArray_DIMS(${dy})[0] != g.N || PyArray_DIMS(${dy})[1] != g.F
+            || PyArray_DIMS(${dy})[2] != g.Ho || PyArray_DIMS(${dy})[3] != g.Wo
+/*@@ run forward @@*/
+conv_fwd_${nm}(&g, (const conv_t_${nm}*)PyArray_DATA(ac), (const conv_t_${nm}*)PyArray_DATA(bc),
+                       cc ? (const conv_t_${nm}*)PyArray_DATA(cc) : NULL, (conv_t_${nm}*)PyArray_DATA(${out}), cols)
+/*@@ run grad_input @@*/
+conv_gradx_${nm}(&g, (const conv_t_${nm}*)PyArray_DATA(ac), (const conv_t_${nm}*)PyArray_DATA(bc),
+                         (conv_t_${nm}*)PyArray_DATA(${out}), cols)
+/*@@ run grad_kernel @@*/
+conv_gradw_${nm}(&g, (const conv_t_${nm}*)PyArray_DATA(ac), (const conv_t_${nm}*)PyArray_DATA(bc),
+                         (conv_t_${nm}*)PyArray_DATA(${out}), cols)

@@ -1,4 +1,6 @@
-/* The max-pooling Ops' C (ops.py assembles it).  Slots: ${nm} the node's name, ${T} the C type.
+/* The max-pooling Ops' C (ops.py assembles it).  Slots: ${nm} the node's name, ${T} the C type; in
+   the call, ${grad} 1 for the gradient Op, the window ${ph} ${pw}, stride ${sh} ${sw}, ${Ho} ${Wo} the
+   pooled lengths of the ints H, W.
    The pooled axes are the two last of a C-contiguous array, seen as N images (H, W); window
    (i, j) covers rows [i*sh, min(i*sh + ph, H)) and columns [j*sw, min(j*sw + pw, W)). */
 /*@@ kernels @@*/
@@ -47,11 +49,12 @@ static void pool_grad_${nm}(long N, int H, int W, int ph, int pw, int sh, int sw
 }
 /*@@ call @@*/
 {
-    /* xc: a contiguous copy of the pooled array */
+    /* xc: a contiguous copy of the pooled array; yc, dyc: of the gradient Op's y and dy */
     int nd = PyArray_NDIM(${x});
     PyArrayObject* xc = PyArray_GETCONTIGUOUS(${x});
-    ${extra_get}
-    int ok = xc != NULL && ${extra_ok};
+    PyArrayObject* yc = ${grad} ? PyArray_GETCONTIGUOUS(${y}) : NULL;
+    PyArrayObject* dyc = ${grad} ? PyArray_GETCONTIGUOUS(${dy}) : NULL;
+    int ok = xc != NULL && (!${grad} || (yc && dyc));
     long N = 1;
     int H = 0, W = 0, Ho = 0, Wo = 0;
     if (ok) {
@@ -62,17 +65,39 @@ static void pool_grad_${nm}(long N, int H, int W, int ph, int pw, int sh, int sw
         Wo = ${Wo};
         if (Ho < 0) Ho = 0;
         if (Wo < 0) Wo = 0;
-        ${check}
+        for (int k = 0; ${grad} && ok && k < nd; ++k) {
+            npy_intp want = k == nd - 2 ? Ho : k == nd - 1 ? Wo : PyArray_DIMS(xc)[k];
+            if (PyArray_DIMS(yc)[k] != want || PyArray_DIMS(dyc)[k] != want) {
+                PyErr_SetString(PyExc_ValueError, "MaxPool2DGrad: y and dy must have the pooled shape of x");
+                ok = 0;
+            }
+        }
     }
     if (ok) {
         npy_intp od[NPY_MAXDIMS];
         for (int k = 0; k < nd; ++k) od[k] = PyArray_DIMS(xc)[k];
-        ${out_dims}
+        if (!${grad}) {
+            od[nd - 2] = Ho;
+            od[nd - 1] = Wo;
+        }
         ${out} = conv_out_${nm}(${out}, nd, od, ${typenum});
         ok = ${out} != NULL;
     }
-    if (ok) ${run};
+    if (ok && !${grad})
+        pool_fwd_${nm}(N, H, W, ${ph}, ${pw}, ${sh}, ${sw}, Ho, Wo, (const pool_t_${nm}*)PyArray_DATA(xc),
+                       (pool_t_${nm}*)PyArray_DATA(${out}));
+    if (ok && ${grad})
+        pool_grad_${nm}(N, H, W, ${ph}, ${pw}, ${sh}, ${sw}, Ho, Wo, (const pool_t_${nm}*)PyArray_DATA(xc),
+                        (const pool_t_${nm}*)PyArray_DATA(yc), (const pool_t_${nm}*)PyArray_DATA(dyc),
+                        (pool_t_${nm}*)PyArray_DATA(${out}));
     Py_XDECREF(xc);
-    ${extra_release}
+    Py_XDECREF(yc);
+    Py_XDECREF(dyc);
     if (!ok) ${fail}
 }
+/*@@ length ignore_border @@*/
+(${L} >= ${p} ? (${L} - ${p}) / ${s} + 1 : 0)
+/*@@ length stride >= pool @@*/
+(${L} > 0 ? (${L} - 1) / ${s} + 1 : 0)
+/*@@ length stride < pool @@*/
+((${L} - 1 - ${p} >= 0 ? (${L} - 1 - ${p}) / ${s} + 1 : 0) + 1)
