@@ -145,7 +145,8 @@ def _data():
         y = loop_conv(x, w, b, pads, sub)
         dy = rng.randn(*y.shape)
         dx, dw = loop_conv_grads(x, w, dy, pads, sub)
-        conv.append({"x": x, "w": w, "b": b, "dy": dy, "want": [y, dx, dw] + ([dy.sum(axis=(0, 2, 3))] if bias else [])})
+        want = [y, dx, dw] + ([dy.sum(axis=(0, 2, 3))] if bias else [])
+        conv.append({"x": x, "w": w, "b": b, "dy": dy, "want": want})
     pool = []
     for p, s, ib, xs, ties in POOL_CASES:
         x = rng.randint(0, 3, size=xs).astype(float) if ties else rng.randn(*xs)

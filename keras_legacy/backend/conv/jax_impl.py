@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from keras_legacy.backend.conv import reference
 from keras_legacy.backend.conv.ops import Conv2D, Conv2DGradInput, Conv2DGradKernel, MaxPool2D, MaxPool2DGrad
-from keras_legacy.backend.pytensor_compat import HAS_JAX
+from keras_legacy.backend.pytensor_compat import HAS_JAX, jax_funcify_calling
 
 #: Whether the JAX implementations can be registered (jax is installed).
 AVAILABLE = HAS_JAX
@@ -101,19 +101,9 @@ _IMPLS = {
 }
 
 
-def _funcify_for(impl):
-    def funcify(op, node=None, **kwargs):
-        def conv_op(*inputs):
-            return impl(op, *inputs)
-
-        return conv_op
-
-    return funcify
-
-
 def register(register_op):
     """Register the Ops' implementations with ``register_op(op_type)``, a decorator (see
     ``pytensor_compat.on_jax_backend``)."""
     bind_jax()
     for op_type, impl in _IMPLS.items():
-        register_op(op_type)(_funcify_for(impl))
+        register_op(op_type)(jax_funcify_calling(impl))

@@ -21,7 +21,6 @@ have no C code and run their NumPy ``perform``; the pooling Ops need no BLAS.
 
 from __future__ import annotations
 
-import numpy as np
 import pytensor.tensor as T
 from pytensor.gradient import DisconnectedType, grad_not_implemented
 from pytensor.graph.basic import Apply

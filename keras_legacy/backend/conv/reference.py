@@ -78,7 +78,8 @@ def conv_grad_input(dy, w, x_shape, pads, subsample):
     for a in range(kh):
         for b in range(kw):
             r, c = kh - 1 - a, kw - 1 - b
-            dxp[:, :, r:r + (Ho - 1) * sh + 1:sh, c:c + (Wo - 1) * sw + 1:sw] += dcols[:, :, :, :, a, b].transpose(0, 3, 1, 2)
+            view = (slice(None), slice(None), slice(r, r + (Ho - 1) * sh + 1, sh), slice(c, c + (Wo - 1) * sw + 1, sw))
+            dxp[view] += dcols[:, :, :, :, a, b].transpose(0, 3, 1, 2)
     return np.ascontiguousarray(dxp[:, :, pt:pt + H, pl:pl + W])
 
 
