@@ -48,7 +48,7 @@ except ImportError:  # the ratios are reported as nan
 
 #: The Ops of keras_legacy.backend.conv the training step must hold, and the Ops of the old im2col graph
 #: (stacked shifted views, col2im by subtensor increments) it must not.
-CONV_OPS = {"Conv2D", "Conv2DGradInput", "Conv2DGradKernel", "MaxPool2D", "MaxPool2DGrad"}
+CONV_OPS = {"Conv2D", "Conv2DGradInput", "Conv2DGradKernel", "Conv2DGradBias", "MaxPool2D", "MaxPool2DGrad"}
 IM2COL_OPS = {"IncSubtensor", "AdvancedIncSubtensor", "Join"}
 
 

@@ -25,6 +25,7 @@ from keras_legacy import backend as K
 from keras_legacy.backend import conv as conv_pkg
 from keras_legacy.backend.conv import (
     Conv2D,
+    Conv2DGradBias,
     Conv2DGradInput,
     Conv2DGradKernel,
     MaxPool2D,
@@ -205,7 +206,7 @@ def test_ops_match_loops(mode, dtype):
         pytest.skip("jax is not installed (optional extra `jax`)")
     f, values = compiled(mode, dtype)
     names = {type(n.op).__name__ for n in f.maker.fgraph.apply_nodes}
-    assert {"Conv2D", "Conv2DGradInput", "Conv2DGradKernel", "MaxPool2D", "MaxPool2DGrad"} <= names
+    assert {"Conv2D", "Conv2DGradInput", "Conv2DGradKernel", "Conv2DGradBias", "MaxPool2D", "MaxPool2DGrad"} <= names
     got = f(*values)
     errors = [_rel_err(g, w) for g, w in zip(got, _wanted())]
     assert max(errors) <= TOL[dtype], errors
@@ -252,15 +253,17 @@ def test_gradients_by_finite_differences():
         out_pos += outs
 
 
-@pytest.mark.parametrize("op_type", [Conv2DGradInput, Conv2DGradKernel])
+@pytest.mark.parametrize("op_type", [Conv2DGradInput, Conv2DGradKernel, Conv2DGradBias])
 def test_gradient_ops_have_gradients(op_type):
     """The gradient Ops' own gradients (through the three convolution Ops), by ``verify_grad``."""
     rng = np.random.RandomState(3)
     pads, sub = (1, 0, 1, 1), (2, 1)
     x, w = rng.randn(2, 2, 5, 4), rng.randn(3, 2, 2, 3)
     dy = rng.randn(*reference.conv_forward(x, w, None, pads, sub).shape)
-    op = op_type(pads, sub)
-    if op_type is Conv2DGradInput:
+    op = op_type() if op_type is Conv2DGradBias else op_type(pads, sub)
+    if op_type is Conv2DGradBias:
+        fn, point = Conv2DGradBias(), [dy]
+    elif op_type is Conv2DGradInput:
         fn, point = (lambda d, k: op(d, k, T.constant(x))), [dy, w]
     else:
         fn, point = (lambda a, d: op(a, d, T.constant(w))), [x, dy]
@@ -295,7 +298,7 @@ def test_cache_version_carries_a_digest_of_every_c_file():
     for path in files + [PACKAGE / m for m in csource.ASSEMBLING_MODULES]:
         digest.update(path.relative_to(PACKAGE).as_posix().encode() + b"\0" + path.read_bytes())
     expected = int(digest.hexdigest()[:12], 16)
-    for op in (Conv2D(), Conv2DGradInput(), Conv2DGradKernel(), MaxPool2D(), MaxPool2DGrad()):
+    for op in (Conv2D(), Conv2DGradInput(), Conv2DGradKernel(), Conv2DGradBias(), MaxPool2D(), MaxPool2DGrad()):
         assert op.c_code_cache_version()[1] == expected
 
 
@@ -312,11 +315,12 @@ def test_every_template_slot_is_filled():
         nodes = [Conv2D((1, 0, 2, 1), (2, 1)).make_node(t4(dtype=dtype), t4(dtype=dtype), T.vector(dtype=dtype)),
                  Conv2DGradInput().make_node(t4(dtype=dtype), t4(dtype=dtype), t4(dtype=dtype)),
                  Conv2DGradKernel().make_node(t4(dtype=dtype), t4(dtype=dtype), t4(dtype=dtype)),
+                 Conv2DGradBias().make_node(t4(dtype=dtype)),
                  MaxPool2D((3, 2), (2, 3), False).make_node(T.tensor3(dtype=dtype)),
                  MaxPool2DGrad().make_node(t4(dtype=dtype), t4(dtype=dtype), t4(dtype=dtype))]
         for node in nodes:
             texts = [node.op.c_support_code_apply(node, "nm")]
-            if has_blas() or isinstance(node.op, (MaxPool2D, MaxPool2DGrad)):
+            if has_blas() or isinstance(node.op, (Conv2DGradBias, MaxPool2D, MaxPool2DGrad)):
                 names = [f"i{k}" for k in range(len(node.inputs))]
                 texts.append(node.op.c_code(node, "nm", names, ["o0"], sub))
             for text in texts:

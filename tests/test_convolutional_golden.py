@@ -146,7 +146,7 @@ def nb_params(data):
 
 
 #: The Ops of ``keras_legacy.backend.conv`` the layers' graphs (outputs and gradients) hold.
-CONV_OPS = {"Conv2D", "Conv2DGradInput", "Conv2DGradKernel", "MaxPool2D", "MaxPool2DGrad"}
+CONV_OPS = {"Conv2D", "Conv2DGradInput", "Conv2DGradKernel", "Conv2DGradBias", "MaxPool2D", "MaxPool2DGrad"}
 
 
 def build_all(golden, version, mode):
@@ -213,7 +213,7 @@ def test_default_mode_runs_c_code(golden, version):
     if K.DEFAULT_MODE_NAME == "NUMBA":
         return
     in_c = {type(node.op).__name__ for node, thunk in zip(f.vm.nodes, f.vm.thunks) if hasattr(thunk, "cthunk")}
-    want = CONV_OPS if has_blas() else {"MaxPool2D", "MaxPool2DGrad"}
+    want = CONV_OPS if has_blas() else {"Conv2DGradBias", "MaxPool2D", "MaxPool2DGrad"}
     assert want <= in_c, sorted(CONV_OPS - in_c)
 
 

@@ -14,7 +14,14 @@ jax is an optional extra; without it nothing is registered and ``AVAILABLE`` is 
 from __future__ import annotations
 
 from keras_legacy.backend.conv import reference
-from keras_legacy.backend.conv.ops import Conv2D, Conv2DGradInput, Conv2DGradKernel, MaxPool2D, MaxPool2DGrad
+from keras_legacy.backend.conv.ops import (
+    Conv2D,
+    Conv2DGradBias,
+    Conv2DGradInput,
+    Conv2DGradKernel,
+    MaxPool2D,
+    MaxPool2DGrad,
+)
 from keras_legacy.backend.pytensor_compat import HAS_JAX, jax_funcify_calling
 
 #: Whether the JAX implementations can be registered (jax is installed).
@@ -54,6 +61,10 @@ def conv2d_grad_kernel(op, x, dy, w):
     return pullback(dy)[0]
 
 
+def conv2d_grad_bias(op, dy):
+    return jnp.sum(dy, axis=(0, 2, 3))
+
+
 def _pool_geometry(op, shape):
     (ph, pw), (sh, sw) = op.pool, op.stride
     Ho = reference.pool_length(shape[-2], ph, sh, op.ignore_border)
@@ -88,7 +99,7 @@ def max_pool_grad(op, x, y, dy):
     for a in range(ph):
         for b in range(pw):
             view = (Ellipsis, slice(a, a + (Ho - 1) * sh + 1, sh), slice(b, b + (Wo - 1) * sw + 1, sw))
-            dxp = dxp.at[view].add(jnp.where(xp[view] == y, dy, 0))
+            dxp = dxp.at[view].add((xp[view] == y).astype(dy.dtype) * dy)
     return dxp[..., :x.shape[-2], :x.shape[-1]]
 
 
@@ -96,6 +107,7 @@ _IMPLS = {
     Conv2D: conv2d,
     Conv2DGradInput: conv2d_grad_input,
     Conv2DGradKernel: conv2d_grad_kernel,
+    Conv2DGradBias: conv2d_grad_bias,
     MaxPool2D: max_pool,
     MaxPool2DGrad: max_pool_grad,
 }

@@ -11,7 +11,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from keras_legacy.backend.conv.ops import Conv2D, Conv2DGradInput, Conv2DGradKernel, MaxPool2D, MaxPool2DGrad
+from keras_legacy.backend.conv.ops import (
+    Conv2D,
+    Conv2DGradBias,
+    Conv2DGradInput,
+    Conv2DGradKernel,
+    MaxPool2D,
+    MaxPool2DGrad,
+)
 
 #: Bumped when the kernels' math changes: part of PyTensor's cache key of the graphs.
 KERNEL_VERSION = 1
@@ -21,7 +28,7 @@ _njit = _wrap = None
 
 #: The kernels, jitted by ``_bind_numba`` in this order (later ones call earlier ones).
 _KERNELS = ("_length", "_pool_len", "_im2col", "_col2im", "conv_forward", "conv_grad_input",
-            "conv_grad_kernel", "pool_forward", "pool_grad")
+            "conv_grad_kernel", "conv_grad_bias", "pool_forward", "pool_grad")
 
 
 def _bind_numba():
@@ -129,6 +136,19 @@ def conv_grad_kernel(x, dy, w, sh, sw, pt, pl):
     return dw.reshape(F, C, kh, kw)
 
 
+def conv_grad_bias(dy):
+    N, F, Ho, Wo = dy.shape
+    db = np.empty(F, dtype=dy.dtype)
+    for f in range(F):
+        acc = 0.0
+        for n in range(N):
+            for i in range(Ho):
+                for j in range(Wo):
+                    acc += dy[n, f, i, j]
+        db[f] = acc
+    return db
+
+
 def _pool_len(L, p, s, ignore_border):
     if ignore_border:
         return (L - p) // s + 1 if L >= p else 0
@@ -173,8 +193,7 @@ def pool_grad(x3, y3, dy3, ph, pw, sh, sw):
                 m, d = y3[n, i, j], dy3[n, i, j]
                 for r in range(r0, r1):
                     for c in range(c0, c1):
-                        if x3[n, r, c] == m:
-                            dx[n, r, c] += d
+                        dx[n, r, c] += (x3[n, r, c] == m) * d
     return dx
 
 
@@ -212,6 +231,15 @@ def numba_funcify_Conv2DGradKernel(op, node=None, **kwargs):
     return _wrap(conv2d_grad_kernel), KERNEL_VERSION
 
 
+def numba_funcify_Conv2DGradBias(op, node=None, **kwargs):
+    kern = conv_grad_bias
+
+    def conv2d_grad_bias(dy):
+        return kern(dy)
+
+    return _wrap(conv2d_grad_bias), KERNEL_VERSION
+
+
 def numba_funcify_MaxPool2D(op, node=None, **kwargs):
     (ph, pw), (sh, sw), ignore = op.pool, op.stride, op.ignore_border
     kern = pool_forward
@@ -242,6 +270,7 @@ _FUNCIFIES = {
     Conv2D: numba_funcify_Conv2D,
     Conv2DGradInput: numba_funcify_Conv2DGradInput,
     Conv2DGradKernel: numba_funcify_Conv2DGradKernel,
+    Conv2DGradBias: numba_funcify_Conv2DGradBias,
     MaxPool2D: numba_funcify_MaxPool2D,
     MaxPool2DGrad: numba_funcify_MaxPool2DGrad,
 }

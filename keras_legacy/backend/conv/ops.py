@@ -7,6 +7,7 @@
 * ``Conv2DGradInput(pads, subsample)(dy, w, x)``: the gradient w.r.t. ``x`` (``x`` gives
   the shape only); ``Conv2DGradKernel(pads, subsample)(x, dy, w)``: w.r.t. ``w`` (``w``
   gives the shape only).  Each Op's gradient is built from the three.
+  ``Conv2DGradBias()(dy)``: w.r.t. the bias (``dy`` summed over all axes but the filters').
 * ``MaxPool2D(pool, stride, ignore_border)(x)``: max pooling of the two last axes of ``x``
   (any rank >= 2), Theano's lengths (``ignore_border=False`` keeps partial windows);
   ``MaxPool2DGrad(...)(x, y, dy)``: every element equal to its window's maximum gets the
@@ -179,7 +180,7 @@ class Conv2D(_ConvBase):
         _, grad_x, grad_w = self._ops()
         grads = [grad_x(gz, w, x), grad_w(x, gz, w)]
         if len(inputs) > 2:
-            grads.append(gz.sum(axis=(0, 2, 3)))
+            grads.append(Conv2DGradBias()(gz))
         return grads
 
     def c_code(self, node, name, inp, out, sub):
@@ -257,6 +258,37 @@ class Conv2DGradKernel(_ConvBase):
                             out_dims="g.F, g.C, g.kh, g.kw", run="run grad_kernel")
 
 
+class Conv2DGradBias(_COpBase):
+    """``Conv2DGradBias()(dy)``: the gradient of ``Conv2D`` w.r.t. its bias, ``dy (N, F, Ho, Wo)``
+    summed over all but the filter axis (accumulated in float64, as PyTensor's ``Sum``)."""
+
+    __props__ = ()
+    _needs_blas = False
+
+    def make_node(self, dy):
+        dy = _tensor(dy, 4, "dy (N, F, Ho, Wo)", "Conv2DGradBias")
+        return Apply(self, [dy], [TensorType(dy.dtype, shape=(dy.type.shape[1],))()])
+
+    def perform(self, node, inputs, output_storage):
+        (dy,) = inputs
+        output_storage[0][0] = dy.sum(axis=(0, 2, 3), dtype="float64").astype(dy.dtype)
+
+    def output_shapes(self, node, shapes):
+        return [(shapes[0][1],)]
+
+    def vjp(self, inputs, outputs, output_grads):
+        (dy,) = inputs
+        return [T.alloc(output_grads[0].dimshuffle("x", 0, "x", "x"), *dy.shape)]
+
+    def c_support_code_apply(self, node, name):
+        slots = self._slots(node, name)
+        return csource.render("conv.c", "common", **slots) + csource.render("conv.c", "grad_bias", **slots)
+
+    def c_code(self, node, name, inp, out, sub):
+        return csource.render("conv.c", "call bias", dy=inp[0], out=out[0], fail=sub["fail"],
+                              **self._slots(node, name))
+
+
 # --- max pooling -------------------------------------------------------------------------
 
 def _c_pool_length(L, p, s, ignore_border):
@@ -291,7 +323,9 @@ class _PoolBase(_COpBase):
 
     def c_support_code_apply(self, node, name):
         slots = self._slots(node, name)
-        return csource.render("conv.c", "common", **slots) + csource.render("pool.c", "kernels", **slots)
+        (ph, pw), (sh, sw) = self.pool, self.stride
+        return csource.render("conv.c", "common", **slots) + csource.render(
+            "pool.c", "kernels", ph=ph, pw=pw, sh=sh, sw=sw, **slots)
 
     def c_code(self, node, name, inp, out, sub):
         (ph, pw), (sh, sw) = self.pool, self.stride

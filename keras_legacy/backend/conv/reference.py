@@ -131,5 +131,5 @@ def max_pool_grad(x, y, dy, pool, stride, ignore_border):
     xp = _pool_padded(x, Ho, Wo, pool, stride, -np.inf)
     dxp = np.zeros_like(xp)
     for view in views:
-        dxp[view] += np.where(xp[view] == y, dy, 0)
+        dxp[view] += (xp[view] == y) * dy
     return np.ascontiguousarray(dxp[..., :x.shape[-2], :x.shape[-1]])

@@ -208,3 +208,32 @@ conv_gradx_${nm}(&g, (const conv_t_${nm}*)PyArray_DATA(ac), (const conv_t_${nm}*
 /*@@ run grad_kernel @@*/
 conv_gradw_${nm}(&g, (const conv_t_${nm}*)PyArray_DATA(ac), (const conv_t_${nm}*)PyArray_DATA(bc),
                          (conv_t_${nm}*)PyArray_DATA(${out}), cols)
+/*@@ grad_bias @@*/
+/* db[f] = sum over n, i, j of dy[n, f, i, j] (dy (N, F, P)), accumulated in double. */
+static void conv_gradb_${nm}(int N, int F, long P, const conv_t_${nm}* dy, conv_t_${nm}* db)
+{
+    for (int f = 0; f < F; ++f) {
+        double acc = 0;
+        for (int n = 0; n < N; ++n) {
+            const conv_t_${nm}* row = dy + ((size_t)n * F + f) * P;
+            for (long p = 0; p < P; ++p) acc += row[p];
+        }
+        db[f] = (conv_t_${nm})acc;
+    }
+}
+/*@@ call bias @@*/
+{
+    PyArrayObject* dyc = PyArray_GETCONTIGUOUS(${dy});
+    int ok = dyc != NULL;
+    if (ok) {
+        npy_intp od[1] = {PyArray_DIMS(dyc)[1]};
+        ${out} = conv_out_${nm}(${out}, 1, od, ${typenum});
+        ok = ${out} != NULL;
+    }
+    if (ok)
+        conv_gradb_${nm}((int)PyArray_DIMS(dyc)[0], (int)PyArray_DIMS(dyc)[1],
+                         (long)(PyArray_DIMS(dyc)[2] * PyArray_DIMS(dyc)[3]),
+                         (const conv_t_${nm}*)PyArray_DATA(dyc), (conv_t_${nm}*)PyArray_DATA(${out}));
+    Py_XDECREF(dyc);
+    if (!ok) ${fail}
+}

@@ -1,14 +1,14 @@
-/* The max-pooling Ops' C (ops.py assembles it).  Slots: ${nm} the node's name, ${T} the C type; in
-   the call, ${grad} 1 for the gradient Op, the window ${ph} ${pw}, stride ${sh} ${sw}, ${Ho} ${Wo} the
-   pooled lengths of the ints H, W.
+/* The max-pooling Ops' C (ops.py assembles it).  Slots: ${nm} the node's name, ${T} the C type, the
+   window ${ph} ${pw} and stride ${sh} ${sw} (constants of the kernels: gcc specialises their loops);
+   in the call, ${grad} 1 for the gradient Op, ${Ho} ${Wo} the pooled lengths of the ints H, W.
    The pooled axes are the two last of a C-contiguous array, seen as N images (H, W); window
    (i, j) covers rows [i*sh, min(i*sh + ph, H)) and columns [j*sw, min(j*sw + pw, W)). */
 /*@@ kernels @@*/
 typedef ${T} pool_t_${nm};
 
-static void pool_fwd_${nm}(long N, int H, int W, int ph, int pw, int sh, int sw, int Ho, int Wo,
-                           const pool_t_${nm}* x, pool_t_${nm}* y)
+static void pool_fwd_${nm}(long N, int H, int W, int Ho, int Wo, const pool_t_${nm}* x, pool_t_${nm}* y)
 {
+    const int ph = ${ph}, pw = ${pw}, sh = ${sh}, sw = ${sw};
     for (long n = 0; n < N; ++n) {
         const pool_t_${nm}* xn = x + (size_t)n * H * W;
         pool_t_${nm}* yn = y + (size_t)n * Ho * Wo;
@@ -18,31 +18,43 @@ static void pool_fwd_${nm}(long N, int H, int W, int ph, int pw, int sh, int sw,
                 int c0 = j * sw, c1 = c0 + pw < W ? c0 + pw : W;
                 pool_t_${nm} m = -INFINITY;
                 for (int r = r0; r < r1; ++r)
-                    for (int c = c0; c < c1; ++c)
-                        if (xn[(size_t)r * W + c] > m) m = xn[(size_t)r * W + c];
+                    for (int c = c0; c < c1; ++c) {
+                        pool_t_${nm} v = xn[(size_t)r * W + c];
+                        m = v > m ? v : m;
+                    }
                 yn[(size_t)i * Wo + j] = m;
             }
         }
     }
 }
 
-/* dx: every element equal to its window's maximum gets the window's gradient (summed over windows). */
-static void pool_grad_${nm}(long N, int H, int W, int ph, int pw, int sh, int sw, int Ho, int Wo,
-                            const pool_t_${nm}* x, const pool_t_${nm}* y, const pool_t_${nm}* dy,
-                            pool_t_${nm}* dx)
+/* dx: every element equal to its window's maximum gets the window's gradient (summed over windows);
+   the others get d * 0 (0, or NaN for an infinite d: Theano's gz * eq(x, max)).  The loop selects
+   between d and d * 0 computed once per window (a multiply by the converted comparison, or d * 0
+   inside the select, made gcc's loop 4-5x slower). */
+static void pool_grad_${nm}(long N, int H, int W, int Ho, int Wo, const pool_t_${nm}* x, const pool_t_${nm}* y,
+                            const pool_t_${nm}* dy, pool_t_${nm}* dx)
 {
-    memset(dx, 0, sizeof(pool_t_${nm}) * (size_t)N * H * W);
+    const int ph = ${ph}, pw = ${pw}, sh = ${sh}, sw = ${sw};
+    /* windows tiling the array exactly: each element written once, no zeroing pass */
+    const int tiles = sh == ph && sw == pw && Ho * ph == H && Wo * pw == W;
+    if (!tiles) memset(dx, 0, sizeof(pool_t_${nm}) * (size_t)N * H * W);
     for (long n = 0; n < N; ++n) {
-        const pool_t_${nm}* xn = x + (size_t)n * H * W;
-        pool_t_${nm}* dxn = dx + (size_t)n * H * W;
+        const pool_t_${nm}* yn = y + (size_t)n * Ho * Wo;
+        const pool_t_${nm}* dyn = dy + (size_t)n * Ho * Wo;
         for (int i = 0; i < Ho; ++i) {
             int r0 = i * sh, r1 = r0 + ph < H ? r0 + ph : H;
-            for (int j = 0; j < Wo; ++j) {
-                int c0 = j * sw, c1 = c0 + pw < W ? c0 + pw : W;
-                pool_t_${nm} m = y[((size_t)n * Ho + i) * Wo + j], d = dy[((size_t)n * Ho + i) * Wo + j];
-                for (int r = r0; r < r1; ++r)
-                    for (int c = c0; c < c1; ++c)
-                        if (xn[(size_t)r * W + c] == m) dxn[(size_t)r * W + c] += d;
+            for (int r = r0; r < r1; ++r) {
+                const pool_t_${nm}* xr = x + ((size_t)n * H + r) * W;
+                pool_t_${nm}* dxr = dx + ((size_t)n * H + r) * W;
+                for (int j = 0; j < Wo; ++j) {
+                    int c0 = j * sw, c1 = c0 + pw < W ? c0 + pw : W;
+                    pool_t_${nm} m = yn[(size_t)i * Wo + j], d = dyn[(size_t)i * Wo + j], z = d * 0;
+                    for (int c = c0; c < c1; ++c) {
+                        pool_t_${nm} v = xr[c] == m ? d : z;
+                        dxr[c] = tiles ? v : dxr[c] + v;
+                    }
+                }
             }
         }
     }
@@ -84,10 +96,10 @@ static void pool_grad_${nm}(long N, int H, int W, int ph, int pw, int sh, int sw
         ok = ${out} != NULL;
     }
     if (ok && !${grad})
-        pool_fwd_${nm}(N, H, W, ${ph}, ${pw}, ${sh}, ${sw}, Ho, Wo, (const pool_t_${nm}*)PyArray_DATA(xc),
+        pool_fwd_${nm}(N, H, W, Ho, Wo, (const pool_t_${nm}*)PyArray_DATA(xc),
                        (pool_t_${nm}*)PyArray_DATA(${out}));
     if (ok && ${grad})
-        pool_grad_${nm}(N, H, W, ${ph}, ${pw}, ${sh}, ${sw}, Ho, Wo, (const pool_t_${nm}*)PyArray_DATA(xc),
+        pool_grad_${nm}(N, H, W, Ho, Wo, (const pool_t_${nm}*)PyArray_DATA(xc),
                         (const pool_t_${nm}*)PyArray_DATA(yc), (const pool_t_${nm}*)PyArray_DATA(dyc),
                         (pool_t_${nm}*)PyArray_DATA(${out}));
     Py_XDECREF(xc);
