@@ -334,3 +334,22 @@ def test_pyproject_ships_the_c_files_as_package_data():
     for path in (PACKAGE / "c").rglob("*"):
         if path.is_file():
             assert any(path.relative_to(PACKAGE).match(p) for p in patterns), path
+
+
+def test_without_blas_the_convolutions_run_perform():
+    """``blas__ldflags`` empty: the convolution Ops run their NumPy ``perform``, pooling stays in C."""
+    (pads, sub, _, _, _), d = CONV_CASES[1], DATA[0][1]
+    (pool, stride, ib, _, _) = POOL_CASES[1]
+    x, w, b = T.tensor4(dtype="float64"), T.tensor4(dtype="float64"), T.vector(dtype="float64")
+    y = Conv2D(pads, sub)(x, w, b)
+    z = MaxPool2D(pool, stride, ib)(y)
+    with pytensor.config.change_flags(blas__ldflags=""):
+        f = K.function([x, w, b], [y, z, T.grad(T.sum(z), w)])
+    in_c = {type(n.op).__name__ for n, t in zip(f.vm.nodes, f.vm.thunks) if hasattr(t, "cthunk")}
+    assert {"MaxPool2D", "MaxPool2DGrad"} <= in_c and not in_c & {"Conv2D", "Conv2DGradKernel"}
+    got = f(d["x"], d["w"], d["b"])
+    assert _rel_err(got[0], d["want"][0]) <= 1e-10
+    want_z, windows = loop_pool(d["want"][0], pool, stride, ib)
+    assert _rel_err(got[1], want_z) <= 1e-10
+    dz = loop_pool_grad(d["want"][0], windows, want_z, np.ones(want_z.shape))
+    assert _rel_err(got[2], loop_conv_grads(d["x"], d["w"], dz, pads, sub)[1]) <= 1e-10

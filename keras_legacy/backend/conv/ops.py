@@ -22,6 +22,7 @@ have no C code and run their NumPy ``perform``; the pooling Ops need no BLAS.
 
 from __future__ import annotations
 
+import numpy as np
 import pytensor.tensor as T
 from pytensor.gradient import DisconnectedType, grad_not_implemented
 from pytensor.graph.basic import Apply
@@ -307,19 +308,17 @@ class _PoolBase(_COpBase):
         self.ignore_border = bool(ignore_border)
 
     def _lengths(self, H, W):
-        (ph, pw), (sh, sw) = self.pool, self.stride
-        if isinstance(H, int) or H is None:
-            return tuple(None if L is None else reference.pool_length(L, p, s, self.ignore_border)
-                         for L, p, s in ((H, ph, sh), (W, pw, sw)))
-        out = []
-        for L, p, s in ((H, ph, sh), (W, pw, sw)):
-            if self.ignore_border:
-                out.append(T.maximum((L - p) // s + 1, 0))
-            elif s >= p:
-                out.append(T.switch(T.gt(L, 0), (L - 1) // s + 1, 0))
-            else:
-                out.append(T.maximum((L - 1 - p) // s + 1, 0) + 1)
-        return tuple(out)
+        """The pooled lengths of H, W: ints (or None, unknown) stay ints, symbolic ones symbolic."""
+        return tuple(self._length(L, p, s) for L, p, s in zip((H, W), self.pool, self.stride))
+
+    def _length(self, L, p, s):
+        if L is None or isinstance(L, (int, np.integer)):
+            return None if L is None else reference.pool_length(int(L), p, s, self.ignore_border)
+        if self.ignore_border:
+            return T.maximum((L - p) // s + 1, 0)
+        if s >= p:
+            return T.switch(T.gt(L, 0), (L - 1) // s + 1, 0)
+        return T.maximum((L - 1 - p) // s + 1, 0) + 1
 
     def c_support_code_apply(self, node, name):
         slots = self._slots(node, name)
