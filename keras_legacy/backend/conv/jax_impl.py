@@ -13,15 +13,7 @@ jax is an optional extra; without it nothing is registered and ``AVAILABLE`` is 
 
 from __future__ import annotations
 
-from keras_legacy.backend.conv import reference
-from keras_legacy.backend.conv.ops import (
-    Conv2D,
-    Conv2DGradBias,
-    Conv2DGradInput,
-    Conv2DGradKernel,
-    MaxPool2D,
-    MaxPool2DGrad,
-)
+from keras_legacy.backend.conv import ops, reference
 from keras_legacy.backend.pytensor_compat import HAS_JAX, jax_funcify_calling
 
 #: Whether the JAX implementations can be registered (jax is installed).
@@ -104,12 +96,12 @@ def max_pool_grad(op, x, y, dy):
 
 
 _IMPLS = {
-    Conv2D: conv2d,
-    Conv2DGradInput: conv2d_grad_input,
-    Conv2DGradKernel: conv2d_grad_kernel,
-    Conv2DGradBias: conv2d_grad_bias,
-    MaxPool2D: max_pool,
-    MaxPool2DGrad: max_pool_grad,
+    ops.Conv2D: conv2d,
+    ops.Conv2DGradInput: conv2d_grad_input,
+    ops.Conv2DGradKernel: conv2d_grad_kernel,
+    ops.Conv2DGradBias: conv2d_grad_bias,
+    ops.MaxPool2D: max_pool,
+    ops.MaxPool2DGrad: max_pool_grad,
 }
 
 

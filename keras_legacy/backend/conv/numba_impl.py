@@ -11,14 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from keras_legacy.backend.conv.ops import (
-    Conv2D,
-    Conv2DGradBias,
-    Conv2DGradInput,
-    Conv2DGradKernel,
-    MaxPool2D,
-    MaxPool2DGrad,
-)
+from keras_legacy.backend.conv import ops
 
 #: Bumped when the kernels' math changes: part of PyTensor's cache key of the graphs.
 KERNEL_VERSION = 1
@@ -211,24 +204,15 @@ def numba_funcify_Conv2D(op, node=None, **kwargs):
     return _wrap(conv2d), KERNEL_VERSION
 
 
-def numba_funcify_Conv2DGradInput(op, node=None, **kwargs):
+def numba_funcify_conv_grad(op, node=None, **kwargs):
+    """Conv2DGradInput ``(dy, w, x)`` and Conv2DGradKernel ``(x, dy, w)``: their kernel, same arguments."""
     (sh, sw), (pt, _, pl, _) = op.subsample, op.pads
-    kern = conv_grad_input
+    kern = conv_grad_input if isinstance(op, ops.Conv2DGradInput) else conv_grad_kernel
 
-    def conv2d_grad_input(dy, w, x):
-        return kern(dy, w, x, sh, sw, pt, pl)
+    def conv2d_grad(a, b, c):
+        return kern(a, b, c, sh, sw, pt, pl)
 
-    return _wrap(conv2d_grad_input), KERNEL_VERSION
-
-
-def numba_funcify_Conv2DGradKernel(op, node=None, **kwargs):
-    (sh, sw), (pt, _, pl, _) = op.subsample, op.pads
-    kern = conv_grad_kernel
-
-    def conv2d_grad_kernel(x, dy, w):
-        return kern(x, dy, w, sh, sw, pt, pl)
-
-    return _wrap(conv2d_grad_kernel), KERNEL_VERSION
+    return _wrap(conv2d_grad), KERNEL_VERSION
 
 
 def numba_funcify_Conv2DGradBias(op, node=None, **kwargs):
@@ -267,12 +251,12 @@ def numba_funcify_MaxPool2DGrad(op, node=None, **kwargs):
 
 
 _FUNCIFIES = {
-    Conv2D: numba_funcify_Conv2D,
-    Conv2DGradInput: numba_funcify_Conv2DGradInput,
-    Conv2DGradKernel: numba_funcify_Conv2DGradKernel,
-    Conv2DGradBias: numba_funcify_Conv2DGradBias,
-    MaxPool2D: numba_funcify_MaxPool2D,
-    MaxPool2DGrad: numba_funcify_MaxPool2DGrad,
+    ops.Conv2D: numba_funcify_Conv2D,
+    ops.Conv2DGradInput: numba_funcify_conv_grad,
+    ops.Conv2DGradKernel: numba_funcify_conv_grad,
+    ops.Conv2DGradBias: numba_funcify_Conv2DGradBias,
+    ops.MaxPool2D: numba_funcify_MaxPool2D,
+    ops.MaxPool2DGrad: numba_funcify_MaxPool2DGrad,
 }
 
 
