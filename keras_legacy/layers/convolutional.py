@@ -75,18 +75,26 @@ def _conv(X, W, pads, subsample, bias):
 
 
 def max_pool(X, pools, ignore_border=True):
-    """Theano max pooling of X over ``pools = {axis: (pool, stride)}``, axes among the two last.
+    """Theano max pooling of X over ``pools = {axis: (pool, stride)}`` (one or two axes).
 
     Windows start every ``stride``; ``ignore_border=False`` keeps the partial windows at
     the end (pooled over the entries that exist); the gradient goes to every element
-    equal to its window's maximum.
+    equal to its window's maximum.  The pooling Op works on the two last axes: other
+    axes are moved there and back.
     """
-    rows, cols = X.ndim - 2, X.ndim - 1
-    if set(pools) - {rows, cols}:
-        raise ValueError(f"max_pool: the pooled axes must be among the two last ({rows}, {cols}), "
-                         f"got {sorted(pools)}.")
-    (ph, sh), (pw, sw) = pools.get(rows, (1, 1)), pools.get(cols, (1, 1))
-    return MaxPool2D((ph, pw), (sh, sw), ignore_border)(X)
+    if not 1 <= len(pools) <= 2 or X.ndim < 2:
+        raise ValueError(f"max_pool: expected one or two pooled axes of an array of rank >= 2, got axes "
+                         f"{sorted(pools)} of rank {X.ndim}.")
+    axes = sorted(pools)
+    if len(axes) == 1:  # a window of 1 along a neighbour axis
+        axes = [axes[0], axes[0] + 1] if axes[0] + 1 < X.ndim else [axes[0] - 1, axes[0]]
+    rest = [k for k in range(X.ndim) if k not in axes]
+    order = rest + axes
+    (ph, sh), (pw, sw) = (pools.get(k, (1, 1)) for k in axes)
+    out = MaxPool2D((ph, pw), (sh, sw), ignore_border)(X if order == list(range(X.ndim)) else X.dimshuffle(*order))
+    if order == list(range(X.ndim)):
+        return out
+    return out.dimshuffle(*[order.index(k) for k in range(X.ndim)])
 
 
 def repeat_axes(X, repeats):
