@@ -29,9 +29,8 @@ static void pool_fwd_${nm}(long N, int H, int W, int Ho, int Wo, const pool_t_${
 }
 
 /* dx: every element equal to its window's maximum gets the window's gradient (summed over windows);
-   the others get d * 0 (0, or NaN for an infinite d: Theano's gz * eq(x, max)).  The loop selects
-   between d and d * 0 computed once per window (a multiply by the converted comparison, or d * 0
-   inside the select, made gcc's loop 4-5x slower). */
+   the others get d * 0 (0, or NaN for an infinite d: Theano's gz * eq(x, max)), computed once per
+   window; the loop selects between the two (no branch on the data). */
 static void pool_grad_${nm}(long N, int H, int W, int Ho, int Wo, const pool_t_${nm}* x, const pool_t_${nm}* y,
                             const pool_t_${nm}* dy, pool_t_${nm}* dx)
 {
