@@ -12,7 +12,8 @@ Rows:
   with ``train_on_batch`` at batch 128 on 28x28 images: samples per second.
 
 Before timing, the conv step asserts the compiled graph (the C linker, the
-convolution products on a BLAS Op) and the forward output and the first
+convolution and pooling Ops of ``keras_legacy.backend.conv`` run as C code, none of
+the old im2col graph's ``IncSubtensor``/``Join``) and the forward output and the first
 kernel's gradient against PyTorch (or a NumPy im2col reference when PyTorch is
 absent; the ratios are then ``nan``).  Times are the best mean of a few calls;
 the rounds of the two sides alternate so a drift of the machine hits both.
@@ -45,7 +46,10 @@ try:
 except ImportError:  # the ratios are reported as nan
     torch = None
 
-BLAS_OPS = {"Dot22", "Gemm", "Dot22Scalar", "BatchedDot", "Gemv"}
+#: The Ops of keras_legacy.backend.conv the training step must hold, and the Ops of the old im2col graph
+#: (stacked shifted views, col2im by subtensor increments) it must not.
+CONV_OPS = {"Conv2D", "Conv2DGradInput", "Conv2DGradKernel", "Conv2DGradBias", "MaxPool2D", "MaxPool2DGrad"}
+IM2COL_OPS = {"IncSubtensor", "AdvancedIncSubtensor", "Join"}
 
 
 def best_times(fns, rounds=7, reps=3):
@@ -96,13 +100,19 @@ def build_ours(batch, lr=0.01):
     return first, second, train, forward
 
 
-def check_graph(fn, what):
+def check_graph(fn, what, want):
+    """The compiled graph holds the Ops ``want`` (run as C thunks in the C modes), none of the old im2col's."""
     names = {type(node.op).__name__ for node in fn.maker.fgraph.apply_nodes}
     linker = type(fn.maker.linker).__name__
     assert "CVM" in linker or "VM" in linker or K.DEFAULT_MODE_NAME != "CVM", f"{what}: linker {linker}"
-    blas = sorted(names & BLAS_OPS)
-    assert blas, f"{what}: no BLAS product in the graph: {sorted(names)}"
-    return linker, blas
+    assert want <= names, f"{what}: {sorted(want - names)} missing from the graph: {sorted(names)}"
+    im2col = sorted(names & IM2COL_OPS)
+    assert not im2col, f"{what}: im2col graph Ops {im2col} in the graph"
+    vm = getattr(fn, "vm", None)
+    if vm is not None and hasattr(vm, "thunks"):
+        in_c = {type(node.op).__name__ for node, thunk in zip(vm.nodes, vm.thunks) if hasattr(thunk, "cthunk")}
+        assert want <= in_c, f"{what}: {sorted(want - in_c)} not run as C code"
+    return linker, sorted(want)
 
 
 def torch_step(W1, b1, W2, b2, lr=0.01):
@@ -141,8 +151,8 @@ def conv_rows(batch, rounds):
     X = rng.randn(batch, 3, 32, 32).astype("float32")
     R = rng.randn(batch, 64, 13, 13).astype("float32")
     first, second, train, forward = build_ours(batch)
-    linker, blas = check_graph(train, "training step")
-    check_graph(forward, "forward")
+    linker, ops = check_graph(train, "training step", CONV_OPS)
+    check_graph(forward, "forward", {"Conv2D", "MaxPool2D"})
     W1, b1 = [w.copy() for w in first.get_weights()]
     W2, b2 = [w.copy() for w in second.get_weights()]
     out = forward(X)
@@ -166,7 +176,7 @@ def conv_rows(batch, rounds):
     if ref_gW1 is not None:
         gerr = float(np.max(np.abs(gW1 - ref_gW1)) / np.max(np.abs(ref_gW1)))
         assert gerr < 1e-3, f"gradient of W1 differs from PyTorch: {gerr:.2e}"
-    print(f"graph: linker {linker}, convolution products on {', '.join(blas)}; BLAS {pytensor_compat.BLAS_SOURCE}")
+    print(f"graph: linker {linker}, C Ops {', '.join(ops)}; BLAS {pytensor_compat.BLAS_SOURCE}")
     print(f"checked against {reference}: forward rel err {err:.1e}")
 
     rows = []

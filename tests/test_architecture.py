@@ -119,6 +119,7 @@ FLOORS = {
     # 1. the fused-RNN package (Ops, their C, kernel selection: tensors in, never a layer) and the
     #    leaf helpers of utils/ (0.x import paths)
     "backend/rnn/": 1,
+    "backend/conv/": 1,  # the convolution / pooling Ops (C, Numba, JAX), tensors in, never a layer
     "utils/__init__.py": 1,
     "utils/np_utils.py": 1,
     "utils/generic_utils.py": 1,
@@ -374,6 +375,7 @@ def test_floor_and_import_detectors():
     """The floor table and the import scanner on small cases."""
     assert floor_of("backend/pytensor_compat.py") == 0
     assert floor_of("backend/rnn/ops.py") == 1
+    assert floor_of("backend/conv/ops.py") == 1
     assert floor_of("utils/np_utils.py") == 1
     assert floor_of("utils/layer_utils.py") == 4
     assert floor_of("layers/convolutional.py") == 3

@@ -21,6 +21,7 @@ import pytensor.tensor as T
 import pytest
 
 from keras_legacy import backend as K
+from keras_legacy.backend.conv.csource import has_blas
 from keras_legacy.layers import convolutional as conv013
 from keras_legacy.layers.core import Flatten as Flatten013
 from keras_legacy.v020.layers import convolutional as conv020
@@ -144,6 +145,10 @@ def nb_params(data):
     return sum(1 for k in data if k.startswith("params_"))
 
 
+#: The Ops of ``keras_legacy.backend.conv`` the layers' graphs (outputs and gradients) hold.
+CONV_OPS = {"Conv2D", "Conv2DGradInput", "Conv2DGradKernel", "Conv2DGradBias", "MaxPool2D", "MaxPool2DGrad"}
+
+
 def build_all(golden, version, mode):
     """One function computing the cases of ``version`` run in ``mode``: ``{case: {key: value}}``."""
     inputs, values, outputs, layout, layers = [], [], [], [], {}
@@ -199,11 +204,17 @@ def test_layer_outputs_and_gradients(golden, version, case, mode):
 
 @pytest.mark.parametrize("version", VERSIONS)
 def test_default_mode_runs_c_code(golden, version):
-    """The default mode's function uses C thunks for the convolution's dot (not the Python fallback)."""
+    """The default mode's function holds the convolution and pooling Ops and runs them as C thunks
+    (the convolutions when a BLAS is linked; without one they run their ``perform``)."""
     _, _, f = results_for(golden, version, "default")
     assert f.maker.linker.__class__.__name__ != "NumbaLinker" or K.DEFAULT_MODE_NAME == "NUMBA"
     names = {type(node.op).__name__ for node in f.maker.fgraph.apply_nodes}
-    assert names & {"Dot22", "Gemm", "Dot22Scalar", "Gemv", "Dot"}, sorted(names)
+    assert CONV_OPS <= names, sorted(names)
+    if K.DEFAULT_MODE_NAME == "NUMBA":
+        return
+    in_c = {type(node.op).__name__ for node, thunk in zip(f.vm.nodes, f.vm.thunks) if hasattr(thunk, "cthunk")}
+    want = CONV_OPS if has_blas() else {"Conv2DGradBias", "MaxPool2D", "MaxPool2DGrad"}
+    assert want <= in_c, sorted(CONV_OPS - in_c)
 
 
 @pytest.mark.parametrize("version,case", ALL_CASES)

@@ -508,6 +508,17 @@ def on_numba_backend(register_all):
 HAS_JAX = importlib.util.find_spec("jax") is not None
 
 
+def jax_funcify_calling(impl):
+    """A ``jax_funcify`` entry whose function of the node's inputs is ``impl(op, *inputs)``."""
+    def funcify(op, node=None, **kwargs):
+        def jax_op(*inputs):
+            return impl(op, *inputs)
+
+        return jax_op
+
+    return funcify
+
+
 def on_jax_backend(register_all):
     """``register_all(register)`` when PyTensor's JAX backend loads; ``register(op_type)`` is
     a decorator of ``funcify(op, node, **kw) -> function of the node's inputs``."""

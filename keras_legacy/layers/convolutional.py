@@ -16,11 +16,8 @@ The graphs follow Theano's semantics, which the original layers inherited:
   keeps the partial windows at the end (pooled over what exists); the gradient
   goes to every element equal to its window's maximum.
 
-The convolution is an im2col product: the ``kh*kw`` shifted (strided) views of
-the input are stacked and multiplied by the flipped kernel with one BLAS
-``dot``; pooling is the elementwise maximum of the shifted views of each window.
-Both are ordinary PyTensor graphs, so they compile in the C backend and in
-PyTensor's default (Numba) mode alike.
+The convolution and the pooling are the Ops of ``keras_legacy.backend.conv`` (C with
+BLAS, and Numba/JAX implementations): the layer's graph is the same in every mode.
 """
 
 from __future__ import annotations
@@ -29,6 +26,7 @@ import numpy as np
 import pytensor.tensor as T
 
 from keras_legacy import activations, constraints, initializations
+from keras_legacy.backend.conv import Conv2D, MaxPool2D
 from keras_legacy.layers.base import Layer, _bind_regularizers, _config_of, _resolve_regularizers
 
 BORDER_MODES = ("valid", "full", "same")
@@ -48,78 +46,55 @@ def _pad_axes(X, pads, value=0.0):
 
 
 def conv2d(X, W, kernel_size, border_mode="valid", subsample=(1, 1), bias=None):
-    """Theano's ``conv2d(X, W, border_mode, subsample)`` for ``valid`` and ``full``.
+    """Theano's ``conv2d(X, W, border_mode, subsample)`` for ``valid`` and ``full``, plus ``bias``.
 
-    ``kernel_size`` is ``(kh, kw)`` (the static trailing shape of ``W``).  The
-    strided output is computed directly from strided views, which gives the
-    same numbers as slicing the stride-1 output.  ``bias`` (``(nb_filter,)``, or
-    None) is added to each filter's output.
+    ``kernel_size`` is ``(kh, kw)`` (the static trailing shape of ``W``); ``bias``
+    (``(nb_filter,)``, or None) is added to each filter's output.  ``full`` is the
+    ``valid`` convolution of X zero-padded by ``k - 1`` on every side.
     """
     kh, kw = kernel_size
     if border_mode == "full":
-        X = _pad_axes(X, {2: (kh - 1, kh - 1), 3: (kw - 1, kw - 1)})
-    elif border_mode != "valid":
+        pads = (kh - 1, kh - 1, kw - 1, kw - 1)
+    elif border_mode == "valid":
+        pads = (0, 0, 0, 0)
+    else:
         raise ValueError(f"conv2d: border_mode must be 'valid' or 'full', got {border_mode!r}.")
-    return _correlate_flipped(X, W, kh, kw, subsample, bias)
+    return _conv(X, W, pads, subsample, bias)
 
 
 def conv2d_same(X, W, kernel_size, bias=None):
     """Stride-1 ``same``: the ``full`` convolution cropped by ``(k-1)//2`` before, as one padded valid one."""
     kh, kw = kernel_size
-    pads = {2: (kh - 1 - (kh - 1) // 2, (kh - 1) // 2), 3: (kw - 1 - (kw - 1) // 2, (kw - 1) // 2)}
-    return _correlate_flipped(_pad_axes(X, pads), W, kh, kw, (1, 1), bias)
+    pads = (kh - 1 - (kh - 1) // 2, (kh - 1) // 2, kw - 1 - (kw - 1) // 2, (kw - 1) // 2)
+    return _conv(X, W, pads, (1, 1), bias)
 
 
-def _correlate_flipped(X, W, kh, kw, subsample, bias=None):
-    """``valid`` convolution of X ``(n, c, H, W)`` with W ``(f, c, kh, kw)``, output strided."""
-    sh, sw = subsample
-    Ho = X.shape[2] - kh + 1
-    Wo = X.shape[3] - kw + 1
-    Xc = X.dimshuffle(1, 0, 2, 3)  # (c, n, H, W): the columns come out in (c, a, b) x (n, i, j) order
-    views = [Xc[:, :, a:a + Ho:sh, b:b + Wo:sw] for a in range(kh) for b in range(kw)]
-    cols = T.stack(views, axis=1)  # (c, kh*kw, n, Ho', Wo')
-    n_out, rows, cols_out = cols.shape[2], cols.shape[3], cols.shape[4]
-    cols = T.reshape(cols, (X.shape[1] * kh * kw, n_out * rows * cols_out), ndim=2)
-    kernel = T.reshape(W[:, :, ::-1, ::-1], (W.shape[0], W.shape[1] * kh * kw), ndim=2)
-    out = T.dot(kernel, cols)  # (f, n * Ho' * Wo')
-    if bias is not None:
-        # bias (f,) times a row of ones, added in the product's layout: the same sums, and the
-        # bias gradient becomes one BLAS product (a row sum of the output gradient)
-        ones = T.ones((1, out.shape[1]), dtype=out.dtype)
-        out = out + T.dot(bias.dimshuffle(0, "x"), ones)
-    out = T.reshape(out, (W.shape[0], n_out, rows, cols_out), ndim=4)
-    return out.dimshuffle(1, 0, 2, 3)
-
-
-def _pool_length(L, p, s, ignore_border):
-    """Theano's pooled length (symbolic or int) of an axis of length L."""
-    if ignore_border:
-        return T.maximum((L - p) // s + 1, 0)
-    if s >= p:
-        return (L - 1) // s + 1
-    return T.maximum((L - 1 - p) // s + 1, 0) + 1
+def _conv(X, W, pads, subsample, bias):
+    op = Conv2D(pads, subsample)
+    return op(X, W) if bias is None else op(X, W, bias)
 
 
 def max_pool(X, pools, ignore_border=True):
-    """Theano max pooling of X over ``pools = {axis: (pool, stride)}`` (several axes at once).
+    """Theano max pooling of X over ``pools = {axis: (pool, stride)}`` (one or two axes).
 
-    The output is the elementwise maximum of the ``prod(pool)`` strided views of X
-    (one per position in the window): one fused elementwise pass, and its
-    gradient goes to every element equal to its window's maximum, as Theano's.
-    With ``ignore_border=False`` the axes are padded by ``pool - 1`` entries of
-    ``-inf`` so the partial windows at the end pool over the real entries only.
+    Windows start every ``stride``; ``ignore_border=False`` keeps the partial windows at
+    the end (pooled over the entries that exist); the gradient goes to every element
+    equal to its window's maximum.  The pooling Op works on the two last axes: other
+    axes are moved there and back.
     """
-    lengths = {ax: _pool_length(X.shape[ax], p, s, ignore_border) for ax, (p, s) in pools.items()}
-    if not ignore_border:
-        X = _pad_axes(X, {ax: (0, p - 1) for ax, (p, s) in pools.items() if p > 1}, value=-np.inf)
-    views = [X]
-    for ax, (p, s) in pools.items():
-        stop = (lengths[ax] - 1) * s + 1
-        views = [v[(slice(None),) * ax + (slice(a, a + stop, s),)] for v in views for a in range(p)]
-    out = views[0]
-    for view in views[1:]:
-        out = T.maximum(out, view)
-    return out
+    if not 1 <= len(pools) <= 2 or X.ndim < 2:
+        raise ValueError(f"max_pool: expected one or two pooled axes of an array of rank >= 2, got axes "
+                         f"{sorted(pools)} of rank {X.ndim}.")
+    axes = sorted(pools)
+    if len(axes) == 1:  # a window of 1 along a neighbour axis
+        axes = [axes[0], axes[0] + 1] if axes[0] + 1 < X.ndim else [axes[0] - 1, axes[0]]
+    rest = [k for k in range(X.ndim) if k not in axes]
+    order = rest + axes
+    (ph, sh), (pw, sw) = (pools.get(k, (1, 1)) for k in axes)
+    out = MaxPool2D((ph, pw), (sh, sw), ignore_border)(X if order == list(range(X.ndim)) else X.dimshuffle(*order))
+    if order == list(range(X.ndim)):
+        return out
+    return out.dimshuffle(*[order.index(k) for k in range(X.ndim)])
 
 
 def repeat_axes(X, repeats):

@@ -1,11 +1,8 @@
 """The C text of the fused LSTM / GRU Ops, read from the ``.c``/``.h`` files of ``c/``.
 
-One template mechanism for all of it: a file (or a section of one) is a
-``string.Template``; ``${name}`` slots are filled per node -- ``${nm}`` the node's
-name (every C symbol ends in it, so two nodes never clash in one module), the C type,
-the activation pair, the kernel texts of the slots of the BLAS path.  A file may hold
-several fragments, each after a line ``/*@@ <section> @@*/``; the text before the
-first such line is the file's own documentation and is not emitted.
+The template mechanism is ``backend/ctemplate.py``'s (``string.Template`` fragments,
+sections ``/*@@ <section> @@*/``): the slots filled per node are ``${nm}`` the node's
+name, the C type, the activation pair, the kernel texts of the slots of the BLAS path.
 
 ``digest()`` (part of the Ops' ``c_code_cache_version``) hashes every file under
 ``c/`` and the modules assembling them: an edit of any of them recompiles the Ops.
@@ -27,68 +24,25 @@ Files (``c/``):
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import re
 from pathlib import Path
-from string import Template
 
 import pytensor
 
+from keras_legacy.backend.ctemplate import CSource
+
 C_DIR = Path(__file__).resolve().parent / "c"
-
-_SECTION = re.compile(r"^/\*@@ (.+?) @@\*/\n", re.M)
-
-
-@functools.cache
-def _sections(name: str) -> dict[str | None, str]:
-    """The fragments of ``c/<name>``: ``{section: text}``, ``{None: text}`` without sections."""
-    text = (C_DIR / name).read_text()
-    marks = list(_SECTION.finditer(text))
-    if not marks:
-        return {None: text}
-    out = {}
-    for k, mark in enumerate(marks):
-        end = marks[k + 1].start() if k + 1 < len(marks) else len(text)
-        out[mark.group(1)] = text[mark.end():end]
-    return out
-
-
-def render(name: str, section: str | None = None, strip: bool = False, **params) -> str:
-    """The fragment ``section`` of ``c/<name>`` with its ``${...}`` slots filled from
-    ``params`` (a slot without a value is a KeyError: no C goes out half-filled)."""
-    try:
-        text = _sections(name)[section]
-    except KeyError:
-        raise KeyError(f"no C fragment {section!r} in {C_DIR / name}") from None
-    if strip:
-        text = text.rstrip("\n")
-    return Template(text).substitute(params)
-
 
 #: The modules that put the files' fragments together (their glue is part of the C text).
 ASSEMBLING_MODULES = ("csource.py", "ops_common.py", "ops_lstm.py", "ops_gru.py")
 
+_SOURCE = CSource(C_DIR, ASSEMBLING_MODULES)
 
-def source_files() -> tuple[Path, ...]:
-    """Every file under ``c/``, sorted, then ``ASSEMBLING_MODULES``."""
-    return (tuple(sorted(p for p in C_DIR.rglob("*") if p.is_file()))
-            + tuple(C_DIR.parent / m for m in ASSEMBLING_MODULES))
-
-
-def digest() -> int:
-    """A digest of the names and contents of ``source_files()`` (0 if none is readable)."""
-    h = hashlib.sha256()
-    files = source_files()
-    if not files:
-        return 0
-    for path in files:
-        h.update(path.relative_to(C_DIR.parent).as_posix().encode() + b"\0")
-        try:
-            h.update(path.read_bytes())
-        except OSError:  # no source (e.g. a bytecode-only install): the name alone
-            pass
-    return int(h.hexdigest()[:12], 16)
+#: ``render(name, section=None, strip=False, **slots)``: a fragment of ``c/<name>``, its slots filled.
+render = _SOURCE.render
+#: Every file under ``c/``, sorted, then ``ASSEMBLING_MODULES``.
+source_files = _SOURCE.source_files
+#: A digest of the names and contents of ``source_files()``.
+digest = _SOURCE.digest
 
 
 def has_blas():
