@@ -12,6 +12,7 @@ from keras_legacy.backend.pytensor_compat import (  # noqa: F401
     get_mode,
     grad,
     hard_sigmoid,
+    is_jax_mode,
     relu,
     round_half_away,
     scan,

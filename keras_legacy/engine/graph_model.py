@@ -40,13 +40,15 @@ class GraphModel(Model):
         self.theano_mode = theano_mode
         self._compile_args = {"optimizer": self.optimizer, "loss": loss, "theano_mode": theano_mode,
                               "masked_mean": masked_mean}  # see Model.__getstate__
+        fixed_shapes = K.is_jax_mode(K.get_mode(theano_mode))  # JAX: no nonzero() in the loss
         ys, ys_test, weights, output_ndims = [], [], [], []
         self._output_ndims = output_ndims
         train_loss = 0.0
         test_loss = 0.0
         for name in self.output_order:
             output = self.outputs[name]
-            objective = weighted_objective(objectives.get(loss[name]), masked_mean=masked_mean)
+            objective = weighted_objective(objectives.get(loss[name]), masked_mean=masked_mean,
+                                           fixed_shapes=fixed_shapes)
             y_train = output.get_output(True)
             y_test = output.get_output(False)
             y = target_like(y_test, name)

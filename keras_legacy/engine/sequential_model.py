@@ -46,7 +46,8 @@ class SequentialModel(Model):
         self.theano_mode = theano_mode
         self._compile_args = {"optimizer": self.optimizer, "loss": loss, "class_mode": class_mode,
                               "theano_mode": theano_mode, "masked_mean": masked_mean}  # see Model.__getstate__
-        objective = weighted_objective(self.loss, masked_mean=masked_mean)
+        objective = weighted_objective(self.loss, masked_mean=masked_mean,
+                                       fixed_shapes=K.is_jax_mode(K.get_mode(theano_mode)))
 
         X = as_list(self.get_input(train=False))
         y_train = self.get_output(train=True)
