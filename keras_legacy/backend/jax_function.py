@@ -147,6 +147,7 @@ class JaxFunction:
         self.functions = {}
         self._last = None
         outs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+        self.updates += _default_updates(outs + [v for _, v in self.updates], self.updates)
         self._graph = outs + [v for _, v in self.updates]
         self._shared = [v for v in graph_inputs(self._graph + [k for k, _ in self.updates])
                         if isinstance(v, SharedVariable) and isinstance(v.type, TensorType)]
@@ -167,7 +168,14 @@ class JaxFunction:
         if f is None:
             f = self.functions[key] = self._compile(*key)
         self._last = f
-        return f(*args)
+        outs = f(*args)
+        for v, _ in self.updates:  # JAX wrote jax Arrays: the shared values stay NumPy arrays
+            value = v.container.storage[0]
+            if not isinstance(value, np.ndarray) and isinstance(v.type, TensorType):
+                v.container.storage[0] = np.array(value)
+        if isinstance(outs, (list, tuple)):
+            return [np.asarray(o) for o in outs]
+        return np.asarray(outs)
 
     def _mode(self, input_shapes):
         if self.devices is None or len(self.devices) == 1:
@@ -228,3 +236,17 @@ class JaxFunction:
                 "its first call).")
         return getattr(last, name)
 
+
+def _default_updates(graph, updates):
+    """``(shared, default_update)`` of the shared variables of ``graph`` that have one and no
+    update in ``updates`` (random generators): made explicit so that they are rebuilt with
+    the graph's static shapes (``pytensor.function`` would add the original, dynamic ones)."""
+    found, done = [], {k for k, _ in updates}
+    pending = list(graph)
+    while pending:
+        new = [v for v in graph_inputs(pending) if isinstance(v, SharedVariable) and v not in done
+               and getattr(v, "default_update", None) is not None]
+        done.update(new)
+        found += [(v, v.default_update) for v in new]
+        pending = [v.default_update for v in new]
+    return found
