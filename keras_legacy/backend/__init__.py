@@ -6,6 +6,7 @@ from keras_legacy.backend.pytensor_compat import (  # noqa: F401
     RandomStreams,
     binary_crossentropy,
     categorical_crossentropy,
+    check_jax_args,
     flatten,
     floatx,
     function,

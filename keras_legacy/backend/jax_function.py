@@ -100,15 +100,13 @@ def resolve_devices(data_parallel):
 
 class ShardedJAXLinker(JAXLinker):
     """PyTensor's JAX linker, jitting with the first ``n_batch`` inputs sharded over their
-    first axis across ``devices`` and everything else replicated."""
+    first axis across ``devices`` and everything else replicated.  ``jitted`` is the jitted
+    function, ``last_inputs`` the arrays (with their shardings) of the last call."""
 
     def __init__(self, devices, n_batch, *args, **kwargs):
         self.devices = list(devices)
         self.n_batch = n_batch
         super().__init__(*args, **kwargs)
-
-    def clone(self, allow_gc=None):
-        return type(self)(self.devices, self.n_batch, fgraph=self.fgraph, allow_gc=allow_gc)
 
     def jit_compile(self, fn):
         mesh = sharding.Mesh(np.array(self.devices), ("batch",))
@@ -123,8 +121,11 @@ class ShardedJAXLinker(JAXLinker):
             return jax.make_array_from_callback(np.shape(value), where, lambda index: value[index])
 
         def run(*args):
-            return jit_fn(*(place(a, s) for a, s in zip(args, in_shardings)))
+            placed = [place(a, s) for a, s in zip(args, in_shardings)]
+            self.last_inputs = placed
+            return jit_fn(*placed)
 
+        self.jitted = jit_fn
         return run
 
 

@@ -39,7 +39,7 @@ from pytensor.tensor.special import softmax as _pt_softmax
 
 from keras_legacy.backend import rows_ops
 from keras_legacy.backend.blas import configure_blas as _configure_blas
-from keras_legacy.backend.jax_function import JaxFunction, is_jax_mode
+from keras_legacy.backend.jax_function import JaxFunction, is_jax_mode, resolve_devices
 from keras_legacy.backend.parallel_build import ParallelCVMLinker
 
 #: The row-increment Ops behind the gradient of ``W[idx]`` (a Python ``numpy.add.at``
@@ -139,6 +139,21 @@ def function(inputs, outputs, updates=None, mode=None, givens=None, name=None, d
         on_unused_input="ignore",
         name=name,
     )
+
+
+def check_jax_args(theano_mode, data_parallel=False):
+    """Check ``compile``'s ``theano_mode`` and ``data_parallel``; return whether the mode is a
+    JAX mode (whose graphs need fixed shapes: no ``nonzero`` in the loss)."""
+    mode = get_mode(theano_mode)
+    jax_mode = is_jax_mode(mode)
+    if data_parallel is not False and data_parallel is not None:
+        if not jax_mode:
+            raise ValueError(
+                f"data_parallel={data_parallel!r} needs theano_mode='JAX' (data-parallel training runs on "
+                f"jax.sharding); got theano_mode={theano_mode!r}. Pass theano_mode='JAX', or leave "
+                "data_parallel out.")
+        resolve_devices(data_parallel)
+    return jax_mode
 
 
 def _apply_givens(outputs, updates, givens):
