@@ -65,7 +65,7 @@ def is_jax_mode(mode):
 
 
 def _needs_x64(variables):
-    return any(getattr(v.type, "dtype", "") in ("float64", "int64", "uint64", "complex128") for v in variables)
+    return any(getattr(v.type, "dtype", "") in ("float64", "complex128") for v in variables)
 
 
 def enable_x64():

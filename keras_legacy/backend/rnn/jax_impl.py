@@ -208,7 +208,14 @@ _IMPLS = {
 
 def _funcify_for(impl):
     def funcify(op, node=None, **kwargs):
+        # the node's dtypes: PyTensor's JAX backend may hand over a float64 array where the
+        # graph says float32 (an upstream op computed wider under jax_enable_x64), which
+        # would widen the scan's carry and break its types
+        dtypes = [getattr(v.type, "dtype", None) for v in node.inputs] if node is not None else None
+
         def fused_rnn(*inputs):
+            if dtypes is not None:
+                inputs = [x if d is None or x.dtype == d else x.astype(d) for x, d in zip(inputs, dtypes)]
             return impl(op, *inputs)
 
         return fused_rnn
