@@ -14,8 +14,8 @@ Data parallelism (``data_parallel``): the compiled function is jitted with the b
 inputs sharded over their first axis across the devices of a one-axis ``jax.sharding.Mesh``
 and everything else (the shared variables, the outputs, the updated shared values)
 replicated; XLA splits the computation and sums the gradients of the shards (an
-all-reduce).  A batch whose size the device count does not divide runs replicated (every
-device computes the whole batch; same numbers).  Inputs are built with
+all-reduce).  A batch whose size the device count does not divide runs unsplit on the
+default device (same numbers).  Inputs are built with
 ``jax.make_array_from_callback``, which also works when ``jax.distributed.initialize`` has
 joined several processes into one set of devices.
 
@@ -99,13 +99,14 @@ def resolve_devices(data_parallel):
 
 
 class ShardedJAXLinker(JAXLinker):
-    """PyTensor's JAX linker, jitting with the first ``n_batch`` inputs sharded over their
-    first axis across ``devices`` and everything else replicated.  ``jitted`` is the jitted
+    """PyTensor's JAX linker, jitting with the function's inputs flagged in ``split`` sharded
+    over their first axis across ``devices`` and everything else (the other inputs, the
+    shared variables, which follow the inputs) replicated.  ``jitted`` is the jitted
     function, ``last_inputs`` the arrays (with their shardings) of the last call."""
 
-    def __init__(self, devices, n_batch, *args, **kwargs):
+    def __init__(self, devices, split, *args, **kwargs):
         self.devices = list(devices)
-        self.n_batch = n_batch
+        self.split = list(split)
         super().__init__(*args, **kwargs)
 
     def jit_compile(self, fn):
@@ -113,7 +114,8 @@ class ShardedJAXLinker(JAXLinker):
         split = sharding.NamedSharding(mesh, sharding.PartitionSpec("batch"))
         whole = sharding.NamedSharding(mesh, sharding.PartitionSpec())
         inputs = self.fgraph.inputs
-        in_shardings = [split if k < self.n_batch else whole for k in range(len(inputs))]
+        flags = self.split + [False] * (len(inputs) - len(self.split))
+        in_shardings = [split if flag else whole for flag in flags]
         jit_fn = jax.jit(fn, in_shardings=in_shardings, out_shardings=whole)
 
         def place(value, where):
@@ -181,14 +183,11 @@ class JaxFunction:
     def _mode(self, input_shapes):
         if self.devices is None or len(self.devices) == 1:
             return self.mode
-        n = len(self.devices)
+        split = [len(s) > 0 for s in input_shapes]  # the batch inputs: every input with a first axis
         batch_sizes = {s[0] for s in input_shapes if len(s)}
-        if len(batch_sizes) != 1 or next(iter(batch_sizes)) % n:
-            return self.mode  # this batch runs replicated on one device (same numbers)
-        n_batch = sum(1 for s in input_shapes if len(s))
-        if any(not len(s) for s in input_shapes[:n_batch]):
-            return self.mode
-        linker = ShardedJAXLinker(self.devices, n_batch)
+        if len(batch_sizes) != 1 or next(iter(batch_sizes)) % len(self.devices):
+            return self.mode  # not split: the whole batch on one device (same numbers)
+        linker = ShardedJAXLinker(self.devices, split)
         return pytensor.compile.mode.Mode(linker=linker, optimizer=self.mode.provided_optimizer)
 
     def _compile(self, input_shapes, shared_shapes):
