@@ -19,8 +19,10 @@ import numpy as np
 import pytest
 
 from keras_legacy.backend.pytensor_compat import HAS_JAX
+from keras_legacy.layers.core import Dense
+from keras_legacy.models import Sequential
 
-pytestmark = pytest.mark.skipif(not HAS_JAX, reason="jax is not installed (optional extra `jax`): JAX mode not tested")
+needs_jax = pytest.mark.skipif(not HAS_JAX, reason="jax is not installed (optional extra `jax`): JAX mode not tested")
 
 SCRIPT = r"""
 import json, pathlib, sys
@@ -83,6 +85,7 @@ def two_device_run(golden, tmp_path_factory):
     return json.loads((out / "report.json").read_text()), dict(np.load(out / "weights.npz"))
 
 
+@needs_jax
 def test_two_devices_split_the_batches_and_sum_the_gradients(two_device_run):
     report, _ = two_device_run
     assert len(report["devices"]) == 2, report["devices"]
@@ -98,6 +101,7 @@ def test_two_devices_split_the_batches_and_sum_the_gradients(two_device_run):
         assert two["all_reduce"]
 
 
+@needs_jax
 @pytest.mark.parametrize("name", ["model_graph", "model_seq2seq_like"])
 def test_two_devices_train_the_single_device_and_golden_weights(golden, two_device_run, name):
     report, arrays = two_device_run
@@ -113,3 +117,24 @@ def test_two_devices_train_the_single_device_and_golden_weights(golden, two_devi
         np.testing.assert_allclose(arrays[f"{name}_True_{k}"], want[k], rtol=1e-8, atol=1e-10)
     if name == "model_seq2seq_like":
         np.testing.assert_allclose(arrays[f"{name}_True_odd"], arrays[f"{name}_False_odd"], rtol=1e-10, atol=1e-13)
+
+
+def test_data_parallel_needs_the_jax_mode():
+    model = Sequential()
+    model.add(Dense(3, 2))
+    for mode in (None, "FAST_COMPILE"):
+        with pytest.raises(ValueError, match=r"data_parallel=True needs theano_mode='JAX'"):
+            model.compile("sgd", "mse", theano_mode=mode, data_parallel=True)
+
+
+@needs_jax
+def test_data_parallel_refuses_more_devices_than_jax_sees():
+    import jax
+
+    model = Sequential()
+    model.add(Dense(3, 2))
+    n = len(jax.devices())
+    with pytest.raises(ValueError, match=rf"data_parallel={n + 1}: jax sees {n} device"):
+        model.compile("sgd", "mse", theano_mode="JAX", data_parallel=n + 1)
+    with pytest.raises(TypeError, match="data_parallel must be False, True"):
+        model.compile("sgd", "mse", theano_mode="JAX", data_parallel="all")
