@@ -6,7 +6,7 @@ outputs of the original Keras (float64, 1e-10 for predictions and losses, the 2-
 training trajectories to 1e-8 as in test_models_golden.py): the 0.1.3 Graph and the
 imdb-like Sequential (Embedding, masked LSTM, Dropout), the 0.2.0 BatchNormalization model
 (running statistics updated by the train function), a Keras 0.3 stateful LSTM against
-the C mode, a layer compiled alone for two input shapes, and the ValueError of a graph
+another mode, a layer compiled alone for two input shapes, and the ValueError of a graph
 JAX cannot trace.  ``test_models_golden.py`` runs the GRU and masked-LSTM models in JAX
 mode too; ``test_jax_data_parallel.py`` the data-parallel training.
 """
@@ -16,12 +16,16 @@ import json
 import numpy as np
 import pytensor.tensor as T
 import pytest
+from pytensor.compile.mode import Mode
 
 from keras_legacy import backend as K
 from keras_legacy.backend.pytensor_compat import HAS_JAX
 from keras_legacy.layers import recurrent
 from keras_legacy.models import Graph, model_from_config
 from keras_legacy.v03.layers import recurrent as r03
+
+#: The Python linker (the Ops' ``perform``): the reference that compiles no C.
+PY = Mode(linker="py", optimizer="fast_compile")
 
 pytestmark = pytest.mark.skipif(not HAS_JAX, reason="jax is not installed (optional extra `jax`): JAX mode not tested")
 
@@ -112,16 +116,17 @@ def test_batchnorm_020_trains_as_the_golden_model(golden):
         np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-10)
 
 
-def test_stateful_03_lstm_as_in_the_c_mode():
+def test_stateful_03_lstm_as_under_the_python_linker():
     """A Keras 0.3 stateful, go_backwards LSTM: predict carries the state between calls and
-    a training step moves weights and state exactly as in the C mode."""
+    a training step moves weights and state exactly as under the Python linker (``PY``: the
+    Ops' ``perform``, no C to compile on a cold cache)."""
     from keras_legacy.models import Sequential
 
     rng = np.random.RandomState(5)
     X = rng.randn(3, 6, 2)
     y = rng.randn(3, 6, 4)
-    runs = {}
-    for mode in (None, "JAX"):
+    runs = []
+    for mode in (PY, "JAX"):
         model = Sequential()
         model.add(r03.LSTM(4, batch_input_shape=(3, 6, 2), stateful=True, return_sequences=True,
                            go_backwards=True))
@@ -131,21 +136,21 @@ def test_stateful_03_lstm_as_in_the_c_mode():
         first = model.predict(X, batch_size=3)
         second = model.predict(X, batch_size=3)
         model.train_on_batch(X, y)
-        runs[mode] = [first, second, model.layers[0].states[0].get_value()] + model.get_weights()
-    assert np.abs(runs["JAX"][1] - runs["JAX"][0]).max() > 1e-3  # the state carried over
-    for got, want in zip(runs["JAX"], runs[None]):
+        runs.append([first, second, model.layers[0].states[0].get_value()] + model.get_weights())
+    assert np.abs(runs[1][1] - runs[1][0]).max() > 1e-3  # the state carried over
+    for got, want in zip(runs[1], runs[0]):
         np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
 
 
 def test_layer_compiled_alone_for_two_input_shapes():
     """``K.function(..., mode="JAX")`` of a layer's output and gradient: inputs without static
-    shapes; each input shape gets its own compiled function, values as in the C mode."""
+    shapes; each input shape gets its own compiled function, values as under the Python linker."""
     layer = recurrent.GRU(2, 3, return_sequences=True)
     X = T.tensor3("X")
     layer.input = X
     out = layer.get_output()
     outputs = [out] + K.grad(T.sum(out ** 2), layer.params)
-    f_jax, f_c = K.function([X], outputs, mode="JAX"), K.function([X], outputs)
+    f_jax, f_c = K.function([X], outputs, mode="JAX"), K.function([X], outputs, mode=PY)
     rng = np.random.RandomState(2)
     for shape in ((4, 5, 2), (3, 7, 2), (4, 5, 2)):
         x = rng.randn(*shape)
