@@ -5,8 +5,8 @@ JAX traces fixed shapes: a model's functions compile once per distinct batch sha
 outputs of the original Keras (float64, 1e-10 for predictions and losses, the 2-epoch
 training trajectories to 1e-8 as in test_models_golden.py): the 0.1.3 Graph and the
 imdb-like Sequential (Embedding, masked LSTM, Dropout), the 0.2.0 BatchNormalization model
-(running statistics updated by the train function), a Keras 0.3 stateful LSTM against
-another mode, a layer compiled alone for two input shapes, and the ValueError of a graph
+(running statistics updated by the train function), a Keras 0.3 stateful LSTM and a small
+CNN against the Python linker, a layer compiled alone for two input shapes, and the ValueError of a graph
 JAX cannot trace.  ``test_models_golden.py`` runs the GRU and masked-LSTM models in JAX
 mode too; ``test_jax_data_parallel.py`` the data-parallel training.
 """
@@ -164,3 +164,30 @@ def test_a_graph_jax_cannot_trace_is_a_value_error():
     f = K.function([x], T.sum(x[T.nonzero(x > 0)]), mode="JAX")
     with pytest.raises(ValueError, match=r"theano_mode='JAX'.*shapes \(3,\).*nonzero"):
         f(np.array([1.0, -2.0, 3.0]))
+
+
+def test_cnn_013_as_under_the_python_linker():
+    """Convolution2D -> relu -> MaxPooling2D -> Flatten -> Dense: predict and one epoch of
+    batches of 3 (then the last one of 2) as under the Python linker."""
+    from keras_legacy.layers.convolutional import Convolution2D, MaxPooling2D
+    from keras_legacy.layers.core import Activation, Dense, Flatten
+    from keras_legacy.models import Sequential
+
+    rng = np.random.RandomState(0)
+    X, y = rng.randn(5, 1, 8, 8), np.eye(2)[rng.randint(0, 2, 5)]
+    runs = []
+    for mode in (PY, "JAX"):
+        np.random.seed(1)
+        model = Sequential()
+        model.add(Convolution2D(4, 1, 3, 3))
+        model.add(Activation("relu"))
+        model.add(MaxPooling2D(poolsize=(2, 2)))
+        model.add(Flatten())
+        model.add(Dense(4 * 3 * 3, 2, activation="softmax"))
+        model.compile("sgd", "categorical_crossentropy", theano_mode=mode)
+        pred = model.predict(X)
+        model.fit(X, y, batch_size=3, nb_epoch=1, verbose=0, shuffle=False)
+        runs.append([pred] + model.get_weights())
+    assert np.abs(runs[1][1]).max() > 1e-3  # the filters are not all zero
+    for got, want in zip(runs[1], runs[0]):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
