@@ -35,7 +35,6 @@ from pytensor.compile.sharedvalue import SharedVariable
 from pytensor.graph.replace import graph_replace
 from pytensor.graph.traversal import graph_inputs
 from pytensor.link.jax.linker import JAXLinker
-from pytensor.tensor.random.type import RandomType
 from pytensor.tensor.type import TensorType
 
 JAX_DISPATCH = "pytensor.link.jax.dispatch"
@@ -135,8 +134,9 @@ class JaxFunction:
     """A function of ``inputs`` compiled by PyTensor's JAX backend once per distinct set of
     input (and shared-variable) shapes; called like the ``pytensor.function`` it stands for.
 
-    ``functions`` maps each shape key to its compiled function; ``maker`` and the other
-    attributes of a compiled function are those of the last one compiled."""
+    ``functions`` maps each shape key (the inputs' shapes, the shared variables' shapes) to
+    its compiled function; ``maker`` and the other attributes of a compiled function are
+    those of the one called last."""
 
     def __init__(self, inputs, outputs, updates=(), mode=None, name=None, data_parallel=False, **kwargs):
         _bind_jax()
@@ -154,8 +154,6 @@ class JaxFunction:
         self._graph = outs + [v for _, v in self.updates]
         self._shared = [v for v in graph_inputs(self._graph + [k for k, _ in self.updates])
                         if isinstance(v, SharedVariable) and isinstance(v.type, TensorType)]
-        self._has_rng = any(isinstance(v, SharedVariable) and isinstance(v.type, RandomType)
-                            for v in graph_inputs(self._graph))
         if _needs_x64(self.inputs + self._graph + self._shared):
             enable_x64()
 
@@ -197,7 +195,7 @@ class JaxFunction:
                 if len(shape) != v.type.ndim:
                     raise ValueError(
                         f"input {v.name or v} takes arrays of {v.type.ndim} dimension(s), got one of shape "
-                        f"{shape}.")
+                        f"{shape}: pass arrays of that rank.")
                 s = T.tensor(name=v.name, dtype=v.type.dtype, shape=shape)
                 replace[v] = s
                 static.append(s)
