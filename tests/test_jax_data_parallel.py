@@ -6,12 +6,14 @@ starts): the golden Graph (Dense) and GRU seq2seq models of Keras 0.1.3 train 2 
 from ``init.npz`` with the batches split over the two devices and on one device; the
 weights agree to 1e-10 (float64) and with the original's to 1e-8.  The batch inputs of
 the sharded function are split in two, and its compiled XLA program sums the shards'
-gradients (an all-reduce).  Batches the device count does not divide run unsplit.
+gradients (an all-reduce).  Batches the device count does not divide run unsplit.  Two
+processes joined by ``jax.distributed.initialize`` train the golden Graph too.
 Skipped without jax (the optional extra).
 """
 
 import json
 import os
+import socket
 import subprocess
 import sys
 
@@ -138,3 +140,49 @@ def test_data_parallel_refuses_more_devices_than_jax_sees():
         model.compile("sgd", "mse", theano_mode="JAX", data_parallel=n + 1)
     with pytest.raises(TypeError, match="data_parallel must be False, True"):
         model.compile("sgd", "mse", theano_mode="JAX", data_parallel="all")
+
+
+TWO_PROCESSES = r"""
+import json, pathlib, sys
+import jax
+jax.config.update("jax_cpu_collectives_implementation", "gloo")
+jax.distributed.initialize(coordinator_address=sys.argv[3], num_processes=2, process_id=int(sys.argv[2]))
+import numpy as np
+from keras_legacy import optimizers
+from keras_legacy.models import model_from_config
+
+d = pathlib.Path(sys.argv[1]) / "model_graph"
+config = json.loads((d / "config.json").read_text())
+data = {"in1": np.load(d / "X_in1.npy"), "in2": np.load(d / "X_in2.npy"), "output": np.load(d / "y.npy")}
+init = np.load(d / "init.npz")
+model = model_from_config({k: v for k, v in config.items() if k not in ("optimizer", "loss", "theano_mode")})
+opt = dict(config["optimizer"])
+model.compile(optimizers.get(opt.pop("name"), opt), config["loss"], theano_mode="JAX", data_parallel=True)
+model.set_weights([init[f"param_{n}"] for n in range(len(init.files))])
+model.fit(data, batch_size=4, nb_epoch=2, shuffle=False, verbose=0)
+linker = next(iter(model._function("train").functions.values())).maker.linker
+print(json.dumps({"devices": len(jax.devices()), "local": len(jax.local_devices()),
+                  "linker": type(linker).__name__, "weights": [w.tolist() for w in model.get_weights()]}))
+"""
+
+
+@needs_jax
+def test_two_processes_jax_distributed(golden):
+    """Two processes of one CPU device each, joined by ``jax.distributed.initialize`` (gloo
+    collectives): each batch is split over both processes' devices, and both end with the
+    golden weights."""
+    with socket.socket() as s:
+        s.bind(("localhost", 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, JAX_PLATFORMS="cpu", XLA_FLAGS="",
+               PYTHONPATH=os.pathsep.join(p for p in [str(golden.parents[1]), os.environ.get("PYTHONPATH")] if p))
+    procs = [subprocess.Popen([sys.executable, "-c", TWO_PROCESSES, str(golden), str(k), f"localhost:{port}"],
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for k in (0, 1)]
+    outs = [p.communicate(timeout=600) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [err[-3000:] for _, err in outs]
+    final = np.load(golden / "model_graph" / "final.npz")
+    for out, _ in outs:
+        report = json.loads([line for line in out.splitlines() if line.startswith("{")][-1])
+        assert (report["devices"], report["local"], report["linker"]) == (2, 1, "ShardedJAXLinker")
+        for n, w in enumerate(report["weights"]):
+            np.testing.assert_allclose(np.array(w), final[f"param_{n}"], rtol=1e-8, atol=1e-10)
