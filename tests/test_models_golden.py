@@ -218,19 +218,19 @@ def test_golden_weights_load_into_a_model_built_in_code(golden):
 # --- the same models compiled by the other modes --------------------------------------
 
 MODE_MODELS = ["model_seq2seq_like", "model_masked_loss"]
-# A model's inputs have no static shapes, and PyTensor's JAX backend refuses the shapes the
-# graph computes from them (allocs, slices), whatever the recurrent Ops: static batch shapes
-# for JAX models are issue 14 point 3.  Strict: this xfail fails once they work.
-_JAX_MODELS = pytest.mark.xfail(raises=(TypeError, IndexError), strict=True,
-                                reason="JAX mode needs static input shapes; models have none yet (issue 14)")
 #: ``NUMBA`` by name is the plain function's Numba linker again: only with ``KL_TEST_ALL_MODES=1``.
 OTHER_MODES = (["plain"] + (["NUMBA"] if os.environ.get("KL_TEST_ALL_MODES") == "1" else [])
-               + [pytest.param("JAX", marks=_JAX_MODELS), "FAST_COMPILE"])
+               + ["JAX", "FAST_COMPILE"])
 
 
 def _theano_mode(mode):
     """The ``theano_mode`` of a mode name; ``"plain"``: the mode a plain ``pytensor.function`` gets."""
     return pytensor.compile.mode.get_default_mode() if mode == "plain" else mode
+
+
+def _compiled(f):
+    """The PyTensor functions behind a model's function (JAX: one per batch shape met)."""
+    return list(f.functions.values()) if hasattr(f, "functions") else [f]
 
 
 @pytest.mark.parametrize("mode", OTHER_MODES)
@@ -245,9 +245,6 @@ def test_other_modes_predict_and_train_as_the_golden_model(golden, name, mode):
     X, y = np.load(d / "X.npy"), np.load(d / "y.npy")
     model.load_weights(str(d / "weights.h5"))
     np.testing.assert_allclose(model.predict(X), np.load(d / "predict.npy"), rtol=1e-10, atol=1e-14)
-    fused = {"model_seq2seq_like": "GRUForward", "model_masked_loss": "LSTMForward"}[name]
-    ops = {type(node.op).__name__ for node in model._function("train").maker.fgraph.apply_nodes}
-    assert fused in ops and "Scan" not in ops, sorted(ops)
     _set_init(model, d)
     expected = _json(d / "history.json")
     history = model.fit(X, y, batch_size=4, nb_epoch=2, shuffle=False, verbose=0, show_accuracy=True)
@@ -255,3 +252,10 @@ def test_other_modes_predict_and_train_as_the_golden_model(golden, name, mode):
     np.testing.assert_allclose(history.history["acc"], expected["acc"], rtol=1e-8)
     for got, want in _final_weights(model, d):
         np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-10)
+    fused = {"model_seq2seq_like": "GRUForward", "model_masked_loss": "LSTMForward"}[name]
+    compiled = _compiled(model._function("train"))
+    # JAX: one function per batch shape (the golden data's 10 samples: batches of 4 and of 2)
+    assert len(compiled) == (2 if mode == "JAX" else 1)
+    for f in compiled:
+        ops = {type(node.op).__name__ for node in f.maker.fgraph.apply_nodes}
+        assert fused in ops and "Scan" not in ops, sorted(ops)

@@ -34,10 +34,12 @@ import pytensor
 import pytensor.tensor as T
 from pytensor.compile.mode import Mode
 from pytensor.compile.mode import get_mode as _pt_get_mode
+from pytensor.graph.replace import graph_replace
 from pytensor.tensor.special import softmax as _pt_softmax
 
 from keras_legacy.backend import rows_ops
 from keras_legacy.backend.blas import configure_blas as _configure_blas
+from keras_legacy.backend.jax_function import JaxFunction, is_jax_mode, resolve_devices
 from keras_legacy.backend.parallel_build import ParallelCVMLinker
 
 #: The row-increment Ops behind the gradient of ``W[idx]`` (a Python ``numpy.add.at``
@@ -109,18 +111,59 @@ def get_mode(theano_mode=None) -> Mode:
     )
 
 
-def function(inputs, outputs, updates=None, mode=None, givens=None, name=None):
-    """``theano.function`` as Keras 0.x called it (``allow_input_downcast=True``)."""
+def function(inputs, outputs, updates=None, mode=None, givens=None, name=None, data_parallel=False):
+    """``theano.function`` as Keras 0.x called it (``allow_input_downcast=True``).
+
+    In a JAX mode the function compiles once per distinct set of input shapes
+    (``jax_function.JaxFunction``: JAX traces static shapes); ``data_parallel`` (JAX
+    modes only: True, a number of devices or a list of jax devices) shards each batch
+    over the devices."""
+    mode = get_mode(mode)
+    if is_jax_mode(mode):
+        if givens:
+            outputs, updates = _apply_givens(outputs, updates, givens)
+        return JaxFunction(inputs, outputs, updates=list(updates or []), mode=mode, name=name,
+                           data_parallel=data_parallel, allow_input_downcast=True, on_unused_input="ignore")
+    if data_parallel:
+        raise ValueError(
+            f"data_parallel={data_parallel!r} needs theano_mode='JAX' (data-parallel training runs on "
+            "jax.sharding); the mode given links with "
+            f"{type(mode.linker).__name__}.")
     return pytensor.function(
         inputs,
         outputs,
         updates=list(updates or []),
         givens=givens,
-        mode=get_mode(mode),
+        mode=mode,
         allow_input_downcast=True,
         on_unused_input="ignore",
         name=name,
     )
+
+
+def check_jax_args(theano_mode, data_parallel=False):
+    """Check ``compile``'s ``theano_mode`` and ``data_parallel``; return whether the mode is a
+    JAX mode (whose graphs need fixed shapes: no ``nonzero`` in the loss)."""
+    mode = get_mode(theano_mode)
+    jax_mode = is_jax_mode(mode)
+    if data_parallel is not False and data_parallel is not None:
+        if not jax_mode:
+            raise ValueError(
+                f"data_parallel={data_parallel!r} needs theano_mode='JAX' (data-parallel training runs on "
+                f"jax.sharding); got theano_mode={theano_mode!r}. Pass theano_mode='JAX', or leave "
+                "data_parallel out.")
+        resolve_devices(data_parallel)
+    return jax_mode
+
+
+def _apply_givens(outputs, updates, givens):
+    """``outputs`` and the update values with ``givens`` substituted (what ``givens=`` does)."""
+    outs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+    updates = list(updates or [])
+    pairs = givens.items() if isinstance(givens, dict) else givens
+    replaced = graph_replace(outs + [v for _, v in updates], dict(pairs), strict=False)
+    new_outs = replaced[: len(outs)] if isinstance(outputs, (list, tuple)) else replaced[0]
+    return new_outs, [(k, v) for (k, _), v in zip(updates, replaced[len(outs):])]
 
 
 def scan(fn, sequences=None, outputs_info=None, non_sequences=None, n_steps=None,

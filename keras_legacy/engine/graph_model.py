@@ -26,27 +26,30 @@ from keras_legacy.utils import io_utils
 class GraphModel(Model):
     """The 0.1.3 training API of a graph of layers with named inputs and outputs (mixed into a ``Graph`` container)."""
 
-    def compile(self, optimizer, loss, theano_mode=None, *, masked_mean=False):
-        """``loss`` maps each output name to an objective; the total loss is their sum."""
+    def compile(self, optimizer, loss, theano_mode=None, *, masked_mean=False,
+                data_parallel=False):
+        """``loss`` maps each output name to an objective; the total loss is their sum
+        (``masked_mean``, ``data_parallel``: see ``SequentialModel.compile``)."""
         if not isinstance(loss, dict):
             raise TypeError("Graph.compile: loss must be a dict {output name: objective}, "
                             f"got {type(loss).__name__}.")
         missing = [name for name in self.output_order if name not in loss]
         if missing:
             raise ValueError(f"Graph.compile: no loss for output(s) {missing}; outputs are {self.output_order}.")
-        K.get_mode(theano_mode)
+        fixed_shapes = K.check_jax_args(theano_mode, data_parallel)  # JAX: no nonzero() in the loss
         self.optimizer = optimizers.get(optimizer)
         self.loss = loss
         self.theano_mode = theano_mode
         self._compile_args = {"optimizer": self.optimizer, "loss": loss, "theano_mode": theano_mode,
-                              "masked_mean": masked_mean}  # see Model.__getstate__
+                              "masked_mean": masked_mean, "data_parallel": data_parallel}  # see Model.__getstate__
         ys, ys_test, weights, output_ndims = [], [], [], []
         self._output_ndims = output_ndims
         train_loss = 0.0
         test_loss = 0.0
         for name in self.output_order:
             output = self.outputs[name]
-            objective = weighted_objective(objectives.get(loss[name]), masked_mean=masked_mean)
+            objective = weighted_objective(objectives.get(loss[name]), masked_mean=masked_mean,
+                                           fixed_shapes=fixed_shapes)
             y_train = output.get_output(True)
             y_test = output.get_output(False)
             y = target_like(y_test, name)
@@ -61,15 +64,16 @@ class GraphModel(Model):
         X = [self.inputs[name].input for name in self.input_order]
         ins = X + ys + weights
         state_updates = self._state_updates()  # those of the test-mode graph, as 0.3 compiled them
+        mode = {"mode": theano_mode, "data_parallel": data_parallel}
 
         def build_train():
             loss_, updates = self._train_updates(train_loss, state_updates)
-            return K.function(ins, [loss_], updates=updates, mode=theano_mode)
+            return K.function(ins, [loss_], updates=updates, **mode)
 
         self._builders = {
             "train": build_train,
-            "test": lambda: K.function(ins, [test_loss], updates=state_updates, mode=theano_mode),
-            "predict": lambda: K.function(X, ys_test, updates=state_updates, mode=theano_mode),
+            "test": lambda: K.function(ins, [test_loss], updates=state_updates, **mode),
+            "predict": lambda: K.function(X, ys_test, updates=state_updates, **mode),
         }
         self._reset_functions()
 

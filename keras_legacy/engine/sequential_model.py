@@ -30,23 +30,29 @@ from keras_legacy.utils import io_utils
 class SequentialModel(Model):
     """The 0.1.3 training API of a stack of layers (mixed into a ``Sequential`` container)."""
 
-    def compile(self, optimizer, loss, class_mode="categorical", theano_mode=None, *, masked_mean=False):
+    def compile(self, optimizer, loss, class_mode="categorical", theano_mode=None, *, masked_mean=False,
+                data_parallel=False):
         """Set the optimizer and loss; functions compile on first use (``mode=theano_mode``).
 
         ``masked_mean=True`` (a keras_legacy addition, off by default) replaces
         the 0.1.3 masked-loss normalisation quirk by the masked mean; see
-        ``weighted_objective``.
+        ``weighted_objective``.  ``data_parallel`` (a keras_legacy addition, with
+        ``theano_mode="JAX"`` only): ``True`` splits each batch over every device of
+        ``jax.devices()``, an int ``n`` over the first ``n``, a list over those devices
+        (``keras_legacy.backend.jax_function``).
         """
         if class_mode not in ("categorical", "binary"):
             raise ValueError(f"Invalid class_mode: {class_mode!r}. Expected one of: binary, categorical.")
-        K.get_mode(theano_mode)  # validate now, not at the first fit
+        fixed_shapes = K.check_jax_args(theano_mode, data_parallel)  # validate now, not at the first fit
         self.optimizer = optimizers.get(optimizer)
         self.loss = objectives.get(loss)
         self.class_mode = class_mode
         self.theano_mode = theano_mode
         self._compile_args = {"optimizer": self.optimizer, "loss": loss, "class_mode": class_mode,
-                              "theano_mode": theano_mode, "masked_mean": masked_mean}  # see Model.__getstate__
-        objective = weighted_objective(self.loss, masked_mean=masked_mean)
+                              "theano_mode": theano_mode, "masked_mean": masked_mean,
+                              "data_parallel": data_parallel}  # see Model.__getstate__
+        objective = weighted_objective(self.loss, masked_mean=masked_mean, fixed_shapes=fixed_shapes)
+        mode = {"mode": theano_mode, "data_parallel": data_parallel}
 
         X = as_list(self.get_input(train=False))
         y_train = self.get_output(train=True)
@@ -68,13 +74,12 @@ class SequentialModel(Model):
 
         def build_train():
             loss, updates = self._train_updates(train_loss, state_updates)
-            return K.function(ins, [loss, accuracy(y_train)], updates=updates, mode=theano_mode)
+            return K.function(ins, [loss, accuracy(y_train)], updates=updates, **mode)
 
         self._builders = {
             "train": build_train,
-            "test": lambda: K.function(ins, [test_loss, accuracy(y_test)], updates=state_updates,
-                                       mode=theano_mode),
-            "predict": lambda: K.function(X, [y_test], updates=state_updates, mode=theano_mode),
+            "test": lambda: K.function(ins, [test_loss, accuracy(y_test)], updates=state_updates, **mode),
+            "predict": lambda: K.function(X, [y_test], updates=state_updates, **mode),
         }
         self._reset_functions()
 

@@ -67,7 +67,7 @@ def slice_X(X, start=None, stop=None):
     return take(X)
 
 
-def weighted_objective(fn, masked_mean=False):
+def weighted_objective(fn, masked_mean=False, fixed_shapes=False):
     """Wrap the objective ``fn(y_true, y_pred)`` with sample weights and a mask.
 
     ``weights`` has the shape of ``y`` with a last axis of 1.  Entries of weight
@@ -80,7 +80,14 @@ def weighted_objective(fn, masked_mean=False):
     i.e. masked timesteps stay in the numerator (the original's quirk, kept by
     default so the numbers match).  ``masked_mean=True`` gives the masked mean
     ``sum(mask * w * loss) / sum(mask * w)`` instead (what Keras 0.3 computes).
+
+    ``fixed_shapes=True`` (models compiled for JAX, which traces fixed shapes only: the
+    number of nonzero weights is data) computes the loss of every entry and keeps those of
+    nonzero weight with ``switch``: the same sums, entries of weight 0 adding exact zeros.
     """
+    if fixed_shapes:
+        return _weighted_fixed_shapes(fn, masked_mean)
+
     def weighted(y_true, y_pred, weights, mask=None):
         kept = weights.nonzero()
         rows = kept[:-1]
@@ -89,6 +96,24 @@ def weighted_objective(fn, masked_mean=False):
         if mask is None:
             return T.sum(w * loss) / T.sum(w)
         m = T.cast(mask[rows], w.dtype)
+        if masked_mean:
+            return T.sum(m * w * loss) / T.sum(m * w)
+        return T.sum(w * loss) / T.sum(m * w)
+
+    weighted.__name__ = f"weighted_{getattr(fn, '__name__', 'objective')}"
+    return weighted
+
+
+def _weighted_fixed_shapes(fn, masked_mean):
+    """``weighted_objective`` without ``nonzero``: every entry's loss, those of weight 0 replaced by 0."""
+    def weighted(y_true, y_pred, weights, mask=None):
+        # the entries in nonzero()'s order (row-major), as 2-D (entries, values) like the original's
+        w = weights.flatten()
+        rows = (-1, y_true.shape[-1])
+        loss = T.switch(T.neq(w, 0), fn(y_true.reshape(rows), y_pred.reshape(rows)), 0)
+        if mask is None:
+            return T.sum(w * loss) / T.sum(w)
+        m = T.cast(mask.flatten(), w.dtype)
         if masked_mean:
             return T.sum(m * w * loss) / T.sum(m * w)
         return T.sum(w * loss) / T.sum(m * w)

@@ -101,13 +101,16 @@ def lstm_forward(op, xp, mask, U, b=None):
         c = gates[:, H: 2 * H] * cm + gates[:, :H] * g
         tc = _act(op.act, c)
         h = gates[:, 2 * H:] * tc
+        if not op.save_gates:  # forward only: the scan stacks h alone
+            return (h, c), h
         return (h, c), (h, c, jnp.concatenate([gates, g, tc], axis=1))
 
     zero = jnp.zeros((xp.shape[1], H), U.dtype)
-    _, (h, c, G) = jax.lax.scan(step, (zero, zero), (xp, m))
+    _, stacked = jax.lax.scan(step, (zero, zero), (xp, m))
     if not op.save_gates:
-        c, G = c[:0], G[:0]
-    return h, c, G
+        empty = jnp.zeros((0,) + zero.shape, U.dtype)
+        return stacked, empty, jnp.zeros((0, zero.shape[0], 5 * H), U.dtype)
+    return stacked
 
 
 def lstm_grad(op, mask, U, c, G, dh):
@@ -153,12 +156,14 @@ def gru_forward(op, xp, mask, U, b=None):
         z, r = zr[:, :H], zr[:, H:]
         hh = _act(op.act, x_t[:, 2 * H:] + _dot(r * hm, U_h))
         h = z * hm + (1 - z) * hh
+        if not op.save_gates:  # forward only: the scan stacks h alone
+            return h, h
         return h, (h, jnp.concatenate([zr, hh], axis=1))
 
-    _, (h, G) = jax.lax.scan(step, jnp.zeros((xp.shape[1], H), U.dtype), (xp, m))
+    _, stacked = jax.lax.scan(step, jnp.zeros((xp.shape[1], H), U.dtype), (xp, m))
     if not op.save_gates:
-        G = G[:0]
-    return h, G
+        return stacked, jnp.zeros((0, xp.shape[1], 3 * H), U.dtype)
+    return stacked
 
 
 def gru_grad(op, mask, U, h, G, dh):
@@ -208,7 +213,14 @@ _IMPLS = {
 
 def _funcify_for(impl):
     def funcify(op, node=None, **kwargs):
+        # the node's dtypes: PyTensor's JAX backend may hand over a float64 array where the
+        # graph says float32 (an upstream op computed wider under jax_enable_x64), which
+        # would widen the scan's carry and break its types
+        dtypes = [getattr(v.type, "dtype", None) for v in node.inputs] if node is not None else None
+
         def fused_rnn(*inputs):
+            if dtypes is not None:
+                inputs = [x if d is None or x.dtype == d else x.astype(d) for x, d in zip(inputs, dtypes)]
             return impl(op, *inputs)
 
         return fused_rnn
