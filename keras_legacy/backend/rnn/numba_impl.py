@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from keras_legacy.backend.rnn import numba_c
 from keras_legacy.backend.rnn.gates import SUPPORTED
 from keras_legacy.backend.rnn.ops_gru import GRUForward, GRUGrad
 from keras_legacy.backend.rnn.ops_lstm import LSTMForward, LSTMForwardX, LSTMGrad
@@ -412,10 +413,15 @@ def kernel(kind, act, inner, dtype):
 
 # --- registration with PyTensor's Numba dispatch --------------------------------
 # Each funcify returns a jitted function of the node's inputs returning its outputs
-# (a tuple for several) and ``KERNEL_VERSION``; it depends on the Op's props and the
-# inputs' dtypes only.
+# (a tuple for several) and a version int; it depends on the Op's props and the
+# inputs' dtypes only.  The Ops' C, built as a library (``numba_c``, ``clib``), when a
+# compiler is there: the version is then the library's digest; else the kernels above
+# and ``KERNEL_VERSION``.
 
 def numba_funcify_LSTMForward(op, node=None, **kwargs):
+    compiled = numba_c.funcify("lstm_forward", op, node)
+    if compiled is not None:
+        return compiled
     kern = kernel("lstm_forward", op.act, op.inner, node.outputs[0].dtype)
     save = op.save_gates
     if len(node.inputs) > 3:
@@ -428,6 +434,9 @@ def numba_funcify_LSTMForward(op, node=None, **kwargs):
 
 
 def numba_funcify_LSTMForwardX(op, node=None, **kwargs):
+    compiled = numba_c.funcify("lstm_forwardx", op, node)
+    if compiled is not None:
+        return compiled
     kern = kernel("lstm_forward_x", op.act, op.inner, node.outputs[0].dtype)
     save = op.save_gates
 
@@ -438,6 +447,9 @@ def numba_funcify_LSTMForwardX(op, node=None, **kwargs):
 
 
 def numba_funcify_LSTMGrad(op, node=None, **kwargs):
+    compiled = numba_c.funcify("lstm_grad", op, node)
+    if compiled is not None:
+        return compiled
     kern = kernel("lstm_grad", op.act, op.inner, node.outputs[0].dtype)
     truncate = op.truncate
 
@@ -450,6 +462,9 @@ def numba_funcify_LSTMGrad(op, node=None, **kwargs):
 
 
 def numba_funcify_GRUForward(op, node=None, **kwargs):
+    compiled = numba_c.funcify("gru_forward", op, node)
+    if compiled is not None:
+        return compiled
     kern = kernel("gru_forward", op.act, op.inner, node.outputs[0].dtype)
     save = op.save_gates
     if len(node.inputs) > 3:
@@ -462,6 +477,9 @@ def numba_funcify_GRUForward(op, node=None, **kwargs):
 
 
 def numba_funcify_GRUGrad(op, node=None, **kwargs):
+    compiled = numba_c.funcify("gru_grad", op, node)
+    if compiled is not None:
+        return compiled
     kern = kernel("gru_grad", op.act, op.inner, node.outputs[0].dtype)
     truncate = op.truncate
 
