@@ -502,7 +502,9 @@ _FUNCIFIES = {
 
 def register(register_op):
     """Register the fused Ops' funcifies with ``register_op(op_type)``, a decorator (see
-    ``pytensor_compat.on_numba_backend``); binds numba first."""
+    ``pytensor_compat.on_numba_backend``); binds numba first and keeps the freed
+    intermediates of Numba-compiled calls for the next call (``numba_c.tune_malloc``)."""
     _bind_numba()
+    numba_c.tune_malloc()
     for op_type, funcify in _FUNCIFIES.items():
         register_op(op_type)(funcify)
