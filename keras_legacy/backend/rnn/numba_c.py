@@ -24,12 +24,12 @@ _njit = None
 #: glibc ``mallopt`` parameters: ``M_TRIM_THRESHOLD``, ``M_MMAP_THRESHOLD``.
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
 
-#: ``tune_malloc``'s settings: blocks up to 32 MB (glibc's largest) from the heap, and up
+#: ``keep_freed_memory``'s settings: blocks up to 32 MB (glibc's largest) from the heap, and up
 #: to 256 MB of freed heap kept for the next call.
 MMAP_THRESHOLD, TRIM_THRESHOLD = 32 << 20, 256 << 20
 
 
-def tune_malloc():
+def keep_freed_memory():
     """Keep the freed intermediates of a call for the next one (glibc only; once).
 
     A Numba-compiled function allocates every intermediate afresh on each call and frees
@@ -38,12 +38,12 @@ def tune_malloc():
     C mode's time on the LSTM training step at 32,200,64,64, 0.93x with these settings.
     The C mode avoids it by keeping its outputs (``allow_gc=False``).  The price is the
     same: up to ``TRIM_THRESHOLD`` bytes of freed memory stay with the process.
-    ``KERAS_LEGACY_TUNE_MALLOC=0`` leaves malloc alone.  Returns whether it applied.
+    ``KERAS_LEGACY_KEEP_FREED_MEMORY=0`` leaves malloc alone.  Returns whether it applied.
     """
-    if getattr(tune_malloc, "done", None) is not None:
-        return tune_malloc.done
-    tune_malloc.done = False
-    if os.environ.get("KERAS_LEGACY_TUNE_MALLOC", "1") == "0" or not sys.platform.startswith("linux"):
+    if getattr(keep_freed_memory, "done", None) is not None:
+        return keep_freed_memory.done
+    keep_freed_memory.done = False
+    if os.environ.get("KERAS_LEGACY_KEEP_FREED_MEMORY", "1") == "0" or not sys.platform.startswith("linux"):
         return False
     try:
         libc = ctypes.CDLL("libc.so.6")
@@ -51,8 +51,8 @@ def tune_malloc():
     except (OSError, AttributeError):  # not glibc (musl, ...)
         return False
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
-    tune_malloc.done = bool(mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD) and mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD))
-    return tune_malloc.done
+    keep_freed_memory.done = bool(mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD) and mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD))
+    return keep_freed_memory.done
 
 
 def _jit(fn):

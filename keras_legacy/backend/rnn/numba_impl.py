@@ -503,8 +503,8 @@ _FUNCIFIES = {
 def register(register_op):
     """Register the fused Ops' funcifies with ``register_op(op_type)``, a decorator (see
     ``pytensor_compat.on_numba_backend``); binds numba first and keeps the freed
-    intermediates of Numba-compiled calls for the next call (``numba_c.tune_malloc``)."""
+    intermediates of Numba-compiled calls for the next call (``numba_c.keep_freed_memory``)."""
     _bind_numba()
-    numba_c.tune_malloc()
+    numba_c.keep_freed_memory()
     for op_type, funcify in _FUNCIFIES.items():
         register_op(op_type)(funcify)
