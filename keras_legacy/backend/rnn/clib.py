@@ -28,6 +28,7 @@ from pathlib import Path
 
 import pytensor
 import pytensor.tensor as T
+from pytensor.link.c.cmodule import GCC_compiler
 
 from keras_legacy.backend.rnn import csource
 from keras_legacy.backend.rnn.ops_gru import GRUForward, GRUGrad
@@ -59,8 +60,6 @@ def _op(kind, act, inner):
 
 def source_and_flags(kind, dtype, act, inner):
     """``(C text with the entry named ${sym}, compiler flags, libraries, library folders)``."""
-    from pytensor.link.c.cmodule import GCC_compiler
-
     op = _op(kind, act, inner)
     node = op.make_node(*_node(kind, dtype))
     nm = kind

@@ -51,7 +51,8 @@ def keep_freed_memory():
     except (OSError, AttributeError):  # not glibc (musl, ...)
         return False
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
-    keep_freed_memory.done = bool(mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD) and mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD))
+    keep_freed_memory.done = bool(mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+                                  and mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD))
     return keep_freed_memory.done
 
 
