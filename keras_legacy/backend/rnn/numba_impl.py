@@ -1,5 +1,9 @@
 """Numba implementations of the fused LSTM / GRU Ops, for PyTensor's Numba backend.
 
+Where a C compiler is there, each funcify below returns the Op's own C kernel, built as a
+shared library and called from nopython code (``numba_c``, ``clib``): the C mode's bits
+and speed.  The nopython kernels of this module are the fallback without one.
+
 PyTensor's default mode (``NUMBA``) turns each node into a function through its
 ``numba_funcify`` dispatch; an Op without an entry there runs its NumPy ``perform``
 in object mode.  ``register`` gives each fused Op an entry: nopython loops with the
