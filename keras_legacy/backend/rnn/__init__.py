@@ -15,6 +15,8 @@ Takes tensors and activation names; knows no layer.  Modules:
   backends, registered here, when PyTensor loads those backends (so any
   ``pytensor.function`` of a layer's output runs the fused Ops natively in every mode;
   JAX only where jax is installed).
+* ``clib``, ``numba_c``: the Ops' C built as shared libraries and called from Numba
+  (``numba_impl`` uses them when a C compiler is there).
 """
 
 from keras_legacy.backend.pytensor_compat import on_jax_backend, on_numba_backend

@@ -1,5 +1,9 @@
 """Numba implementations of the fused LSTM / GRU Ops, for PyTensor's Numba backend.
 
+Where a C compiler is there, each funcify below returns the Op's own C kernel, built as a
+shared library and called from nopython code (``numba_c``, ``clib``): the C mode's bits
+and speed.  The nopython kernels of this module are the fallback without one.
+
 PyTensor's default mode (``NUMBA``) turns each node into a function through its
 ``numba_funcify`` dispatch; an Op without an entry there runs its NumPy ``perform``
 in object mode.  ``register`` gives each fused Op an entry: nopython loops with the
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from keras_legacy.backend.rnn import numba_c
 from keras_legacy.backend.rnn.gates import SUPPORTED
 from keras_legacy.backend.rnn.ops_gru import GRUForward, GRUGrad
 from keras_legacy.backend.rnn.ops_lstm import LSTMForward, LSTMForwardX, LSTMGrad
@@ -412,10 +417,15 @@ def kernel(kind, act, inner, dtype):
 
 # --- registration with PyTensor's Numba dispatch --------------------------------
 # Each funcify returns a jitted function of the node's inputs returning its outputs
-# (a tuple for several) and ``KERNEL_VERSION``; it depends on the Op's props and the
-# inputs' dtypes only.
+# (a tuple for several) and a version int; it depends on the Op's props and the
+# inputs' dtypes only.  The Ops' C, built as a library (``numba_c``, ``clib``), when a
+# compiler is there: the version is then the library's digest; else the kernels above
+# and ``KERNEL_VERSION``.
 
 def numba_funcify_LSTMForward(op, node=None, **kwargs):
+    compiled = numba_c.funcify("lstm_forward", op, node)
+    if compiled is not None:
+        return compiled
     kern = kernel("lstm_forward", op.act, op.inner, node.outputs[0].dtype)
     save = op.save_gates
     if len(node.inputs) > 3:
@@ -428,6 +438,9 @@ def numba_funcify_LSTMForward(op, node=None, **kwargs):
 
 
 def numba_funcify_LSTMForwardX(op, node=None, **kwargs):
+    compiled = numba_c.funcify("lstm_forwardx", op, node)
+    if compiled is not None:
+        return compiled
     kern = kernel("lstm_forward_x", op.act, op.inner, node.outputs[0].dtype)
     save = op.save_gates
 
@@ -438,6 +451,9 @@ def numba_funcify_LSTMForwardX(op, node=None, **kwargs):
 
 
 def numba_funcify_LSTMGrad(op, node=None, **kwargs):
+    compiled = numba_c.funcify("lstm_grad", op, node)
+    if compiled is not None:
+        return compiled
     kern = kernel("lstm_grad", op.act, op.inner, node.outputs[0].dtype)
     truncate = op.truncate
 
@@ -450,6 +466,9 @@ def numba_funcify_LSTMGrad(op, node=None, **kwargs):
 
 
 def numba_funcify_GRUForward(op, node=None, **kwargs):
+    compiled = numba_c.funcify("gru_forward", op, node)
+    if compiled is not None:
+        return compiled
     kern = kernel("gru_forward", op.act, op.inner, node.outputs[0].dtype)
     save = op.save_gates
     if len(node.inputs) > 3:
@@ -462,6 +481,9 @@ def numba_funcify_GRUForward(op, node=None, **kwargs):
 
 
 def numba_funcify_GRUGrad(op, node=None, **kwargs):
+    compiled = numba_c.funcify("gru_grad", op, node)
+    if compiled is not None:
+        return compiled
     kern = kernel("gru_grad", op.act, op.inner, node.outputs[0].dtype)
     truncate = op.truncate
 
@@ -484,7 +506,9 @@ _FUNCIFIES = {
 
 def register(register_op):
     """Register the fused Ops' funcifies with ``register_op(op_type)``, a decorator (see
-    ``pytensor_compat.on_numba_backend``); binds numba first."""
+    ``pytensor_compat.on_numba_backend``); binds numba first and keeps the freed
+    intermediates of Numba-compiled calls for the next call (``numba_c.keep_freed_memory``)."""
     _bind_numba()
+    numba_c.keep_freed_memory()
     for op_type, funcify in _FUNCIFIES.items():
         register_op(op_type)(funcify)
