@@ -6,7 +6,7 @@ by the original code on Theano 1.0.5 (see their READMEs).  For each release
 every layer case is built with its constructor from the README table, given the
 file's weights, and checked for ``out``, ``loss = sum(out * R)`` and the
 gradients of every param and of X (1e-10 relative, float64), compiled once
-with the default (C) mode and once with a plain ``pytensor.function``
+with the default (C) mode, in JAX mode (skipped without jax) and once with a plain ``pytensor.function``
 (PyTensor's default mode).  All cases of a release share one compiled
 function per mode, cached at module scope.
 """
@@ -22,6 +22,7 @@ import pytest
 
 from keras_legacy import backend as K
 from keras_legacy.backend.conv.csource import has_blas
+from keras_legacy.backend.pytensor_compat import HAS_JAX
 from keras_legacy.layers import convolutional as conv013
 from keras_legacy.layers.core import Flatten as Flatten013
 from keras_legacy.v020.layers import convolutional as conv020
@@ -126,7 +127,8 @@ PLAIN_CASES = {
                 "Flatten_4d"),
     "conv020": ("Convolution1D_same_evenk", "MaxPooling1D_default", "UpSample2D_size23"),
 }
-RUNS = [(v, c, "default") for v, c in ALL_CASES] + [(v, c, "plain") for v in VERSIONS for c in PLAIN_CASES[v]]
+RUNS = ([(v, c, "default") for v, c in ALL_CASES] + [(v, c, "plain") for v in VERSIONS for c in PLAIN_CASES[v]]
+        + [(v, c, "JAX") for v, c in ALL_CASES])
 
 
 def make_layer(version, case):
@@ -152,7 +154,9 @@ CONV_OPS = {"Conv2D", "Conv2DGradInput", "Conv2DGradKernel", "Conv2DGradBias", "
 def build_all(golden, version, mode):
     """One function computing the cases of ``version`` run in ``mode``: ``{case: {key: value}}``."""
     inputs, values, outputs, layout, layers = [], [], [], [], {}
-    for case in (CASES[version] if mode == "default" else PLAIN_CASES[version]):
+    if mode == "JAX" and not HAS_JAX:
+        pytest.skip("jax is not installed (optional extra `jax`): JAX mode not tested")
+    for case in (PLAIN_CASES[version] if mode == "plain" else CASES[version]):
         data = load(golden, version, case)
         layer = make_layer(version, case)
         n = nb_params(data)
@@ -167,8 +171,8 @@ def build_all(golden, version, mode):
         outputs += [out, loss] + K.grad(loss, list(layer.params) + [X])
         layout += [(case, key) for key in ["out", "loss"] + [f"grad_{k}" for k in range(n)] + ["grad_X"]]
         layers[case] = layer
-    if mode == "default":
-        f = K.function(inputs, outputs)
+    if mode in ("default", "JAX"):
+        f = K.function(inputs, outputs, mode=None if mode == "default" else mode)
     else:
         f = pytensor.function(inputs, outputs)
     results = {}
