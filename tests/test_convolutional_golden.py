@@ -6,7 +6,7 @@ by the original code on Theano 1.0.5 (see their READMEs).  For each release
 every layer case is built with its constructor from the README table, given the
 file's weights, and checked for ``out``, ``loss = sum(out * R)`` and the
 gradients of every param and of X (1e-10 relative, float64), compiled once
-with the default (C) mode, in JAX mode (skipped without jax) and once with a plain ``pytensor.function``
+with the default (C) mode, ``JAX`` (skipped without jax), ``FAST_COMPILE`` and a plain ``pytensor.function``
 (PyTensor's default mode).  All cases of a release share one compiled
 function per mode, cached at module scope.
 """
@@ -128,7 +128,7 @@ PLAIN_CASES = {
     "conv020": ("Convolution1D_same_evenk", "MaxPooling1D_default", "UpSample2D_size23"),
 }
 RUNS = ([(v, c, "default") for v, c in ALL_CASES] + [(v, c, "plain") for v in VERSIONS for c in PLAIN_CASES[v]]
-        + [(v, c, "JAX") for v, c in ALL_CASES])
+        + [(v, c, mode) for mode in ("JAX", "FAST_COMPILE") for v, c in ALL_CASES])
 
 
 def make_layer(version, case):
@@ -171,7 +171,7 @@ def build_all(golden, version, mode):
         outputs += [out, loss] + K.grad(loss, list(layer.params) + [X])
         layout += [(case, key) for key in ["out", "loss"] + [f"grad_{k}" for k in range(n)] + ["grad_X"]]
         layers[case] = layer
-    if mode in ("default", "JAX"):
+    if mode in ("default", "JAX", "FAST_COMPILE"):
         f = K.function(inputs, outputs, mode=None if mode == "default" else mode)
     else:
         f = pytensor.function(inputs, outputs)
