@@ -158,7 +158,11 @@ def run(cell, X, mask, policy=RESET, go_backwards=False, truncate_gradient=-1,
     sequences = cell._input_projections(Xt)
     n_seq = len(sequences)
     n_masks = 0
-    if policy == RESET:
+    # Reset masking without a mask multiplies by ones, and at t = 0 zero states by 0:
+    # a one-state cell from zero states skips the masks (same numbers, a smaller step).
+    # SimpleDeepRNN keeps them: its padding masks zero inner(0 . U_k) for t < depth.
+    reset = policy == RESET and (mask is not None or depth > 1 or initial_states is not None)
+    if reset:
         padded = reset_mask(mask, X, pad=depth)
         if depth == 1:
             sequences.append(padded[: Xt.shape[0]])
@@ -177,7 +181,7 @@ def run(cell, X, mask, policy=RESET, go_backwards=False, truncate_gradient=-1,
         masks = args[n_seq:n_seq + n_masks]
         states = args[n_seq + n_masks:n_seq + n_masks + n_prev]
         weights = args[n_seq + n_masks + n_prev:]
-        new = cell._cell_step(xs, masks if policy == RESET else None, states, weights)
+        new = cell._cell_step(xs, masks if reset else None, states, weights)
         if policy == CARRY and n_masks:
             new = [T.switch(masks[0], s, old) for s, old in zip(new, states)]
         return new if len(new) > 1 else new[0]
