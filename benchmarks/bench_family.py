@@ -7,7 +7,9 @@ Run: ``OPENBLAS_NUM_THREADS=1 PYTHONPATH=. python benchmarks/bench_family.py [--
 Rows (training step = forward + gradients w.r.t. every weight and the input of
 ``sum(out * R)``, ``return_sequences=True``, at bench_rnn's small shape):
 
-* ``SimpleRNN`` (0.1.3, tanh; scan) against PyTorch's ``nn.RNN(nonlinearity="tanh")``;
+* ``SimpleRNN`` (0.1.3, tanh; scan) against PyTorch's ``nn.RNN(nonlinearity="tanh")``, and
+  with its default ``sigmoid`` (PyTensor's C ``tanh`` calls libm one element at a time,
+  ~50-100 ns each here: most of the scan step's time at this shape);
 * ``SimpleDeepRNN`` (depth 3; scan) against the same ``nn.RNN`` (it has no PyTorch
   peer; it reads three past states per step);
 * ``JZS1`` (tanh/sigmoid; scan) against our fused ``GRU`` of the same size (PyTorch has
@@ -174,6 +176,12 @@ def simple_rnn_rows(torch, rounds):
         rows.append(("SimpleRNN", "scan", "torch nn.RNN", ms[0], ms[1]))
     else:
         rows.append(("SimpleRNN", "scan", "torch nn.RNN", _min_times([ours], rounds)[0], float("nan")))
+    sig = Ours(_layer013("SimpleRNN", activation="sigmoid"))
+    _expect(sig.f, "SimpleRNN(sigmoid)", scan=True)
+    _close(sig(), sig.python_reference(), "SimpleRNN(sigmoid) vs the Python linker")
+    fns = [sig] + ([peer] if torch is not None else [])
+    ms = _min_times(fns, rounds) + [float("nan")]
+    rows.append(("SimpleRNN(sigmoid, the 0.1.3 default)", "scan", "torch nn.RNN (tanh)", ms[0], ms[1]))
     deep = Ours(_layer013("SimpleDeepRNN", activation="tanh", inner_activation="sigmoid"))
     _expect(deep.f, "SimpleDeepRNN", scan=True)
     _close(deep(), deep.python_reference(), "SimpleDeepRNN vs the Python linker")
