@@ -1,14 +1,17 @@
 """The Keras 0.3.x recurrent features: carry masking, go_backwards, stateful, 0.3 configs."""
 
 import numpy as np
+import pytensor
 import pytensor.tensor as T
 import pytest
+from pytensor.graph.replace import graph_replace
 from pytensor.graph.traversal import ancestors
 from pytensor.scan.op import Scan
 
 import reference
 from keras_legacy import backend as K
 from keras_legacy.backend import rnn
+from keras_legacy.backend.rnn import jax_impl
 from keras_legacy.layers.containers import Sequential as SequentialContainer
 from keras_legacy.layers.core import Masking, Merge
 from keras_legacy.models import Sequential, model_from_config
@@ -185,8 +188,8 @@ def test_without_a_mask_the_fused_path_carries(kind, data):
         np.testing.assert_allclose(out, expected, rtol=1e-10, atol=1e-12)
 
 
-def _carry_layers(kind, Xv, Mv, fast, weights, **kwargs):
-    layer = getattr(r03, kind)(4, input_shape=(7, 3), **kwargs)
+def _carry_layers(kind, Xv, Mv, fast, weights, input_shape=(7, 3), **kwargs):
+    layer = getattr(r03, kind)(4, input_shape=input_shape, **kwargs)
     layer.fast_path = fast
     layer.set_weights(weights or [np.random.RandomState(31).randn(*w.shape) * 0.5
                                   for w in layer.get_weights()])
@@ -236,6 +239,35 @@ def test_masked_carry_runs_the_fused_op_with_the_numbers_of_scan(kind):
                                reference.carry_forward(kind, X, weights, mask=M, go_backwards=True),
                                rtol=1e-10, atol=1e-12)
     np.testing.assert_array_equal(values[0][0], 0.0)  # an all-masked sample keeps the zero state
+
+
+@pytest.mark.parametrize("mode", ["plain", "JAX"])
+def test_masked_carry_on_the_fused_op_in_other_modes(mode):
+    """The compacted carry graph (argsort, row gathers, the fused GRU) compiles under a
+    plain ``pytensor.function`` (Numba) and ``JAX`` with the C mode's numbers."""
+    if mode == "JAX":
+        if not jax_impl.AVAILABLE:
+            pytest.skip("jax is not installed (optional extra `jax`)")
+        jax_impl.bind_jax()
+    rng = np.random.RandomState(32)
+    X = rng.randn(3, 5, 2)
+    M = np.array([[0, 1, 1, 0, 1], [0, 0, 0, 0, 0], [1, 1, 0, 1, 0]], dtype=float)
+    Xv = T.tensor("X", dtype="float64", shape=X.shape)
+    Mv = T.tensor("M", dtype="float64", shape=M.shape)
+    layer = _carry_layers("GRU", Xv, Mv, True, None, input_shape=(5, 2), go_backwards=True,
+                          return_sequences=True)
+    out = layer.get_output()
+    outputs = [out] + K.grad((out * rng.randn(3, 5, 4)).sum(), layer.params + [Xv])
+    # JAX traces static shapes: the weights' too (the gradient of the packed weights splits them)
+    outputs = graph_replace(outputs, {p: T.specify_shape(p, p.get_value().shape) for p in layer.params})
+    want = K.function([Xv, Mv], outputs)(X, M)
+    f = pytensor.function([Xv, Mv], outputs, **({} if mode == "plain" else {"mode": mode}))
+    got = f(X, M)
+    np.testing.assert_allclose(got[0], reference.carry_forward("GRU", X, layer.get_weights(), mask=M,
+                                                               go_backwards=True),
+                               rtol=1e-10, atol=1e-12)
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(np.asarray(a), b, rtol=1e-10, atol=1e-13)
 
 
 def test_masked_carry_stays_on_scan_when_the_fused_op_cannot_be_exact():
