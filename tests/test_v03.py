@@ -162,7 +162,7 @@ def test_stateful_layer_inside_a_merge_carries_its_state():
 def test_without_a_mask_the_fused_path_carries(kind, data):
     """Without an input mask carry masking is a plain recurrence: the loop runs the fused
     Ops (forwards and backwards) with the same numbers as the NumPy 0.3 reference;
-    a mask or ``fast_path=False`` selects scan."""
+    ``fast_path=False`` selects scan."""
     X, _ = data
     X = X + 0.1
     Xv = T.tensor3()
