@@ -7,9 +7,8 @@ Run: ``OPENBLAS_NUM_THREADS=1 PYTHONPATH=. python benchmarks/bench_family.py [--
 Rows (training step = forward + gradients w.r.t. every weight and the input of
 ``sum(out * R)``, ``return_sequences=True``, at bench_rnn's small shape):
 
-* ``SimpleRNN`` (0.1.3, tanh; scan) against PyTorch's ``nn.RNN(nonlinearity="tanh")``, and
-  with its default ``sigmoid`` (PyTensor's C ``tanh`` calls libm one element at a time,
-  ~50-100 ns each here: most of the scan step's time at this shape);
+* ``SimpleRNN`` (0.1.3, tanh, i.e. ``backend.fast_tanh``; scan) against PyTorch's
+  ``nn.RNN(nonlinearity="tanh")``, and with its default ``sigmoid``;
 * ``SimpleDeepRNN`` (depth 3; scan) against the same ``nn.RNN`` (it has no PyTorch
   peer; it reads three past states per step);
 * ``JZS1`` (tanh/sigmoid; scan) against our fused ``GRU`` of the same size (PyTorch has
