@@ -159,7 +159,7 @@ def run(cell, X, mask, policy=RESET, go_backwards=False, truncate_gradient=-1,
     n_seq = len(sequences)
     n_masks = 0
     # Reset masking without a mask multiplies by ones, and at t = 0 zero states by 0:
-    # a one-state cell from zero states skips the masks (same numbers, a smaller step).
+    # a depth-1 cell from zero states skips the masks (same numbers, a smaller step).
     # SimpleDeepRNN keeps them: its padding masks zero inner(0 . U_k) for t < depth.
     reset = policy == RESET and (mask is not None or depth > 1 or initial_states is not None)
     if reset:
