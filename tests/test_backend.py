@@ -15,6 +15,7 @@ from pytensor.link.vm import VMLinker
 from pytensor.scan.op import Scan
 
 from keras_legacy import backend as K
+from keras_legacy.backend.fast_tanh import fast_tanh
 from keras_legacy.layers import recurrent
 
 
@@ -253,3 +254,28 @@ def test_fused_ops_are_registered_with_numba_when_pytensor_loads_it():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**os.environ, "PYTHONPATH": str(pathlib.Path(__file__).resolve().parents[1])})
     assert out.stdout.split() == ["False", "False", "True"], out.stdout + out.stderr
+
+
+@pytest.mark.parametrize("dtype, max_ulp", [("float64", 4), ("float32", 1)])
+def test_fast_tanh_is_libm_tanh_to_a_few_ulp(dtype, max_ulp):
+    """``backend.fast_tanh`` (the C body that vectorises): values within ``max_ulp`` of
+    NumPy's ``tanh`` over 1e-300..1e3 in magnitude, exact at 0, -0, +-inf, NaN kept;
+    its gradient ``1 - tanh(x)**2``."""
+    rng = np.random.RandomState(0)
+    scales = (1e-300, 1e-8, 1e-3, 0.1, 0.5, 1.0, 3.0, 10.0, 30.0, 1e3)
+    v = np.concatenate([rng.randn(20000) * s for s in scales]).astype(dtype)
+    specials = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 19.99, 20.0, 20.01, 0.1733, -0.3467], dtype=dtype)
+    x = T.vector(dtype=dtype)
+    y = fast_tanh(x)
+    f = K.function([x], [y, T.grad(y.sum(), x)])
+    got, grad = f(np.concatenate([v, specials]))
+    want = np.tanh(v.astype(np.float64)).astype(dtype)
+    ulp = np.abs(got[:v.size].astype(np.float64) - want) / np.spacing(np.abs(want)).astype(np.float64)
+    assert ulp.max() <= max_ulp, ulp.max()
+    tail = got[v.size:]
+    np.testing.assert_array_equal(tail[:4], [0.0, 0.0, 1.0, -1.0])
+    assert np.signbit(tail[1]) and not np.signbit(tail[0]) and np.isnan(tail[4])
+    rtol = 1e-6 if dtype == "float32" else 1e-15
+    np.testing.assert_allclose(tail[5:], np.tanh(specials[5:].astype(np.float64)), rtol=rtol)
+    np.testing.assert_allclose(grad[:v.size], 1 - np.tanh(v.astype(np.float64)) ** 2,
+                               rtol=0, atol=1e-6 if dtype == "float32" else 1e-15)

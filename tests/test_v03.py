@@ -1,12 +1,17 @@
 """The Keras 0.3.x recurrent features: carry masking, go_backwards, stateful, 0.3 configs."""
 
 import numpy as np
+import pytensor
 import pytensor.tensor as T
 import pytest
+from pytensor.graph.replace import graph_replace
+from pytensor.graph.traversal import ancestors
+from pytensor.scan.op import Scan
 
 import reference
 from keras_legacy import backend as K
 from keras_legacy.backend import rnn
+from keras_legacy.backend.rnn import jax_impl
 from keras_legacy.layers.containers import Sequential as SequentialContainer
 from keras_legacy.layers.core import Masking, Merge
 from keras_legacy.models import Sequential, model_from_config
@@ -157,7 +162,7 @@ def test_stateful_layer_inside_a_merge_carries_its_state():
 def test_without_a_mask_the_fused_path_carries(kind, data):
     """Without an input mask carry masking is a plain recurrence: the loop runs the fused
     Ops (forwards and backwards) with the same numbers as the NumPy 0.3 reference;
-    a mask or ``fast_path=False`` selects scan."""
+    ``fast_path=False`` selects scan."""
     X, _ = data
     X = X + 0.1
     Xv = T.tensor3()
@@ -181,6 +186,100 @@ def test_without_a_mask_the_fused_path_carries(kind, data):
     for go_backwards, out in outs:
         expected = reference.carry_forward(kind, X, weights, go_backwards=go_backwards)
         np.testing.assert_allclose(out, expected, rtol=1e-10, atol=1e-12)
+
+
+def _carry_layers(kind, Xv, Mv, fast, weights, input_shape=(7, 3), **kwargs):
+    layer = getattr(r03, kind)(4, input_shape=input_shape, **kwargs)
+    layer.fast_path = fast
+    layer.set_weights(weights or [np.random.RandomState(31).randn(*w.shape) * 0.5
+                                  for w in layer.get_weights()])
+    layer.input = Xv
+    layer.get_input_mask = lambda train=None: Mv
+    return layer
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
+def test_masked_carry_runs_the_fused_op_with_the_numbers_of_scan(kind):
+    """With a mask, carry masking runs the fused Op over each sample's valid steps
+    (``recurrent_loop.carry_compacted``): outputs and the gradients w.r.t. X and every
+    weight equal the scan graph's (``fast_path=False``) in float64, forwards and
+    backwards, last output and sequences, on masks with leading, trailing and interior
+    zeros and an all-zero row; one compiled function per layer kind."""
+    rng = np.random.RandomState(30)
+    X = rng.randn(6, 7, 3)
+    M = (rng.rand(6, 7) > 0.4).astype(float)
+    M[0], M[1] = 0.0, 1.0          # all masked; none masked
+    M[2, :3], M[3, -3:] = 0.0, 0.0  # leading; trailing
+    M[4] = [1, 1, 0, 0, 0, 1, 1]   # interior
+    Xv, Mv = T.tensor3(), T.matrix()
+    outputs, weights, structure = [], None, []
+    for go_backwards in (False, True):
+        for return_sequences in (False, True):
+            R = rng.randn(*((6, 7, 4) if return_sequences else (6, 4)))
+            for fast in (True, False):
+                layer = _carry_layers(kind, Xv, Mv, fast, weights, go_backwards=go_backwards,
+                                      return_sequences=return_sequences)
+                weights = weights or layer.get_weights()
+                out = layer.get_output()
+                nodes = [v.owner for v in ancestors([out]) if v.owner is not None]
+                structure.append((fast, any(isinstance(nd.op, (rnn.LSTMForward, rnn.LSTMForwardX,
+                                                               rnn.GRUForward)) for nd in nodes),
+                                  any(isinstance(nd.op, Scan) for nd in nodes)))
+                outputs += [out] + K.grad((out * R).sum(), [Xv] + layer.params)
+    assert all(s == (True, True, False) or s == (False, False, True) for s in structure)
+    values = K.function([Xv, Mv], outputs)(X, M)
+    per_layer = len(outputs) // 8
+    for k in range(0, 8, 2):
+        fused = values[k * per_layer:(k + 1) * per_layer]
+        scan = values[(k + 1) * per_layer:(k + 2) * per_layer]
+        for a, b in zip(fused, scan):
+            np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-13)
+    go_backwards_seq = values[6 * per_layer]
+    np.testing.assert_allclose(go_backwards_seq,
+                               reference.carry_forward(kind, X, weights, mask=M, go_backwards=True),
+                               rtol=1e-10, atol=1e-12)
+    np.testing.assert_array_equal(values[0][0], 0.0)  # an all-masked sample keeps the zero state
+
+
+@pytest.mark.parametrize("mode", ["plain", "JAX"])
+def test_masked_carry_on_the_fused_op_in_other_modes(mode):
+    """The compacted carry graph (argsort, row gathers, the fused GRU) compiles under a
+    plain ``pytensor.function`` (Numba) and ``JAX`` with the C mode's numbers."""
+    if mode == "JAX":
+        if not jax_impl.AVAILABLE:
+            pytest.skip("jax is not installed (optional extra `jax`)")
+        jax_impl.bind_jax()
+    rng = np.random.RandomState(32)
+    X = rng.randn(3, 5, 2)
+    M = np.array([[0, 1, 1, 0, 1], [0, 0, 0, 0, 0], [1, 1, 0, 1, 0]], dtype=float)
+    Xv = T.tensor("X", dtype="float64", shape=X.shape)
+    Mv = T.tensor("M", dtype="float64", shape=M.shape)
+    layer = _carry_layers("GRU", Xv, Mv, True, None, input_shape=(5, 2), go_backwards=True,
+                          return_sequences=True)
+    out = layer.get_output()
+    outputs = [out] + K.grad((out * rng.randn(3, 5, 4)).sum(), layer.params + [Xv])
+    # JAX traces static shapes: the weights' too (the gradient of the packed weights splits them)
+    outputs = graph_replace(outputs, {p: T.specify_shape(p, p.get_value().shape) for p in layer.params})
+    want = K.function([Xv, Mv], outputs)(X, M)
+    f = pytensor.function([Xv, Mv], outputs, **({} if mode == "plain" else {"mode": mode}))
+    got = f(X, M)
+    np.testing.assert_allclose(got[0], reference.carry_forward("GRU", X, layer.get_weights(), mask=M,
+                                                               go_backwards=True),
+                               rtol=1e-10, atol=1e-12)
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(np.asarray(a), b, rtol=1e-10, atol=1e-13)
+
+
+def test_masked_carry_stays_on_scan_when_the_fused_op_cannot_be_exact():
+    """A stateful layer (its initial states are the shared variables) runs scan under a
+    mask: the fused Ops start from zero states and return no final cell state."""
+    Xv, Mv = T.tensor3(), T.matrix()
+    layer = r03.LSTM(4, batch_input_shape=(6, 7, 3), stateful=True)
+    layer.input = Xv
+    layer.get_input_mask = lambda train=None: Mv
+    nodes = [v.owner for v in ancestors([layer.get_output()]) if v.owner is not None]
+    assert any(isinstance(nd.op, Scan) for nd in nodes)
+    assert not any(isinstance(nd.op, (rnn.LSTMForward, rnn.LSTMForwardX)) for nd in nodes)
 
 
 def test_stateful_needs_a_batch_size():

@@ -381,7 +381,7 @@ class JZS1(_JZS):
 
     def _input_projections(self, X):
         return [T.dot(X, self.W_z) + self.b_z, T.dot(X, self.W_r) + self.b_r,
-                T.tanh(T.dot(X, self.Pmat)) + self.b_h]
+                activations.tanh(T.dot(X, self.Pmat)) + self.b_h]
 
     def _cell_step(self, xs, masks, states, weights):
         (xz_t, xr_t, xh_t), (u_r, u_h) = xs, weights
@@ -447,7 +447,7 @@ class JZS3(_JZS):
     def _cell_step(self, xs, masks, states, weights):
         (xz_t, xr_t, xh_t), (u_z, u_r, u_h) = xs, weights
         h_mask_tm1 = _reset(masks, states[0])
-        z = self.inner_activation(xz_t + T.dot(T.tanh(h_mask_tm1), u_z))
+        z = self.inner_activation(xz_t + T.dot(activations.tanh(h_mask_tm1), u_z))
         r = self.inner_activation(xr_t + T.dot(h_mask_tm1, u_r))
         hh_t = self.activation(xh_t + T.dot(r * h_mask_tm1, u_h))
         return [hh_t * z + h_mask_tm1 * (1 - z)]

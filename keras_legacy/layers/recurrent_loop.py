@@ -26,7 +26,16 @@ The loop owns what is not step math:
   shared variables of a stateful layer);
 * the choice between ``scan`` and the fused Ops of ``keras_legacy.backend.rnn``: the
   fused Ops compute zero-initial-state reset masking, which is also carry masking
-  when no mask is given.
+  when no mask is given.  Carry masking with a mask runs the same Ops on compacted
+  sequences (``carry_compacted``): a step with mask 0 changes nothing, so the states
+  after each valid step are those of the recurrence over the valid steps alone.
+
+What stays on ``scan`` (``run`` picks it): cells without ``GATES`` (SimpleRNN,
+SimpleDeepRNN, JZS1-3: no fused Op computes their step), activations the fused Ops
+do not support (``rnn.supports``), ``fast_path=False``, and under carry masking with
+a mask: ``truncate_gradient > 0`` (scan truncates over the original steps, the
+compacted recurrence would count valid steps only) and initial states (a stateful
+layer: the Ops start from zero states and return no final cell state).
 """
 
 from __future__ import annotations
@@ -60,16 +69,50 @@ def reset_mask(mask, X, pad):
     return T.cast(mask, "int8")
 
 
-def _fused(cell, Xt, step_mask, truncate_gradient, fast_path):
-    """The fused Op's hidden states ``(T, n, H)``, or None when it does not apply."""
-    gates = getattr(cell, "GATES", None)
-    if gates is None or not rnn.enabled(fast_path):
-        return None
+def _fusable(cell, fast_path):
+    """Whether a fused Op computes ``cell``'s step (its ``GATES`` and activations)."""
+    if getattr(cell, "GATES", None) is None or not rnn.enabled(fast_path):
+        return False
+    return rnn.supports(*cell._activation_names())
+
+
+def _fused(cell, Xt, step_mask, truncate_gradient):
+    """The fused Op's hidden states ``(T, n, H)`` (``_fusable(cell, ...)`` holds)."""
     act, inner = cell._activation_names()
-    if not rnn.supports(act, inner):
-        return None
     W, U, b = cell._fused_weights()
-    return rnn.recurrence(gates, Xt, step_mask, W, U, b, act, inner, truncate_gradient)
+    return rnn.recurrence(cell.GATES, Xt, step_mask, W, U, b, act, inner, truncate_gradient)
+
+
+def carry_compacted(Xt, mask, go_backwards, recurrence):
+    """Carry-masked outputs ``(T, n, H)`` of a zero-initial-state recurrence, computed by
+    running ``recurrence`` (a function of a time-major input ``(T, n, D)`` returning the
+    hidden states ``(T, n, H)`` of an unmasked run) over compacted sequences.
+
+    Under carry masking (``switch(mask[t], new, old)``; a step is valid where
+    ``int8(mask) != 0``) a masked step keeps the states and repeats the previous output,
+    so the states after each valid step are those of the recurrence over the valid
+    steps alone.  Per sample the valid steps are gathered to the front, in order (the
+    masked ones after them: computed, never read); the output at step ``t`` is then
+    the compacted output number ``count(valid steps <= t) - 1``, or zeros (the initial
+    output) before the first valid step.  Both gathers are flat row gathers whose
+    gradients are row increments.  ``go_backwards`` runs over the reversed sequence
+    (outputs in computed order, as scan's).
+    """
+    steps, n = Xt.shape[0], Xt.shape[1]
+    valid = T.neq(T.cast(mask, "int8"), 0).T  # (T, n)
+    if go_backwards:
+        Xt, valid = Xt[::-1], valid[::-1]
+    valid = T.cast(valid, "int64")
+    # unique keys per sample: valid steps first in time order, then the masked ones
+    order = T.argsort((1 - valid) * steps + T.arange(steps).dimshuffle(0, "x"), axis=0)
+    cols = T.arange(n).dimshuffle("x", 0)
+    rows_in = (order * n + cols).flatten()
+    compact = Xt.reshape((steps * n, Xt.shape[2]))[rows_in].reshape((steps, n, Xt.shape[2]))
+    h = recurrence(compact)
+    # row k * n + j of [zeros; h] is sample j's output after k valid steps
+    padded = T.concatenate([T.zeros_like(h[:1]), h], axis=0)
+    rows_out = (T.cumsum(valid, axis=0) * n + cols).flatten()
+    return padded.reshape(((steps + 1) * n, h.shape[2]))[rows_out].reshape((steps, n, h.shape[2]))
 
 
 def _zero_states(cell, Xt):
@@ -100,17 +143,26 @@ def run(cell, X, mask, policy=RESET, go_backwards=False, truncate_gradient=-1,
         raise ValueError(f"{type(cell).__name__} (depth={depth}) runs with 0.1.x reset "
                          "masking and zero initial states only")
     Xt = X.dimshuffle((1, 0, 2))
-    if initial_states is None and (policy == RESET or mask is None):
-        fx = Xt[::-1] if go_backwards else Xt
-        step_mask = reset_mask(mask, X, pad=1)[: Xt.shape[0], :, 0]
-        h = _fused(cell, fx, step_mask, truncate_gradient, fast_path)
-        if h is not None:
-            return h, None
+    if initial_states is None and _fusable(cell, fast_path):
+        if policy == RESET or mask is None:
+            fx = Xt[::-1] if go_backwards else Xt
+            step_mask = reset_mask(mask, X, pad=1)[: Xt.shape[0], :, 0]
+            return _fused(cell, fx, step_mask, truncate_gradient), None
+        if truncate_gradient is None or truncate_gradient <= 0:
+            # carry masking with a mask: the fused Op over each sample's valid steps
+            def unmasked(Xc):
+                return _fused(cell, Xc, T.ones((Xc.shape[0], Xc.shape[1]), dtype="int8"), -1)
+
+            return carry_compacted(Xt, mask, go_backwards, unmasked), None
 
     sequences = cell._input_projections(Xt)
     n_seq = len(sequences)
     n_masks = 0
-    if policy == RESET:
+    # Reset masking without a mask multiplies by ones, and at t = 0 zero states by 0:
+    # a depth-1 cell from zero states skips the masks (same numbers, a smaller step).
+    # SimpleDeepRNN keeps them: its padding masks zero inner(0 . U_k) for t < depth.
+    reset = policy == RESET and (mask is not None or depth > 1 or initial_states is not None)
+    if reset:
         padded = reset_mask(mask, X, pad=depth)
         if depth == 1:
             sequences.append(padded[: Xt.shape[0]])
@@ -129,7 +181,7 @@ def run(cell, X, mask, policy=RESET, go_backwards=False, truncate_gradient=-1,
         masks = args[n_seq:n_seq + n_masks]
         states = args[n_seq + n_masks:n_seq + n_masks + n_prev]
         weights = args[n_seq + n_masks + n_prev:]
-        new = cell._cell_step(xs, masks if policy == RESET else None, states, weights)
+        new = cell._cell_step(xs, masks if reset else None, states, weights)
         if policy == CARRY and n_masks:
             new = [T.switch(masks[0], s, old) for s, old in zip(new, states)]
         return new if len(new) > 1 else new[0]

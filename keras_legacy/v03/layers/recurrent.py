@@ -26,8 +26,9 @@ batches continue one sequence.
 
 Each class is a subclass of the 0.2.0 class (``Recurrent03`` adds the 0.3
 arguments); the recurrence is the loop of ``keras_legacy.layers.recurrent_loop``
-with its ``CARRY`` masking policy: the fused Ops where they apply (no input
-mask, not stateful), ``scan`` otherwise.
+with its ``CARRY`` masking policy: the fused LSTM/GRU Ops where they apply (not
+stateful; with an input mask they run over each sample's valid steps,
+``recurrent_loop.carry_compacted``), ``scan`` otherwise.
 """
 
 from __future__ import annotations
