@@ -267,6 +267,8 @@ def main():
     ap.add_argument("--avx512-peer", action="store_true",
                     help="with --isa avx2: leave OpenBLAS and PyTorch on AVX-512 (default: AVX2, as on an AVX2 CPU)")
     ap.add_argument("--dtypes", nargs="+", choices=["float32", "float64"], default=["float32", "float64"])
+    ap.add_argument("--torch-only", action="store_true",
+                    help="time ours against PyTorch only (skip the plain-function/Numba and JAX columns)")
     args = ap.parse_args()
     if args.isa:
         os.environ["KERAS_LEGACY_RNN_ISA"] = args.isa  # before keras_legacy compiles anything
@@ -307,6 +309,8 @@ def main():
         other_modes = ["plain", "JAX"]
     except ImportError:
         other_modes = ["plain"]
+    if args.torch_only:
+        other_modes = []
     hdr = ("| layer | dtype | kernel | batch,steps,in,hidden | pass | threads | ours ms | torch ms | ratio "
            "| GFLOP/s | of peak | compile s | plain ms | plain/ours | plain/torch | JAX ms | JAX/torch |")
     print(hdr)
@@ -326,7 +330,8 @@ def main():
                         # rounds alternate between all sides (see _min_times)
                         fns = [ours] + others + ([build_torch(kind, *shape, train, dtype)] if torch else [])
                         times = _min_times(fns, rounds=rounds)
-                        ms, pms = times[0], times[1]
+                        ms = times[0]
+                        pms = times[1] if other_modes else float("nan")
                         jms = times[2] if "JAX" in other_modes else float("nan")
                         tms = times[-1] if torch else float("nan")
                         gf = gemm_flops(kind, *shape, train) / (ms * 1e-3) / 1e9
