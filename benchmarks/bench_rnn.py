@@ -266,11 +266,18 @@ def main():
                     help="force the float32 kernel (default: the best this CPU runs)")
     ap.add_argument("--avx512-peer", action="store_true",
                     help="with --isa avx2: leave OpenBLAS and PyTorch on AVX-512 (default: AVX2, as on an AVX2 CPU)")
+    ap.add_argument("--avx2-peer", action="store_true",
+                    help="restrict OpenBLAS and PyTorch to AVX2 whatever --isa says (the default with --isa avx2; "
+                         "e.g. --isa portable --avx2-peer)")
     ap.add_argument("--dtypes", nargs="+", choices=["float32", "float64"], default=["float32", "float64"])
+    ap.add_argument("--torch-only", action="store_true",
+                    help="time ours against PyTorch only (skip the plain-function/Numba and JAX columns)")
     args = ap.parse_args()
     if args.isa:
         os.environ["KERAS_LEGACY_RNN_ISA"] = args.isa  # before keras_legacy compiles anything
-    if args.isa == "avx2" and not args.avx512_peer:
+    if args.avx512_peer and args.avx2_peer:
+        ap.error("--avx512-peer and --avx2-peer exclude each other")
+    if (args.isa == "avx2" and not args.avx512_peer) or args.avx2_peer:
         # an AVX2-only machine, as far as the libraries go: OpenBLAS (ours) and PyTorch's
         # kernels (ATen, oneDNN, MKL) restricted to AVX2 too; read when they load, below
         for var, value in AVX2_ONLY_ENV.items():
@@ -283,7 +290,7 @@ def main():
 
     pytensor.config.floatX = "float32"
     from keras_legacy import backend as K
-    from keras_legacy.backend.blas import blas_report, set_num_threads
+    from keras_legacy.backend.blas import blas_report, get_num_threads, set_num_threads
     from keras_legacy.backend.rnn import isa
 
     try:
@@ -298,15 +305,16 @@ def main():
     print(f"measured sgemm peak (1024^3, {rep['threads']} thread(s)): {peak:.1f} GFLOP/s")
     print(f"float32 kernel: {isa.selected()} (this CPU runs {', '.join(isa.available())}); float64: blas")
     restricted = {v: os.environ[v] for v in AVX2_ONLY_ENV if v in os.environ}
-    if restricted:
-        print(f"libraries restricted: {restricted}"
-              + (f"; torch CPU capability {torch.backends.cpu.get_cpu_capability()}" if torch else ""))
+    print(f"libraries restricted: {restricted or 'no (each uses the best this CPU runs)'}"
+          + (f"; torch CPU capability {torch.backends.cpu.get_cpu_capability()}" if torch else ""))
     shapes = SHAPES[1:] if args.quick else SHAPES
     try:
         import jax  # noqa: F401
         other_modes = ["plain", "JAX"]
     except ImportError:
         other_modes = ["plain"]
+    if args.torch_only:
+        other_modes = []
     hdr = ("| layer | dtype | kernel | batch,steps,in,hidden | pass | threads | ours ms | torch ms | ratio "
            "| GFLOP/s | of peak | compile s | plain ms | plain/ours | plain/torch | JAX ms | JAX/torch |")
     print(hdr)
@@ -315,6 +323,8 @@ def main():
         set_num_threads(threads)
         if torch:
             torch.set_num_threads(threads)
+        print(f"threads {threads}: ours {get_num_threads()} (OpenBLAS's count, which the kernels' thread "
+              f"team follows), torch {torch.get_num_threads() if torch else '-'}", flush=True)
         for dtype in args.dtypes:
             kernel = isa.selected() if dtype == "float32" else "blas"
             for kind in ("LSTM", "GRU"):
@@ -326,7 +336,8 @@ def main():
                         # rounds alternate between all sides (see _min_times)
                         fns = [ours] + others + ([build_torch(kind, *shape, train, dtype)] if torch else [])
                         times = _min_times(fns, rounds=rounds)
-                        ms, pms = times[0], times[1]
+                        ms = times[0]
+                        pms = times[1] if other_modes else float("nan")
                         jms = times[2] if "JAX" in other_modes else float("nan")
                         tms = times[-1] if torch else float("nan")
                         gf = gemm_flops(kind, *shape, train) / (ms * 1e-3) / 1e9

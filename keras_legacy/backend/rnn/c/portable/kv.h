@@ -1,7 +1,8 @@
 /* The 16-float vector of the kernels in c/vec/ (kv16, kvmask, kv_*) in plain C with GCC
    vector extensions (gcc and clang): the compiler maps it onto whatever vector unit it
    targets (NEON on ARM, SSE/AVX on x86).  The same formulas as AVX-512; the reciprocal is
-   an exact division, a * b + c two roundings (within the kernels' 1e-5). */
+   an exact division, a * b + c two roundings (within the kernels' 1e-5); the tile product
+   fuses where the target has an FMA. */
 /*@@ guard @@*/
 1
 /*@@ kv @@*/
@@ -29,9 +30,16 @@ KV_AI kv16 kv_min(kv16 a, kv16 b) { return a < b ? a : b; }
 KV_AI kv16 kv_max(kv16 a, kv16 b) { return a > b ? a : b; }
 /* a b + c and c - a b in two roundings: the module is built with -ffp-contract=off, so the
    compiler fuses no product and sum (a fusion it chose differently in two specialisations of
-   the same code would give different bits for the same row, e.g. on 1 and 2 threads) */
+   the same code would give different bits for the same row, e.g. on 1 and 2 threads).  The
+   tile product (mm.h) fuses explicitly where the target has an FMA (KV_FUSED). */
 KV_AI kv16 kv_fmadd(kv16 a, kv16 b, kv16 c) { return a * b + c; }
 KV_AI kv16 kv_fnmadd(kv16 a, kv16 b, kv16 c) { return c - a * b; }
+/* __FP_FAST_FMAF: the target has a fused multiply-add (x86 with FMA, ARMv8, ...) */
+#if defined(__FP_FAST_FMAF)
+#define KV_FUSED 1
+#else
+#define KV_FUSED 0
+#endif
 KV_AI kv16 kv_load(const float* p) {
   kv16 v;
   __builtin_memcpy(&v, p, sizeof(v));

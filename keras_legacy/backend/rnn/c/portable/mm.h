@@ -1,12 +1,25 @@
 
 /* buf (RB x 64) = rows of hs (RB x K, row stride ld) . the unit block's packed panel P (K x 64):
    the 64 columns in four passes of 16, each with 6 x 2 accumulators of 8 floats (GCC vector
-   extensions: NEON, SSE or AVX registers, whatever the compiler targets); k ascending. */
+   extensions: NEON, SSE or AVX registers, whatever the compiler targets); k ascending, one
+   FMA per term where the target fuses. */
 typedef float kl_v8_${nm} __attribute__((vector_size(32)));
 static inline __attribute__((always_inline)) kl_v8_${nm} kl_ld8_${nm}(const float* p) {
   kl_v8_${nm} v;
   __builtin_memcpy(&v, p, sizeof(v));
   return v;
+}
+/* acc + h u, in one rounding where the target fuses (see kv_fmadd), else two */
+static inline __attribute__((always_inline)) kl_v8_${nm} kl_fma8_${nm}(kl_v8_${nm} h, kl_v8_${nm} u,
+        kl_v8_${nm} acc) {
+#if KV_FUSED
+  kl_v8_${nm} r;
+#pragma GCC unroll 8
+  for (int i = 0; i < 8; ++i) r[i] = __builtin_fmaf(h[i], u[i], acc[i]);
+  return r;
+#else
+  return acc + h * u;
+#endif
 }
 static inline __attribute__((always_inline)) void kl_lstm_mm_${nm}(const int RB, int H, size_t ld,
         const float* __restrict hs, const float* __restrict P, float* __restrict buf, int acc_in) {
@@ -27,8 +40,8 @@ static inline __attribute__((always_inline)) void kl_lstm_mm_${nm}(const int RB,
       for (int r = 0; r < RB; ++r) {
         const float h = hs[(size_t)r * ld + k];
         const kl_v8_${nm} hv = {h, h, h, h, h, h, h, h};
-        acc[r][0] += hv * u0;
-        acc[r][1] += hv * u1;
+        acc[r][0] = kl_fma8_${nm}(hv, u0, acc[r][0]);
+        acc[r][1] = kl_fma8_${nm}(hv, u1, acc[r][1]);
       }
     }
 #pragma GCC unroll 6

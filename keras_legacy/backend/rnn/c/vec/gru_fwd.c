@@ -74,22 +74,30 @@ static void kl_gru_fwd_rows_${nm}(void* vp, int k, struct kl_team_${nm}* tm) {
       for (int r = 0; r < nr; ++r) {
         const float* xr = xt + (size_t)r * H3;
         const float* br = buf + (size_t)r * 64;
+        /* the four vectors' activations side by side (kl_vn_*), each exactly as alone */
+        kv16 v[4];
+        kvmask um[4];
 #pragma GCC unroll 4
         for (int q = 0; q < 4; ++q) {
           const int gate = q >> 1, u0 = j0 + (q & 1) * 16;
-          const kvmask um = kl_um_${nm}(H, u0);
-          if (!um) continue;
           const size_t col = (size_t)gate * H + u0;
+          um[q] = kl_um_${nm}(H, u0);
           /* the original's order: (x.W + b) + h~.U */
-          kv16 v = kv_maskz_loadu(um, xr + col);
-          if (bias) v = kv_add(v, kv_maskz_loadu(um, bias + col));
-          v = kv_add(v, hs ? kv_load(br + q * 16) : kv_setzero());
-          const kv16 y = kl_v_inner_${nm}(v);
-          if (Gt) kv_mask_storeu(Gt + (size_t)r * H3 + col, um, y);
-          if (!gate) kv_mask_storeu(zb + (size_t)r * H + u0, um, y);
+          v[q] = kv_maskz_loadu(um[q], xr + col);
+          if (bias) v[q] = kv_add(v[q], kv_maskz_loadu(um[q], bias + col));
+          v[q] = kv_add(v[q], hs ? kv_load(br + q * 16) : kv_setzero());
+        }
+        kl_vn_inner_${nm}(v, 4);
+#pragma GCC unroll 4
+        for (int q = 0; q < 4; ++q) {
+          const int gate = q >> 1, u0 = j0 + (q & 1) * 16;
+          if (!um[q]) continue;
+          const size_t col = (size_t)gate * H + u0;
+          if (Gt) kv_mask_storeu(Gt + (size_t)r * H3 + col, um[q], v[q]);
+          if (!gate) kv_mask_storeu(zb + (size_t)r * H + u0, um[q], v[q]);
           else if (hs)
-            kv_mask_storeu(rh + (size_t)r * H + u0, um,
-                                  kv_mul(y, kv_maskz_loadu(um, hs + (size_t)r * H + u0)));
+            kv_mask_storeu(rh + (size_t)r * H + u0, um[q],
+                                  kv_mul(v[q], kv_maskz_loadu(um[q], hs + (size_t)r * H + u0)));
         }
       }
     }
@@ -100,20 +108,27 @@ static void kl_gru_fwd_rows_${nm}(void* vp, int k, struct kl_team_${nm}* tm) {
       for (int r = 0; r < nr; ++r) {
         const float* xr = xt + (size_t)r * H3 + 2 * H;
         const float* br = buf + (size_t)r * 64;
+        kv16 v[4];
+        kvmask um[4];
 #pragma GCC unroll 4
         for (int q = 0; q < 4; ++q) {
           const int u0 = j0 + q * 16;
-          const kvmask um = kl_um_${nm}(H, u0);
-          if (!um) continue;
-          kv16 v = kv_maskz_loadu(um, xr + u0);
-          if (bias) v = kv_add(v, kv_maskz_loadu(um, bias + 2 * H + u0));
-          v = kv_add(v, hs ? kv_load(br + q * 16) : kv_setzero());
-          const kv16 hh = kl_v_act_${nm}(v);
-          if (Gt) kv_mask_storeu(Gt + (size_t)r * H3 + 2 * H + u0, um, hh);
-          const kv16 z = kv_maskz_loadu(um, zb + (size_t)r * H + u0);
-          const kv16 hp = hs ? kv_maskz_loadu(um, hs + (size_t)r * H + u0) : kv_setzero();
+          um[q] = kl_um_${nm}(H, u0);
+          v[q] = kv_maskz_loadu(um[q], xr + u0);
+          if (bias) v[q] = kv_add(v[q], kv_maskz_loadu(um[q], bias + 2 * H + u0));
+          v[q] = kv_add(v[q], hs ? kv_load(br + q * 16) : kv_setzero());
+        }
+        kl_vn_act_${nm}(v, 4);
+#pragma GCC unroll 4
+        for (int q = 0; q < 4; ++q) {
+          const int u0 = j0 + q * 16;
+          if (!um[q]) continue;
+          const kv16 hh = v[q];
+          if (Gt) kv_mask_storeu(Gt + (size_t)r * H3 + 2 * H + u0, um[q], hh);
+          const kv16 z = kv_maskz_loadu(um[q], zb + (size_t)r * H + u0);
+          const kv16 hp = hs ? kv_maskz_loadu(um[q], hs + (size_t)r * H + u0) : kv_setzero();
           const kv16 y = kv_fmadd(z, hp, kv_mul(kv_sub(kv_set1(1.0f), z), hh));
-          kv_mask_storeu(ht + (size_t)r * H + u0, um, y);
+          kv_mask_storeu(ht + (size_t)r * H + u0, um[q], y);
         }
       }
     }
