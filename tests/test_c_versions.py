@@ -59,3 +59,16 @@ def test_pyproject_ships_the_c_files_as_package_data():
         if path.is_file():
             rel = path.relative_to(PACKAGE)
             assert any(rel.match(p) for p in patterns), rel
+
+
+def test_backend_c_is_in_files_and_versioned():
+    from keras_legacy.backend import fast_tanh, rows_ops
+
+    text = (Path(fast_tanh.__file__).resolve().parent / "c" / "fast_tanh.h").read_text()
+    assert "kl_fast_tanh" in text and fast_tanh.fast_tanh_scalar.c_support_code() == text
+    assert fast_tanh.fast_tanh_scalar.c_code_cache_version()[1] == hashlib.sha256(text.encode()).hexdigest()[:16]
+    rows_c = (Path(fast_tanh.__file__).resolve().parent / "c" / "rows_inc.c").read_bytes()
+    assert rows_ops.RowsInc().c_code_cache_version()[1] == rows_ops.C_SOURCE.digest()
+    assert b"numpy.add.at" in rows_c
+    for path in Path(fast_tanh.__file__).resolve().parent.glob("*.py"):
+        assert not re.search(r"#define|static inline|PyArray_|Py_XDECREF", path.read_text()), path.name

@@ -49,8 +49,12 @@ def _close(got, want, tol):
 
 def test_plain_function_runs_the_c_kernels(graph):
     X, outs, grads, x, c_mode = graph
-    f = pytensor.function([X], outs + grads)
-    got = f(x)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        f = pytensor.function([X], outs + grads)
+        got = f(x)
+    assert not [w for w in caught if "object mode" in str(w.message)]  # every Op has a Numba implementation
+    assert type(f.maker.linker).__name__ == "NumbaLinker"
     # the library of each kernel the graph uses is loaded (no fallback)
     kinds = {key[0] for key in clib._LOADED}
     assert {"lstm_forwardx", "lstm_grad", "gru_forward", "gru_grad"} <= kinds, kinds

@@ -18,49 +18,14 @@ Numba's and JAX's ``tanh``); the gradient is ``gz * (1 - y**2)`` with ``y`` the 
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import pytensor.scalar.basic as ps
 from pytensor.tensor.elemwise import Elemwise
 
-_SUPPORT = r"""
-#ifndef KL_FAST_TANH_DEFINED
-#define KL_FAST_TANH_DEFINED
-#include <math.h>
-#include <stdint.h>
-#include <string.h>
-static inline double kl_fast_tanh(double x)
-{
-    double a = fabs(x);
-    a = (a > 20.0) ? 20.0 : a;                 /* NaN compares false: kept */
-    const double y = -2.0 * a;                 /* in [-40, 0] */
-    const double shifter = 6755399441055744.0; /* 1.5 * 2^52: adding it rounds to an integer */
-    const double t = y * 1.4426950408889634 + shifter;
-    const double kf = t - shifter;
-    const double r = (y - kf * 6.93147180369123816490e-01) - kf * 1.90821492927058770002e-10;
-    double p = 1.0 / 6227020800.0;
-    p = p * r + 1.0 / 479001600.0;
-    p = p * r + 1.0 / 39916800.0;
-    p = p * r + 1.0 / 3628800.0;
-    p = p * r + 1.0 / 362880.0;
-    p = p * r + 1.0 / 40320.0;
-    p = p * r + 1.0 / 5040.0;
-    p = p * r + 1.0 / 720.0;
-    p = p * r + 1.0 / 120.0;
-    p = p * r + 1.0 / 24.0;
-    p = p * r + 1.0 / 6.0;
-    p = p * r + 0.5;
-    p = p * r + 1.0;
-    p = p * r;                                 /* expm1(r) */
-    int64_t bits;
-    memcpy(&bits, &t, sizeof bits);            /* k in the low bits of t */
-    bits = (int64_t)((uint64_t)(bits + 1023) << 52);
-    double s;
-    memcpy(&s, &bits, sizeof s);               /* 2^k, k in [-58, 0] */
-    const double m = s * p + (s - 1.0);        /* expm1(y) */
-    return copysign(-m / (2.0 + m), x);
-}
-#endif
-"""
+#: The C body, read as text from ``c/fast_tanh.h`` (shipped as package data).
+_SUPPORT_PATH = Path(__file__).resolve().parent / "c" / "fast_tanh.h"
+_SUPPORT = _SUPPORT_PATH.read_text()
 _DIGEST = hashlib.sha256(_SUPPORT.encode()).hexdigest()[:16]
 
 

@@ -19,12 +19,19 @@ PyTensor's inplace rewrites and keeps their choice (``inplace=True`` destroys
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytensor.tensor as T
 from pytensor.compile import optdb
 from pytensor.graph.basic import Apply
 from pytensor.graph.rewriting.basic import WalkingGraphRewriter, node_rewriter
 from pytensor.link.c.op import COp
+
+from keras_legacy.backend.ctemplate import CSource
+
+#: The C of ``RowsInc`` (``c/rows_inc.c``), read as text; its digest versions the compiled module.
+C_SOURCE = CSource(Path(__file__).resolve().parent / "c", ("rows_ops.py",))
 
 TAG = "kl_rows_inc"
 _FLOATS = ("float32", "float64")
@@ -66,77 +73,16 @@ class RowsInc(COp):
         return [shapes[0]]
 
     def c_code_cache_version(self):
-        return (2,)
+        return (3, C_SOURCE.digest())
 
     def c_code(self, node, name, inputs, outputs, sub):
         x, y, idx = inputs
         (out,) = outputs
-        fail = sub["fail"]
-        ft = node.inputs[0].type.dtype_specs()[1]
-        it = node.inputs[2].type.dtype_specs()[1]
-        if self.inplace:
-            take = f"""
-            if ({out} != {x}) {{ Py_XDECREF({out}); Py_INCREF({x}); {out} = {x}; }}
-            """
-        else:
-            # reuse the output buffer of the previous call when it fits (no page faults)
-            take = f"""
-            if (!{out} || PyArray_NDIM({out}) != 2 || !PyArray_ISCARRAY({out})
-                || PyArray_DIMS({out})[0] != PyArray_DIMS({x})[0]
-                || PyArray_DIMS({out})[1] != PyArray_DIMS({x})[1]) {{
-                Py_XDECREF({out});
-                {out} = (PyArrayObject*)PyArray_EMPTY(2, PyArray_DIMS({x}), PyArray_TYPE({x}), 0);
-                if (!{out}) {{ {fail} }}
-            }}
-            if (PyArray_CopyInto({out}, {x}) != 0) {{ {fail} }}
-            """
-        k = node.inputs[2].ndim
-        dims_ok = " && ".join(f"PyArray_DIMS({y})[{d}] == PyArray_DIMS({idx})[{d}]" for d in range(k))
-        return f"""
-        {{
-        npy_intp rows = PyArray_DIMS({x})[0], cols = PyArray_DIMS({x})[1];
-        if (!({dims_ok} && PyArray_DIMS({y})[{k}] == cols)) {{
-            PyErr_Format(PyExc_ValueError,
-                "RowsInc: y must have the shape of idx plus a last axis of %lld (the columns of x); "
-                "y has %lld elements, idx %lld", (long long)cols, (long long)PyArray_SIZE({y}),
-                (long long)PyArray_SIZE({idx}));
-            {fail}
-        }}
-        {take}
-        {{
-            PyArrayObject* y_c = PyArray_GETCONTIGUOUS({y});
-            PyArrayObject* i_c = PyArray_GETCONTIGUOUS({idx});
-            if (!y_c || !i_c) {{ Py_XDECREF(y_c); Py_XDECREF(i_c); {fail} }}
-            npy_intp n = PyArray_SIZE(i_c);
-            const {it}* ids = (const {it}*)PyArray_DATA(i_c);
-            const {ft}* ydata = (const {ft}*)PyArray_DATA(y_c);
-            char* obase = PyArray_BYTES({out});
-            npy_intp os0 = PyArray_STRIDES({out})[0], os1 = PyArray_STRIDES({out})[1];
-            int bad = 0;
-            for (npy_intp i = 0; i < n; ++i) {{
-                npy_intp r = (npy_intp)ids[i];
-                if (r < 0) r += rows;
-                if (r < 0 || r >= rows) {{
-                    PyErr_Format(PyExc_IndexError, "index %lld is out of bounds for axis 0 with size %lld",
-                                 (long long)ids[i], (long long)rows);
-                    bad = 1;
-                    break;
-                }}
-                char* orow = obase + r * os0;
-                const {ft}* v = ydata + i * cols;
-                if (os1 == sizeof({ft})) {{
-                    {ft}* o = ({ft}*)orow;
-                    for (npy_intp j = 0; j < cols; ++j) o[j] += v[j];
-                }} else {{
-                    for (npy_intp j = 0; j < cols; ++j) *({ft}*)(orow + j * os1) += v[j];
-                }}
-            }}
-            Py_DECREF(y_c);
-            Py_DECREF(i_c);
-            if (bad) {{ {fail} }}
-        }}
-        }}
-        """
+        names = dict(x=x, y=y, idx=idx, out=out, fail=sub["fail"])
+        take = C_SOURCE.render("rows_inc.c", "take_inplace" if self.inplace else "take_copy", **names)
+        return C_SOURCE.render("rows_inc.c", "main", take=take, k=node.inputs[2].ndim,
+                               ft=node.inputs[0].type.dtype_specs()[1],
+                               it=node.inputs[2].type.dtype_specs()[1], **names)
 
 
 def _check_shapes(xs, ys, idxs):
