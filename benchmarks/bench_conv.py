@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 if "floatX" not in os.environ.get("PYTENSOR_FLAGS", ""):
@@ -32,6 +31,7 @@ if "floatX" not in os.environ.get("PYTENSOR_FLAGS", ""):
 import numpy as np
 import pytensor
 import pytensor.tensor as T
+from timing import min_times as best_times  # noqa: E402  (benchmarks/timing.py, beside this script)
 
 from keras_legacy import backend as K
 from keras_legacy.backend import pytensor_compat
@@ -50,20 +50,6 @@ except ImportError:  # the ratios are reported as nan
 #: (stacked shifted views, col2im by subtensor increments) it must not.
 CONV_OPS = {"Conv2D", "Conv2DGradInput", "Conv2DGradKernel", "Conv2DGradBias", "MaxPool2D", "MaxPool2DGrad"}
 IM2COL_OPS = {"IncSubtensor", "AdvancedIncSubtensor", "Join"}
-
-
-def best_times(fns, rounds=7, reps=3):
-    """Best mean-of-``reps`` time (ms) of each function, rounds alternating between them."""
-    for fn in fns:
-        fn()
-    best = [float("inf")] * len(fns)
-    for _ in range(rounds):
-        for i, fn in enumerate(fns):
-            t0 = time.perf_counter()
-            for _ in range(reps):
-                fn()
-            best[i] = min(best[i], (time.perf_counter() - t0) / reps)
-    return [b * 1e3 for b in best]
 
 
 def numpy_conv_valid(X, W):

@@ -31,27 +31,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
+from timing import min_times as _min_times  # noqa: E402  (benchmarks/timing.py, beside this script)
 
 BATCH, STEPS, INP, HIDDEN = 32, 200, 64, 64
-
-
-def _min_times(fns, rounds=7, reps=3):
-    """Best mean-of-``reps`` time (ms) of each function, the rounds alternating between them."""
-    for fn in fns:
-        fn()
-    best = [float("inf")] * len(fns)
-    for _ in range(rounds):
-        for i, fn in enumerate(fns):
-            t0 = time.perf_counter()
-            for _ in range(reps):
-                fn()
-            best[i] = min(best[i], (time.perf_counter() - t0) / reps)
-    return [b * 1e3 for b in best]
 
 
 def _close(got, want, what, tol=1e-4):

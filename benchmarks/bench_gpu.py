@@ -30,22 +30,9 @@ import os
 import time
 
 import numpy as np
+from timing import min_times as alternate  # noqa: E402  (benchmarks/timing.py, beside this script)
 
 SHAPES = [(64, 100, 128, 256), (32, 200, 64, 64)]  # batch, steps, input, hidden (bench_rnn.py's)
-
-
-def alternate(fns, rounds=5, reps=3):
-    """Best mean-of-``reps`` time (ms) of each function, rounds alternating between them."""
-    for fn in fns:
-        fn()
-    best = [float("inf")] * len(fns)
-    for _ in range(rounds):
-        for i, fn in enumerate(fns):
-            t0 = time.perf_counter()
-            for _ in range(reps):
-                fn()
-            best[i] = min(best[i], (time.perf_counter() - t0) / reps)
-    return [b * 1e3 for b in best]
 
 
 def device_report(torch):

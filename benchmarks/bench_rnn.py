@@ -30,30 +30,13 @@ import time
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
+from timing import min_times as _min_times  # noqa: E402  (benchmarks/timing.py, beside this script)
 
 SHAPES = [(64, 100, 128, 256), (32, 200, 64, 64)]  # batch, steps, input, hidden
 
 #: ``--isa avx2``: the libraries of both sides restricted to AVX2 (an AVX2-only CPU's view)
 AVX2_ONLY_ENV = {"OPENBLAS_CORETYPE": "Haswell", "ATEN_CPU_CAPABILITY": "avx2",
                  "ONEDNN_MAX_CPU_ISA": "AVX2", "MKL_ENABLE_INSTRUCTIONS": "AVX2"}
-
-
-def _min_times(fns, rounds=7, reps=3):
-    """Best mean-of-``reps`` time (ms) of each function, the rounds alternating between them.
-
-    This machine's speed drifts by up to ~10% over minutes (shared host); timing one side
-    after the other would fold that drift into the ratio, alternating rounds does not.
-    """
-    for fn in fns:
-        fn()
-    best = [float("inf")] * len(fns)
-    for _ in range(rounds):
-        for i, fn in enumerate(fns):
-            t0 = time.perf_counter()
-            for _ in range(reps):
-                fn()
-            best[i] = min(best[i], (time.perf_counter() - t0) / reps)
-    return [b * 1e3 for b in best]
 
 
 def _min_time(fn, rounds=5, reps=3):
