@@ -66,7 +66,7 @@ def test_backend_c_is_in_files_and_versioned():
 
     text = (Path(fast_tanh.__file__).resolve().parent / "c" / "fast_tanh.h").read_text()
     assert "kl_fast_tanh" in text and fast_tanh.fast_tanh_scalar.c_support_code() == text
-    assert fast_tanh.fast_tanh_scalar.c_code_cache_version()[1] == hashlib.sha256(text.encode()).hexdigest()[:16]
+    assert fast_tanh.fast_tanh_scalar.c_code_cache_version()[1] == rows_ops.C_SOURCE.digest() != 0
     rows_c = (Path(fast_tanh.__file__).resolve().parent / "c" / "rows_inc.c").read_bytes()
     assert rows_ops.RowsInc().c_code_cache_version()[1] == rows_ops.C_SOURCE.digest()
     assert b"numpy.add.at" in rows_c

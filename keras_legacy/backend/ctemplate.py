@@ -71,3 +71,7 @@ class CSource:
             except OSError:  # no source (e.g. a bytecode-only install): the name alone
                 pass
         return int(h.hexdigest()[:12], 16)
+
+
+#: The C of the backend's own Ops (``backend/c/``: ``FastTanh``, ``RowsInc``) and the modules that fill it.
+BACKEND_C = CSource(Path(__file__).resolve().parent / "c", ("fast_tanh.py", "rows_ops.py"))

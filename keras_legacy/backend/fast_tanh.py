@@ -17,16 +17,13 @@ Numba's and JAX's ``tanh``); the gradient is ``gz * (1 - y**2)`` with ``y`` the 
 
 from __future__ import annotations
 
-import hashlib
-from pathlib import Path
-
 import pytensor.scalar.basic as ps
 from pytensor.tensor.elemwise import Elemwise
 
+from keras_legacy.backend.ctemplate import BACKEND_C
+
 #: The C body, read as text from ``c/fast_tanh.h`` (shipped as package data).
-_SUPPORT_PATH = Path(__file__).resolve().parent / "c" / "fast_tanh.h"
-_SUPPORT = _SUPPORT_PATH.read_text()
-_DIGEST = hashlib.sha256(_SUPPORT.encode()).hexdigest()[:16]
+_SUPPORT = BACKEND_C.render("fast_tanh.h")
 
 
 class FastTanh(ps.Tanh):
@@ -44,7 +41,7 @@ class FastTanh(ps.Tanh):
         return f"{z} = ({cast})kl_fast_tanh((double){x});"
 
     def c_code_cache_version(self):
-        return (1, _DIGEST)
+        return (2, BACKEND_C.digest())
 
     def pullback(self, inputs, outputs, gout):
         (x,) = inputs

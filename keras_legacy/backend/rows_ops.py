@@ -19,8 +19,6 @@ PyTensor's inplace rewrites and keeps their choice (``inplace=True`` destroys
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytensor.tensor as T
 from pytensor.compile import optdb
@@ -28,10 +26,10 @@ from pytensor.graph.basic import Apply
 from pytensor.graph.rewriting.basic import WalkingGraphRewriter, node_rewriter
 from pytensor.link.c.op import COp
 
-from keras_legacy.backend.ctemplate import CSource
+from keras_legacy.backend.ctemplate import BACKEND_C
 
 #: The C of ``RowsInc`` (``c/rows_inc.c``), read as text; its digest versions the compiled module.
-C_SOURCE = CSource(Path(__file__).resolve().parent / "c", ("rows_ops.py",))
+C_SOURCE = BACKEND_C
 
 TAG = "kl_rows_inc"
 _FLOATS = ("float32", "float64")
