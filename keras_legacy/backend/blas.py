@@ -29,6 +29,9 @@ _ROUTINES = (
 
 _state = {"source": None}
 
+#: The prefix of every symbol of the pip OpenBLAS (``scipy_sgemm_``, ``scipy_cblas_sgemm``).
+SYMBOL_PREFIX = "scipy_"
+
 #: OpenBLAS's idle worker threads spin for 2^N cycles before they sleep (N = 28 by
 #: default, ~0.1 s): right after a GEMM they hold a core that the float32 LSTM kernels'
 #: own threads need (measured, 2 threads: LSTM training step 64,100,128,256 89.8 ms with
@@ -64,7 +67,7 @@ def scipy_openblas_flags():
     lib = sob.get_library()
     if not os.path.exists(os.path.join(lib_dir, f"lib{lib}.so")):
         return None
-    renames = " ".join(f"-D{p}{r}_=scipy_{p}{r}_" for p in "sd" for r in _ROUTINES)
+    renames = " ".join(f"-D{p}{r}_={SYMBOL_PREFIX}{p}{r}_" for p in "sd" for r in _ROUTINES)
     return f"-L{lib_dir} -l{lib} -Wl,-rpath,{lib_dir} {renames}"
 
 
@@ -84,6 +87,16 @@ def configure_blas():
     pytensor.config.blas__ldflags = flags
     _state["source"] = "scipy-openblas32"
     return _state["source"]
+
+
+def pip_openblas_path():
+    """The pip OpenBLAS's path when the C backend links it (``configure_blas`` chose it),
+    else None."""
+    if configure_blas() != "scipy-openblas32":
+        return None
+    import scipy_openblas32 as sob
+
+    return os.path.join(sob.get_lib_dir(), f"lib{sob.get_library()}.so")
 
 
 def _loaded_libraries():

@@ -542,6 +542,27 @@ def _numba_register(dispatch_module):
     return register_legacy
 
 
+def numba_funcify_now(op_type):
+    """The Numba funcify PyTensor has for ``op_type`` now, as ``funcify(op, node, **kw) ->
+    (function, version)`` (the form ``_numba_register`` takes), or None if it has none
+    registered for that type itself.  Call it once the Numba backend has loaded."""
+    basic = sys.modules.get(f"{NUMBA_DISPATCH}.basic")
+    if basic is None:
+        return None
+    keyed = getattr(basic, "numba_funcify_default_op_cache_key", None)
+    if keyed is not None and op_type in keyed.registry:
+        return keyed.registry[op_type]
+    legacy = basic.numba_funcify
+    if op_type not in legacy.registry:
+        return None
+    plain = legacy.registry[op_type]
+
+    def with_version(op, node=None, **kwargs):
+        return plain(op, node=node, **kwargs), 0
+
+    return with_version
+
+
 def on_numba_backend(register_all):
     """``register_all(register)`` when PyTensor's Numba backend loads (``_numba_register``)."""
     after_import(NUMBA_DISPATCH, lambda module: register_all(_numba_register(module)))
