@@ -199,7 +199,27 @@ def test_forcing_a_kernel(monkeypatch):
     monkeypatch.delenv(isa.ENV_VAR)
     assert isa.selected() == "portable"
     monkeypatch.setattr(isa, "cpu_flags", lambda: frozenset({"avx512f", "avx2", "fma"}))
+    monkeypatch.setattr(isa, "_cpuinfo_flags", lambda: frozenset({"avx512f", "avx2", "fma"}))
     assert isa.selected() == "avx512" and isa.compile_args("avx2") == ["-mno-avx512f"]
+
+
+def test_hiding_cpu_flags(monkeypatch):
+    """``KERAS_LEGACY_HIDE_CPU_FLAGS=avx512f`` on an AVX-512 CPU: the kernels and tests see
+    an AVX2-only CPU, and the AVX2 kernel is still built without AVX-512 instructions."""
+    monkeypatch.setattr(isa, "_cpuinfo_flags", lambda: frozenset({"avx512f", "avx2", "fma", "sse2"}))
+    monkeypatch.delenv(isa.ENV_VAR, raising=False)
+    isa.cpu_flags.cache_clear()
+    try:
+        monkeypatch.setenv(isa.HIDE_VAR, "AVX512F")
+        assert isa.cpu_flags() == {"avx2", "fma", "sse2"}
+        assert isa.available() == ("avx2", "portable", "blas") and isa.selected() == "avx2"
+        assert isa.missing("avx512") == ("avx512f",) and isa.compile_args("avx2") == ["-mno-avx512f"]
+        isa.cpu_flags.cache_clear()
+        monkeypatch.setenv(isa.HIDE_VAR, "avx512f, avx2 fma")
+        assert isa.cpu_flags() == {"sse2"} and isa.selected() == "portable"
+    finally:
+        monkeypatch.delenv(isa.HIDE_VAR)
+        isa.cpu_flags.cache_clear()
 
 
 def test_the_kernel_is_part_of_the_cache_version(monkeypatch):

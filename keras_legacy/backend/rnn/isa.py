@@ -14,6 +14,12 @@ The environment variable ``KERAS_LEGACY_RNN_ISA`` (``avx512``, ``avx2``, ``porta
 effect for the functions compiled after it).  A forced kernel this CPU cannot run is a
 ``ValueError`` naming what is missing.  float64 always runs the BLAS path.
 
+``KERAS_LEGACY_HIDE_CPU_FLAGS`` (flags as ``/proc/cpuinfo`` names them, separated by commas
+or spaces) makes this module treat them as absent: ``avx512f`` runs everything as on an
+AVX2-only CPU (the AVX2 kernel is then the default and the AVX-512 tests skip), for
+checking on an AVX-512 machine what such a CPU would do.  The kernels themselves are
+built as for that CPU (the AVX2 one without AVX-512 instructions).
+
 The kernel is part of the Ops' compile-cache version (``ops_common``), so modules built
 for different kernels never replace each other.
 """
@@ -27,6 +33,9 @@ import platform
 #: The variable forcing a kernel.
 ENV_VAR = "KERAS_LEGACY_RNN_ISA"
 
+#: The variable naming CPU flags to treat as absent.
+HIDE_VAR = "KERAS_LEGACY_HIDE_CPU_FLAGS"
+
 #: Every kernel, best first.
 KERNELS = ("avx512", "avx2", "portable", "blas")
 
@@ -38,7 +47,14 @@ _X86 = ("x86_64", "amd64", "i386", "i686")
 
 @functools.cache
 def cpu_flags() -> frozenset[str]:
-    """The instruction-set flags of this CPU that the kernels care about (empty off x86)."""
+    """The instruction-set flags of this CPU (empty off x86), less those ``HIDE_VAR`` names."""
+    hidden = os.environ.get(HIDE_VAR, "").replace(",", " ").lower().split()
+    return _cpuinfo_flags() - frozenset(hidden)
+
+
+@functools.cache
+def _cpuinfo_flags() -> frozenset[str]:
+    """The flags ``/proc/cpuinfo`` lists (empty off x86)."""
     if platform.machine().lower() not in _X86:
         return frozenset()
     try:
@@ -81,7 +97,7 @@ def compile_args(kernel: str) -> list[str]:
     """Extra compiler flags for ``kernel``: the AVX2 kernel on a CPU with AVX-512 is built
     without AVX-512 instructions (what an AVX2-only CPU would run); the portable one without
     implicit multiply-add fusion."""
-    if kernel == "avx2" and "avx512f" in cpu_flags():
+    if kernel == "avx2" and "avx512f" in _cpuinfo_flags():
         return ["-mno-avx512f"]
     if kernel == "portable":
         # no multiply-add fusion in the portable kernel (c/portable/kv.h): a row's values do

@@ -34,7 +34,7 @@ class GRUForward(_ForwardBase):
 
     def _v16(self, kernel, dtype, name):
         # float32 with a vector kernel (isa.py): U_zr and U_h packed once per call, the products and the
-        # gate updates per register tile (c/avx512/gru_fwd.c); float64 keeps BLAS.
+        # gate updates per register tile (c/vec/gru_fwd.c); float64 keeps BLAS.
         return csource.gru_forward_kernel(kernel, dtype, self.act, self.inner, name)
 
     def make_node(self, xp, mask, U, b=None):

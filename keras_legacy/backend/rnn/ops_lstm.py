@@ -36,7 +36,7 @@ class LSTMForward(_ForwardBase):
 
     def _v16(self, kernel, dtype, name):
         # float32 with a vector kernel (isa.py): U packed once per call, product and gate update
-        # per register tile (c/avx512/lstm_fwd.c); float64 keeps the BLAS path.
+        # per register tile (c/vec/lstm_fwd.c); float64 keeps the BLAS path.
         return csource.lstm_forward_kernel(kernel, dtype, self.act, self.inner, name)
 
     def make_node(self, xp, mask, U, b=None):
@@ -194,7 +194,7 @@ class LSTMGrad(_GradBase):
     def _v16(self, kernel, dtype, name):
         # float32 with a vector kernel (isa.py): U^T packed once per call, the per-step product
         # dA_(t+1) . U^T per register tile with the step-t gate derivatives applied
-        # on the tile (c/avx512/lstm_bwd.c); float64 keeps the BLAS path.
+        # on the tile (c/vec/lstm_bwd.c); float64 keeps the BLAS path.
         return csource.lstm_backward_kernel(kernel, dtype, self.act, self.inner, name)
 
     def make_node(self, mask, U, c, G, dh):
