@@ -23,20 +23,21 @@ OpenBLAS (the user chose ``blas__ldflags``, or the extra is not installed).
 
 The results equal NumPy's product within rounding (the order of the sums is BLAS's);
 ``tests/test_numba_dot.py`` checks every layout against NumPy.  The entry carries its
-own cache version (``CACHE_VERSION``), so PyTensor's on-disk cache never hands this
-implementation to a process that did not register it, nor the reverse.
+own cache version (``CACHE_VERSION``, a digest of its code), so PyTensor's on-disk cache
+never hands this implementation to a process that did not register it, nor the reverse,
+nor an older version of it.
 """
 
 from __future__ import annotations
+
+import hashlib
+import inspect
 
 import numpy as np
 from pytensor.tensor.math import Dot
 
 from keras_legacy.backend import blas
 from keras_legacy.backend.pytensor_compat import numba_funcify_now
-
-#: The cache version of this implementation (PyTensor's own Dot uses small integers).
-CACHE_VERSION = 0x6B6C0001
 
 #: ``cblas.h``'s enum values.
 ROW_MAJOR, NO_TRANS, TRANS = 101, 111, 112
@@ -69,8 +70,20 @@ def _gemm_entries():
             np.dtype("float64"): entry("dgemm", types.float64)}
 
 
-def _dot_function(gemm, dtype):
-    """The nopython ``dot(x, y, out=None)`` for two ``dtype`` matrices."""
+def _operand(a, rows, cols, isz):
+    """``(array, transpose flag, leading dimension)`` that pass ``a`` (rows x cols) to a
+    row-major GEMM: itself when C-contiguous by rows or transposed, else a C-order copy."""
+    s0, s1 = a.strides
+    if s1 == isz and s0 % isz == 0 and cols <= s0 // isz <= INT32_MAX:
+        return a, NO_TRANS, s0 // isz
+    if s0 == isz and s1 % isz == 0 and rows <= s1 // isz <= INT32_MAX:
+        return a, TRANS, s1 // isz
+    return np.ascontiguousarray(a), NO_TRANS, cols
+
+
+def _dot_function(gemm, dtype, operand):
+    """The nopython ``dot(x, y, out=None)`` for two ``dtype`` matrices (``operand``: the
+    jitted ``_operand``)."""
     isz = np.dtype(dtype).itemsize
 
     def dot(x, y, out=None):
@@ -88,20 +101,8 @@ def _dot_function(gemm, dtype):
         if max(m, n, k) > INT32_MAX:
             out[:, :] = np.dot(np.ascontiguousarray(x), np.ascontiguousarray(y))
             return out
-        s0, s1 = x.strides
-        if s1 == isz and s0 % isz == 0 and k <= s0 // isz <= INT32_MAX:
-            xa, ta, lda = x, NO_TRANS, s0 // isz
-        elif s0 == isz and s1 % isz == 0 and m <= s1 // isz <= INT32_MAX:
-            xa, ta, lda = x, TRANS, s1 // isz
-        else:
-            xa, ta, lda = np.ascontiguousarray(x), NO_TRANS, k
-        s0, s1 = y.strides
-        if s1 == isz and s0 % isz == 0 and n <= s0 // isz <= INT32_MAX:
-            yb, tb, ldb = y, NO_TRANS, s0 // isz
-        elif s0 == isz and s1 % isz == 0 and k <= s1 // isz <= INT32_MAX:
-            yb, tb, ldb = y, TRANS, s1 // isz
-        else:
-            yb, tb, ldb = np.ascontiguousarray(y), NO_TRANS, n
+        xa, ta, lda = operand(x, m, k, isz)
+        yb, tb, ldb = operand(y, k, n, isz)
         s0, s1 = out.strides
         direct = s1 == isz and s0 % isz == 0 and n <= s0 // isz <= INT32_MAX
         res = out if direct else np.empty((m, n), dtype)
@@ -118,6 +119,18 @@ def _dot_function(gemm, dtype):
     return dot
 
 
+def _cache_version():
+    """A digest of the nopython code (``_operand``, ``_dot_function``) as an int: PyTensor's
+    on-disk cache key of a graph with this ``Dot``; any edit of that code changes it (and it
+    never equals the small integers of PyTensor's own ``Dot``)."""
+    text = inspect.getsource(_operand) + inspect.getsource(_dot_function)
+    return 1 << 40 | int(hashlib.sha256(text.encode()).hexdigest()[:10], 16)
+
+
+#: The cache version of this implementation.
+CACHE_VERSION = _cache_version()
+
+
 def register(register_op):
     """Register ``Dot``'s Numba implementation with ``register_op(op_type)`` (a decorator
     of ``funcify(op, node, **kw) -> (function, version)``, ``pytensor_compat.on_numba_backend``)
@@ -131,6 +144,7 @@ def register(register_op):
     from pytensor.link.numba.dispatch.basic import numba_njit
 
     jitted = {}
+    operand = numba_njit(_operand)
 
     @register_op(Dot)
     def funcify_dot(op, node, **kwargs):
@@ -139,7 +153,7 @@ def register(register_op):
         if not (x.type.numpy_dtype == y.type.numpy_dtype == dtype and dtype in entries):
             return pytensors(op, node, **kwargs)
         if dtype not in jitted:
-            jitted[dtype] = numba_njit(_dot_function(entries[dtype], dtype))
+            jitted[dtype] = numba_njit(_dot_function(entries[dtype], dtype, operand))
             jitted[dtype].handles_out = True
         return jitted[dtype], CACHE_VERSION
 
