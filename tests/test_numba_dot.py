@@ -126,3 +126,15 @@ def test_recurrent_weight_gradient_under_a_plain_function():
     want = x.transpose(1, 0, 2).reshape(-1, 3).T @ g.reshape(-1, 6)
     close(plain(x, g), want, "float32")
     close(c_mode(x, g)[0], want, "float32")
+
+
+def test_without_the_pip_openblas_pytensors_dot_stays(monkeypatch):
+    """No pip OpenBLAS linked: nothing registered; one that fails to load: a warning saying
+    so, nothing registered (PyTensor's Numba backend still loads)."""
+    registered = []
+    monkeypatch.setattr(blas, "pip_openblas_path", lambda: None)
+    numba_dot.register(registered.append)
+    monkeypatch.setattr(blas, "pip_openblas_path", lambda: "/nonexistent/libscipy_openblas.so")
+    with pytest.warns(RuntimeWarning, match="could not be loaded"):
+        numba_dot.register(registered.append)
+    assert registered == []

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import warnings
 
 import numpy as np
 from pytensor.tensor.math import Dot
@@ -56,9 +57,12 @@ def _gemm_entries():
     try:
         import llvmlite.binding as llvm
         from numba import types
-    except ImportError:
+
+        llvm.load_library_permanently(path)
+    except (ImportError, OSError, RuntimeError) as err:
+        warnings.warn(f"Dot under Numba: the pip OpenBLAS could not be loaded ({err}); PyTensor's "
+                      "own Dot runs instead", RuntimeWarning, stacklevel=2)
         return None
-    llvm.load_library_permanently(path)
     i32, ptr = types.int32, types.voidptr
 
     def entry(name, real):
