@@ -41,8 +41,11 @@ import numpy as np
 import pytensor
 import pytensor.tensor as T
 import pytest
+from pytensor.compile.sharedvalue import SharedVariable
 from pytensor.graph.replace import graph_replace
+from pytensor.graph.traversal import graph_inputs
 from pytensor.scan.op import Scan
+from pytensor.tensor.type import TensorType
 
 from keras_legacy import backend as K
 from keras_legacy.backend import rnn
@@ -123,13 +126,16 @@ def compile_in(mode, inputs, outputs, values, params):
     """``K.function`` for ``"C"``, else ``pytensor.function`` in ``mode`` (``"plain"``: no mode).
 
     JAX traces static shapes only (slices of the time axis, the split of the packed
-    weights' gradient): its inputs get the shapes of ``values`` and ``params`` theirs.
+    weights' gradient): its inputs get the shapes of ``values``, ``params`` and every other
+    shared variable of the graph (JZS1/JZS2's fixed projection ``Pmat``) theirs.
     """
     if mode == "C":
         return K.function(inputs, outputs)
     if mode == "JAX":
         static = [T.tensor(name=v.name, dtype=v.dtype, shape=a.shape) for v, a in zip(inputs, values)]
-        fixed = {p: T.specify_shape(p, p.get_value().shape) for p in params}
+        shared = {v for v in graph_inputs(outputs)
+                  if isinstance(v, SharedVariable) and isinstance(v.type, TensorType)} | set(params)
+        fixed = {p: T.specify_shape(p, p.get_value().shape) for p in shared}
         outputs = graph_replace(outputs, {**dict(zip(inputs, static)), **fixed})
         inputs = static
     kwargs = {} if mode == "plain" else {"mode": mode}
