@@ -17,6 +17,8 @@ Files (``c/``):
 * ``vec/``: the float32 vector kernels, written once on a 16-float vector type ``kv16``
   (``vector.h``: the activations; ``threads.h``: the thread team; ``lstm_fwd.c``,
   ``lstm_bwd.c``, ``gru_fwd.c``, ``gru_bwd.c``: the kernels);
+* ``f64/gru_fwd.c``: the float64 GRU forward kernel (AVX-512: U packed once per call, the
+  products on register tiles, the BLAS path's gate loops), the thread team of ``vec/``;
 * ``<isa>/kv.h`` (``avx512``, ``avx2``, ``portable``): that vector type and its operations
   on one instruction set, and ``<isa>/mm.h``: its register-tile product.  ``isa.py`` says
   which one a module gets.
@@ -139,7 +141,11 @@ def lstm_backward_kernel(isa, dtype, act, inner, nm):
 
 def gru_forward_kernel(isa, dtype, act, inner, nm):
     """``{"v16": .., "v16_dispatch": ..}``: the float32 GRU forward kernel of ``isa`` and its
-    call at the top of ``gru_fwd_<nm>``; ``{}`` as above."""
+    call at the top of ``gru_fwd_<nm>``; float64: the AVX-512 one of ``f64/`` (``isa``
+    ``avx512`` only); ``{}`` otherwise, as above."""
+    if dtype == "float64" and isa == "avx512":
+        return {"v16": render("f64/gru_fwd.c", nm=nm, threads=render("vec/threads.h", nm=nm)),
+                "v16_dispatch": render("f64/gru_fwd_dispatch.c", nm=nm)}
     if dtype != "float32" or isa == "blas":
         return {}
     return {"v16": _forward_common(isa, nm, act, inner) + render("vec/gru_fwd.c", nm=nm),

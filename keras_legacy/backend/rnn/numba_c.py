@@ -170,7 +170,7 @@ def funcify(kind, op, node):
     """``(jitted function of the node's inputs, version int)`` calling the C entry ``kind``
     (``clib.KINDS``), or None when the library is unavailable."""
     dtype = node.outputs[0].dtype
-    got = clib.entry(kind, dtype, op.act, op.inner, isa.selected() if dtype == "float32" else "blas")
+    got = clib.entry(kind, dtype, op.act, op.inner, isa.selected())
     if got is None:
         return None
     fn, version = got

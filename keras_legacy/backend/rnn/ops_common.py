@@ -103,6 +103,9 @@ class _RNNBase(ShapeOp, COp):
         return csource.helpers(dtype, self.act, self.inner, name) + self._kernels(
             name, **self._v16(isa.selected(), dtype, name))
 
+    #: Whether the Op has a float64 vector kernel (its float64 modules then depend on the ISA).
+    _float64_kernel = False
+
     def _v16(self, kernel, dtype, name):
         """C text of a vector kernel and its dispatch line, as template slots of the BLAS
         path's text (``csource``); none: the emitted C is the BLAS path's."""
@@ -112,9 +115,10 @@ class _RNNBase(ShapeOp, COp):
         return (_C_VERSION, _C_DIGEST)
 
     def c_code_cache_version_apply(self, node):
-        # the vector kernel in the module (float32 only): modules of different kernels
-        # never replace each other in the compile cache
-        kernel = isa.selected() if node.outputs[0].dtype == "float32" else "blas"
+        # the vector kernel in the module (float32; float64 where the Op has one): modules
+        # of different kernels never replace each other in the compile cache
+        vector = node.outputs[0].dtype == "float32" or self._float64_kernel
+        kernel = isa.selected() if vector else "blas"
         return self.c_code_cache_version() + (kernel,)
 
     @staticmethod

@@ -31,10 +31,12 @@ class GRUForward(_ForwardBase):
     ``(H, 3H)``; ``G`` holds ``[z, r, act(.)]`` per step."""
 
     _kernels = staticmethod(csource.gru_blas)
+    _float64_kernel = True
 
     def _v16(self, kernel, dtype, name):
         # float32 with a vector kernel (isa.py): U_zr and U_h packed once per call, the products and the
-        # gate updates per register tile (c/vec/gru_fwd.c); float64 keeps BLAS.
+        # gate updates per register tile (c/vec/gru_fwd.c); float64 with the avx512 kernel: the
+        # products on register tiles of U packed once, the BLAS path's gate loops (c/f64/gru_fwd.c).
         return csource.gru_forward_kernel(kernel, dtype, self.act, self.inner, name)
 
     def make_node(self, xp, mask, U, b=None):
