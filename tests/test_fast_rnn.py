@@ -787,16 +787,18 @@ def test_gru_float32_forward_kernel_equals_numpy(act, inner, trunc):
 
 @needs_kernel
 def test_gru_float32_kernel_text_and_blas_fallback():
-    """The GRU vector kernels are emitted for float32 ``GRUForward`` and ``GRUGrad`` only (float64
-    keeps the BLAS text); built with ``KERAS_LEGACY_RNN_ISA=blas`` the float32 Op runs the
-    BLAS path, and both builds agree with the NumPy GRU to 1e-5."""
+    """The GRU float32 vector kernels are emitted for float32 ``GRUForward`` and ``GRUGrad`` only
+    (float64: the BLAS text, plus the float64 forward kernel with ``avx512``); built with
+    ``KERAS_LEGACY_RNN_ISA=blas`` the float32 Op runs the BLAS path, and both builds agree
+    with the NumPy GRU to 1e-5."""
     op = rnn.GRUForward("sigmoid", "hard_sigmoid")
     xp, U, m = T.tensor3(dtype="float32"), T.matrix(dtype="float32"), T.matrix(dtype="int8")
     node32 = op.make_node(xp, m, U)
     node64 = op.make_node(T.tensor3(), m, T.matrix())
     assert "kl_gru_fwd_v16_x" in op.c_support_code_apply(node32, "x")
     text64 = op.c_support_code_apply(node64, "x")
-    assert "kl_gru" not in text64 and "kv16" not in text64
+    assert "kl_gru_fwd_v16" not in text64 and "kv16" not in text64
+    assert ("kl_gru64_fwd_x" in text64) == (isa.selected() == "avx512")
     grad = rnn.GRUGrad("sigmoid", "hard_sigmoid")
     text = grad.c_support_code_apply(grad.make_node(m, U, xp, T.tensor3(dtype="float32"), xp), "x")
     assert "kl_gru_bwd_v16_x(Tn, n, H, stop" in text and "kl_gru_fwd_v16_x" not in text
