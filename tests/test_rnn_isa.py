@@ -231,31 +231,36 @@ def test_the_kernel_is_part_of_the_cache_version(monkeypatch):
     for kernel in ("portable", "blas"):
         monkeypatch.setenv(isa.ENV_VAR, kernel)
         versions.add(op.c_code_cache_version_apply(n32))
-        # float64: the GRU forward's modules follow the kernel too (its AVX-512 one), the
-        # LSTM's do not (no float64 kernel)
+        # float64: the forward Ops' modules follow the kernel too (their AVX-512 one), the
+        # gradients' do not (no float64 kernel)
         assert op.c_code_cache_version_apply(n64)[-1] == kernel
         lstm = rnn.LSTMForward(*LSTM_ACTS)
-        assert lstm.c_code_cache_version_apply(lstm.make_node(T.tensor3(), m, T.matrix()))[-1] == "blas"
+        assert lstm.c_code_cache_version_apply(lstm.make_node(T.tensor3(), m, T.matrix()))[-1] == kernel
+        grad = rnn.GRUGrad(*GRU_ACTS)
+        g64 = grad.make_node(m, T.matrix(), T.tensor3(), T.tensor3(), T.tensor3())
+        assert grad.c_code_cache_version_apply(g64)[-1] == "blas"
     assert len(versions) == 2
 
 
 F64_CASES = [(5, 7, 20), (3, 64, 70), (4, 13, 33)]  # rows not a multiple of 6, H not of 32
 
 
-@pytest.mark.skipif(bool(isa.missing("avx512")), reason="this CPU lacks avx512f: the float64 GRU "
-                    "forward kernel cannot run here")
-@pytest.mark.parametrize("acts,save,bias", [(("tanh", "hard_sigmoid"), True, True),
-                                            (("tanh", "sigmoid"), False, False)])
-def test_gru_float64_forward_kernel_equals_numpy(acts, save, bias):
-    """The float64 GRU forward kernel (``c/f64/gru_fwd.c``) against the Op's NumPy ``perform``
-    on 1 and 2 threads: masks (a zero row, a zero step), bias or none, saved gates or not."""
-    op = rnn.GRUForward(*acts, save_gates=save)
+@pytest.mark.skipif(bool(isa.missing("avx512")), reason="this CPU lacks avx512f: the float64 "
+                    "forward kernels cannot run here")
+@pytest.mark.parametrize("kind,acts,save,bias", [
+    ("GRU", ("tanh", "hard_sigmoid"), True, True), ("GRU", ("tanh", "sigmoid"), False, False),
+    ("LSTM", ("tanh", "hard_sigmoid"), True, False), ("LSTM", ("tanh", "sigmoid"), False, True)])
+def test_float64_forward_kernels_equal_numpy(kind, acts, save, bias):
+    """The float64 forward kernels (``c/f64/``) against the Ops' NumPy ``perform`` on 1 and 2
+    threads: masks (a zero row, a zero step), bias or none, saved gates or not."""
+    op = (rnn.GRUForward if kind == "GRU" else rnn.LSTMForward)(*acts, save_gates=save)
+    gates = 3 if kind == "GRU" else 4
     xp, m, U = T.tensor3(), T.matrix(dtype="int8"), T.matrix()
     ins = [xp, m, U] + ([T.vector()] if bias else [])
     with _Forced("avx512"):
         fc = K.function(ins, list(op(*ins)))
-    node = next(nd for nd in fc.maker.fgraph.toposort() if isinstance(nd.op, rnn.GRUForward))
-    assert "kl_gru64_fwd_" in node.op.c_support_code_apply(node, "n")
+    node = next(nd for nd in fc.maker.fgraph.toposort() if isinstance(nd.op, type(op)))
+    assert f"kl_{kind.lower()}64_fwd_" in node.op.c_support_code_apply(node, "n")
     fp = pytensor.function(ins, list(op(*ins)), mode=PY_MODE)
     rng = np.random.default_rng(11)
     before = get_num_threads()
@@ -263,14 +268,14 @@ def test_gru_float64_forward_kernel_equals_numpy(acts, save, bias):
         for steps, n, H in F64_CASES:
             mask = (rng.random((steps, n)) > 0.3).astype("int8")
             mask[1] = 0
-            vals = [rng.normal(size=(steps, n, 3 * H)), mask, rng.normal(size=(H, 3 * H)) * 0.3]
-            vals += [rng.normal(size=3 * H)] if bias else []
+            vals = [rng.normal(size=(steps, n, gates * H)), mask, rng.normal(size=(H, gates * H)) * 0.3]
+            vals += [rng.normal(size=gates * H)] if bias else []
             want = fp(*vals)
             for threads in (1, 2):
                 set_num_threads(threads)
                 got = fc(*vals)
                 for g, w in zip(got, want):
                     assert g.shape == w.shape
-                    assert np.abs(g - w).max(initial=0.0) <= 1e-13, (steps, n, H, threads)
+                    assert np.abs(g - w).max(initial=0.0) <= 1e-13, (kind, steps, n, H, threads)
     finally:
         set_num_threads(before)

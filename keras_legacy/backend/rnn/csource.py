@@ -17,8 +17,8 @@ Files (``c/``):
 * ``vec/``: the float32 vector kernels, written once on a 16-float vector type ``kv16``
   (``vector.h``: the activations; ``threads.h``: the thread team; ``lstm_fwd.c``,
   ``lstm_bwd.c``, ``gru_fwd.c``, ``gru_bwd.c``: the kernels);
-* ``f64/gru_fwd.c``: the float64 GRU forward kernel (AVX-512: U packed once per call, the
-  products on register tiles, the BLAS path's gate loops), the thread team of ``vec/``;
+* ``f64/``: the float64 LSTM and GRU forward kernels (AVX-512: U packed once per call, the
+  products on register tiles (``mm.h``), the BLAS path's gate loops, the thread team of ``vec/``);
 * ``<isa>/kv.h`` (``avx512``, ``avx2``, ``portable``): that vector type and its operations
   on one instruction set, and ``<isa>/mm.h``: its register-tile product.  ``isa.py`` says
   which one a module gets.
@@ -120,10 +120,21 @@ def _backward_common(isa, nm, act, inner):
     return _vector(isa, nm, "vector_bwd.h", dact=dacts[act], dinner=dacts[inner])
 
 
+def _float64_forward(kind, nm):
+    """The float64 forward kernel ``f64/<kind>_fwd.c`` (AVX-512F, on ``f64/mm.h`` and the
+    thread team) and its call at the top of ``<kind>_fwd_<nm>``."""
+    common = render("f64/mm.h", nm=nm, threads=render("vec/threads.h", nm=nm))
+    return {"v16": render(f"f64/{kind}_fwd.c", nm=nm, common=common),
+            "v16_dispatch": render(f"f64/{kind}_fwd_dispatch.c", nm=nm)}
+
+
 def lstm_forward_kernel(isa, dtype, act, inner, nm):
     """``{"v16": .., "v16_dispatch": ..}``: the float32 LSTM forward kernel of ``isa``
     (``LSTMForward``, ``LSTMForwardX``) and its call at the top of ``lstm_fwd_<nm>``;
-    ``{}`` (the BLAS path) for float64 or ``isa == "blas"``."""
+    float64: the AVX-512 one of ``f64/`` (``isa`` ``avx512`` only); ``{}`` (the BLAS path)
+    otherwise or for ``isa == "blas"``."""
+    if dtype == "float64" and isa == "avx512":
+        return _float64_forward("lstm", nm)
     if dtype != "float32" or isa == "blas":
         return {}
     return {"v16": _forward_common(isa, nm, act, inner) + render("vec/lstm_fwd.c", nm=nm),
@@ -144,8 +155,7 @@ def gru_forward_kernel(isa, dtype, act, inner, nm):
     call at the top of ``gru_fwd_<nm>``; float64: the AVX-512 one of ``f64/`` (``isa``
     ``avx512`` only); ``{}`` otherwise, as above."""
     if dtype == "float64" and isa == "avx512":
-        return {"v16": render("f64/gru_fwd.c", nm=nm, threads=render("vec/threads.h", nm=nm)),
-                "v16_dispatch": render("f64/gru_fwd_dispatch.c", nm=nm)}
+        return _float64_forward("gru", nm)
     if dtype != "float32" or isa == "blas":
         return {}
     return {"v16": _forward_common(isa, nm, act, inner) + render("vec/gru_fwd.c", nm=nm),

@@ -33,10 +33,12 @@ class LSTMForward(_ForwardBase):
     ``[i, f, o, act(.), act(c)]`` per step, for the gradient."""
 
     _kernels = staticmethod(csource.lstm_blas)
+    _float64_kernel = True
 
     def _v16(self, kernel, dtype, name):
         # float32 with a vector kernel (isa.py): U packed once per call, product and gate update
-        # per register tile (c/vec/lstm_fwd.c); float64 keeps the BLAS path.
+        # per register tile (c/vec/lstm_fwd.c); float64 with the avx512 kernel: the product on
+        # register tiles of U packed once, the BLAS path's gate loop (c/f64/lstm_fwd.c).
         return csource.lstm_forward_kernel(kernel, dtype, self.act, self.inner, name)
 
     def make_node(self, xp, mask, U, b=None):

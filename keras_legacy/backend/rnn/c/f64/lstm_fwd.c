@@ -1,0 +1,93 @@
+/* LSTM forward (float64, AVX-512F): U (H, 4H) packed once per call into panels of 32
+   columns, shared out between the threads (one barrier); per step, thread k's rows
+   [lo, hi): h~ . U panel by panel on register tiles (mm.h), written where the BLAS path's
+   GEMM writes it (A), then the BLAS path's gate loop, unchanged.  Only the summation order
+   of the product differs from the BLAS path (each element's sum in k order, the same for
+   any thread count). */
+#if defined(__AVX512F__)
+#define KL_LSTM64_${nm} 1
+${common}
+struct kl_lstm64_${nm} {
+  int Tn, n, H, save;
+  const double *xp, *bias, *U;
+  const npy_int8* mask;
+  double *h, *c, *G, *hm, *A, *cbuf;
+  double *P, *bufs; size_t bufsz;
+};
+
+static void kl_lstm64_rows_${nm}(void* vp, int k, struct kl_team_${nm}* tm) {
+  const struct kl_lstm64_${nm}* a = (const struct kl_lstm64_${nm}*)vp;
+  const int Tn = a->Tn, n = a->n, H = a->H, save = a->save, nt = tm->nt;
+  const int H4 = 4 * H, H5 = 5 * H, NP = (H4 + 31) / 32;
+  const double* bias = a->bias;
+  kl_pack64_${nm}(H, (size_t)H4, H4, a->U, a->P, k, nt);
+  kl_barrier_${nm}(tm);
+  int lo, hi;
+  kl_rows_${nm}(n, k, nt, &lo, &hi);
+  if (lo >= hi) return;
+  const int nr = hi - lo;
+  /* per thread: the tile buffer ((n rounded to 6) x 32), then one row of gates (5H) */
+  double* const buf = a->bufs + (size_t)k * a->bufsz;
+  double* const gs = buf + (size_t)(n + 5) / 6 * 6 * 32;
+  double* const A = a->A + (size_t)lo * H4;
+  double* const hm = a->hm + (size_t)lo * H;
+  memset(A, 0, sizeof(double) * (size_t)nr * H4);
+  for (int t = 0; t < Tn; ++t) {
+    const npy_int8* m = a->mask + (size_t)t * n + lo;
+    const double* hprev = t ? a->h + ((size_t)(t - 1) * n + lo) * H : NULL;
+    double* cstep = save ? a->c + ((size_t)t * n + lo) * H : a->cbuf + ((size_t)(t & 1) * n + lo) * H;
+    const double* cprev = !t ? NULL
+        : (save ? a->c + ((size_t)(t - 1) * n + lo) * H : a->cbuf + ((size_t)((t - 1) & 1) * n + lo) * H);
+    const double* xt = a->xp + ((size_t)t * n + lo) * H4;
+    if (hprev) {
+      const double* hs = masked_prev_${nm}(nr, H, m, hprev, hm);
+      for (int jb = 0; jb < NP; ++jb)
+        kl_panel64_${nm}(nr, nt, H, hs, a->P + (size_t)jb * H * 32, buf, A + jb * 32, (size_t)H4,
+                         H4 - jb * 32 < 32 ? H4 - jb * 32 : 32);
+    }
+    for (int b = 0; b < nr; ++b) {
+      const double* __restrict ab = A + (size_t)b * H4;
+      const double* __restrict xa = xt + (size_t)b * H4;
+      double* __restrict g = save ? a->G + ((size_t)t * n + lo + b) * H5 : gs;
+      double* __restrict ct = cstep + (size_t)b * H;
+      double* __restrict ht = a->h + ((size_t)t * n + lo + b) * H;
+      /* the original's order: (x.W + b) + h~.U */
+      if (bias) {
+        const double* __restrict bb = bias;
+        for (int j = 0; j < H4; ++j) g[j] = (xa[j] + bb[j]) + ab[j];
+      } else {
+        for (int j = 0; j < H4; ++j) g[j] = xa[j] + ab[j];
+      }
+      inner_${nm}(g, g, 3 * H);
+      act_${nm}(g + 3 * H, g + 3 * H, H);
+      if (cprev && m[b]) {
+        const double* __restrict cp = cprev + (size_t)b * H;
+        for (int j = 0; j < H; ++j) ct[j] = g[H + j] * cp[j] + g[j] * g[3 * H + j];
+      } else {
+        for (int j = 0; j < H; ++j) ct[j] = g[H + j] * 0.0 + g[j] * g[3 * H + j];
+      }
+      act_${nm}(ct, g + 4 * H, H);
+      for (int j = 0; j < H; ++j) ht[j] = g[2 * H + j] * g[4 * H + j];
+    }
+  }
+}
+
+/* The whole LSTM forward pass (lstm_fwd's, its scratch arrays included).  Returns 0
+   (nothing written) if the panels cannot be allocated; the caller then runs the BLAS path. */
+static int kl_lstm64_fwd_${nm}(int Tn, int n, int H, const double* xp, const double* bias,
+        const npy_int8* mask, const double* U, double* h, double* c, double* G, int save,
+        double* hm, double* A, double* cbuf) {
+  const int NP = (4 * H + 31) / 32;
+  const int nt = kl_threads_${nm}(n, (double)Tn * n * 4.0 * H * H);
+  struct kl_lstm64_${nm} a;
+  memset(&a, 0, sizeof(a));
+  a.bufsz = ((size_t)(n + 5) / 6 * 6 * 32 + 5 * (size_t)H + 31) / 32 * 32;
+  if (posix_memalign((void**)&a.P, 64, sizeof(double) * ((size_t)NP * H * 32 + nt * a.bufsz))) return 0;
+  a.bufs = a.P + (size_t)NP * H * 32;
+  a.Tn = Tn; a.n = n; a.H = H; a.save = save; a.xp = xp; a.bias = bias; a.U = U; a.mask = mask;
+  a.h = h; a.c = c; a.G = G; a.hm = hm; a.A = A; a.cbuf = cbuf;
+  kl_run_${nm}(kl_lstm64_rows_${nm}, &a, nt);
+  free(a.P);
+  return 1;
+}
+#endif
