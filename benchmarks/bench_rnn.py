@@ -4,7 +4,7 @@ and float64 (each against PyTorch in the same dtype).
 Run (see README.md): ``PYTHONPATH=. python benchmarks/bench_rnn.py [--threads 1 2] [--quick]
 [--isa avx512|avx2|portable|blas] [--dtypes float32 float64]``.  ``--isa`` forces the float32
 kernel (``KERAS_LEGACY_RNN_ISA``, see keras_legacy/backend/rnn/isa.py); the table's
-``kernel`` column says which one ran (float64: the BLAS path, but for the forward Ops with avx512).
+``kernel`` column says which one ran (float64: the BLAS path, but for the forward Ops with avx512/avx2).
 
 The same layer graph is also timed under a plain ``pytensor.function`` (PyTensor's
 default mode, Numba: the Numba implementations of the fused Ops) and under ``JAX``
@@ -286,7 +286,7 @@ def main():
           f"({rep['library']}), loaded={rep['loaded']}, OpenBLAS kernel {rep['corename']} "
           f"(OPENBLAS_CORETYPE={rep['coretype_env']}); torch {torch.__version__ if torch else 'absent'}")
     print(f"measured sgemm peak (1024^3, {rep['threads']} thread(s)): {peak:.1f} GFLOP/s")
-    f64 = "avx512 for the forward Ops, else blas" if isa.selected() == "avx512" else "blas"
+    f64 = f"{isa.selected()} for the forward Ops, else blas" if isa.selected() in ("avx512", "avx2") else "blas"
     print(f"float32 kernel: {isa.selected()} (this CPU runs {', '.join(isa.available())}); float64: {f64}")
     restricted = {v: os.environ[v] for v in AVX2_ONLY_ENV if v in os.environ}
     print(f"libraries restricted: {restricted or 'no (each uses the best this CPU runs)'}"
@@ -314,8 +314,8 @@ def main():
                 for shape in shapes:
                     for train in (False, True):
                         kernel = isa.selected() if dtype == "float32" else "blas"
-                        if dtype == "float64" and isa.selected() == "avx512":
-                            kernel = "avx512 fwd, blas grad" if train else "avx512"
+                        if dtype == "float64" and isa.selected() in ("avx512", "avx2"):
+                            kernel = f"{isa.selected()} fwd, blas grad" if train else isa.selected()
                         ours, cs, graph = build_ours(kind, *shape, train, dtype)
                         others = [build_other(mode, graph, ours()) for mode in other_modes]
                         rounds = 3 if args.quick else 7

@@ -788,7 +788,7 @@ def test_gru_float32_forward_kernel_equals_numpy(act, inner, trunc):
 @needs_kernel
 def test_gru_float32_kernel_text_and_blas_fallback():
     """The GRU float32 vector kernels are emitted for float32 ``GRUForward`` and ``GRUGrad`` only
-    (float64: the BLAS text, plus the float64 forward kernel with ``avx512``); built with
+    (float64: the BLAS text, plus the float64 forward kernel with ``avx512`` or ``avx2``); built with
     ``KERAS_LEGACY_RNN_ISA=blas`` the float32 Op runs the BLAS path, and both builds agree
     with the NumPy GRU to 1e-5."""
     op = rnn.GRUForward("sigmoid", "hard_sigmoid")
@@ -798,7 +798,7 @@ def test_gru_float32_kernel_text_and_blas_fallback():
     assert "kl_gru_fwd_v16_x" in op.c_support_code_apply(node32, "x")
     text64 = op.c_support_code_apply(node64, "x")
     assert "kl_gru_fwd_v16" not in text64 and "kv16" not in text64
-    assert ("kl_gru64_fwd_x" in text64) == (isa.selected() == "avx512")
+    assert ("kl_gru64_fwd_x" in text64) == (isa.selected() in ("avx512", "avx2"))
     grad = rnn.GRUGrad("sigmoid", "hard_sigmoid")
     text = grad.c_support_code_apply(grad.make_node(m, U, xp, T.tensor3(dtype="float32"), xp), "x")
     assert "kl_gru_bwd_v16_x(Tn, n, H, stop" in text and "kl_gru_fwd_v16_x" not in text

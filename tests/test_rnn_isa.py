@@ -245,19 +245,19 @@ def test_the_kernel_is_part_of_the_cache_version(monkeypatch):
 F64_CASES = [(5, 7, 20), (3, 64, 70), (4, 13, 33)]  # rows not a multiple of 6, H not of 32
 
 
-@pytest.mark.skipif(bool(isa.missing("avx512")), reason="this CPU lacks avx512f: the float64 "
-                    "forward kernels cannot run here")
+@pytest.mark.parametrize("kernel", [_kernel_param(k) for k in ("avx512", "avx2")])
 @pytest.mark.parametrize("kind,acts,save,bias", [
     ("GRU", ("tanh", "hard_sigmoid"), True, True), ("GRU", ("tanh", "sigmoid"), False, False),
     ("LSTM", ("tanh", "hard_sigmoid"), True, False), ("LSTM", ("tanh", "sigmoid"), False, True)])
-def test_float64_forward_kernels_equal_numpy(kind, acts, save, bias):
-    """The float64 forward kernels (``c/f64/``) against the Ops' NumPy ``perform`` on 1 and 2
-    threads: masks (a zero row, a zero step), bias or none, saved gates or not."""
+def test_float64_forward_kernels_equal_numpy(kernel, kind, acts, save, bias):
+    """The float64 forward kernels (``c/f64/``, built for AVX-512 or for AVX2) against the
+    Ops' NumPy ``perform`` on 1 and 2 threads: masks (a zero row, a zero step), bias or
+    none, saved gates or not."""
     op = (rnn.GRUForward if kind == "GRU" else rnn.LSTMForward)(*acts, save_gates=save)
     gates = 3 if kind == "GRU" else 4
     xp, m, U = T.tensor3(), T.matrix(dtype="int8"), T.matrix()
     ins = [xp, m, U] + ([T.vector()] if bias else [])
-    with _Forced("avx512"):
+    with _Forced(kernel):
         fc = K.function(ins, list(op(*ins)))
     node = next(nd for nd in fc.maker.fgraph.toposort() if isinstance(nd.op, type(op)))
     assert f"kl_{kind.lower()}64_fwd_" in node.op.c_support_code_apply(node, "n")

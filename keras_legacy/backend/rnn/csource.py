@@ -17,7 +17,7 @@ Files (``c/``):
 * ``vec/``: the float32 vector kernels, written once on a 16-float vector type ``kv16``
   (``vector.h``: the activations; ``threads.h``: the thread team; ``lstm_fwd.c``,
   ``lstm_bwd.c``, ``gru_fwd.c``, ``gru_bwd.c``: the kernels);
-* ``f64/``: the float64 LSTM and GRU forward kernels (AVX-512: U packed once per call, the
+* ``f64/``: the float64 LSTM and GRU forward kernels (AVX-512 or AVX2: U packed once per call, the
   products on register tiles (``mm.h``), the BLAS path's gate loops, the thread team of ``vec/``);
 * ``<isa>/kv.h`` (``avx512``, ``avx2``, ``portable``): that vector type and its operations
   on one instruction set, and ``<isa>/mm.h``: its register-tile product.  ``isa.py`` says
@@ -120,9 +120,14 @@ def _backward_common(isa, nm, act, inner):
     return _vector(isa, nm, "vector_bwd.h", dact=dacts[act], dinner=dacts[inner])
 
 
+#: The kernels (``isa.py``) with a float64 forward kernel of ``f64/``.
+FLOAT64_KERNELS = ("avx512", "avx2")
+
+
 def _float64_forward(kind, nm):
-    """The float64 forward kernel ``f64/<kind>_fwd.c`` (AVX-512F, on ``f64/mm.h`` and the
-    thread team) and its call at the top of ``<kind>_fwd_<nm>``."""
+    """The float64 forward kernel ``f64/<kind>_fwd.c`` (AVX-512F or AVX2 + FMA, whichever the
+    compiler targets, on ``f64/mm.h`` and the thread team) and its call at the top of
+    ``<kind>_fwd_<nm>``."""
     common = render("f64/mm.h", nm=nm, threads=render("vec/threads.h", nm=nm))
     return {"v16": render(f"f64/{kind}_fwd.c", nm=nm, common=common),
             "v16_dispatch": render(f"f64/{kind}_fwd_dispatch.c", nm=nm)}
@@ -131,9 +136,9 @@ def _float64_forward(kind, nm):
 def lstm_forward_kernel(isa, dtype, act, inner, nm):
     """``{"v16": .., "v16_dispatch": ..}``: the float32 LSTM forward kernel of ``isa``
     (``LSTMForward``, ``LSTMForwardX``) and its call at the top of ``lstm_fwd_<nm>``;
-    float64: the AVX-512 one of ``f64/`` (``isa`` ``avx512`` only); ``{}`` (the BLAS path)
+    float64: the one of ``f64/`` (``isa`` in ``FLOAT64_KERNELS``); ``{}`` (the BLAS path)
     otherwise or for ``isa == "blas"``."""
-    if dtype == "float64" and isa == "avx512":
+    if dtype == "float64" and isa in FLOAT64_KERNELS:
         return _float64_forward("lstm", nm)
     if dtype != "float32" or isa == "blas":
         return {}
@@ -152,9 +157,9 @@ def lstm_backward_kernel(isa, dtype, act, inner, nm):
 
 def gru_forward_kernel(isa, dtype, act, inner, nm):
     """``{"v16": .., "v16_dispatch": ..}``: the float32 GRU forward kernel of ``isa`` and its
-    call at the top of ``gru_fwd_<nm>``; float64: the AVX-512 one of ``f64/`` (``isa``
-    ``avx512`` only); ``{}`` otherwise, as above."""
-    if dtype == "float64" and isa == "avx512":
+    call at the top of ``gru_fwd_<nm>``; float64: the one of ``f64/`` (``isa`` in
+    ``FLOAT64_KERNELS``); ``{}`` otherwise, as above."""
+    if dtype == "float64" and isa in FLOAT64_KERNELS:
         return _float64_forward("gru", nm)
     if dtype != "float32" or isa == "blas":
         return {}

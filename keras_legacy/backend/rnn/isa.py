@@ -13,7 +13,7 @@ The environment variable ``KERAS_LEGACY_RNN_ISA`` (``avx512``, ``avx2``, ``porta
 ``blas``) forces one; it is read here only, when an Op's C is generated (so a change takes
 effect for the functions compiled after it).  A forced kernel this CPU cannot run is a
 ``ValueError`` naming what is missing.  float64 runs the BLAS path, but for the LSTM
-and GRU forward with ``avx512`` (``c/f64/``).
+and GRU forward with ``avx512`` or ``avx2`` (``c/f64/``).
 
 ``KERAS_LEGACY_HIDE_CPU_FLAGS`` (flags as ``/proc/cpuinfo`` names them, separated by commas
 or spaces) makes this module treat them as absent: ``avx512f`` runs everything as on an

@@ -1,11 +1,10 @@
-/* GRU forward (float64, AVX-512F): U_zr (H, 2H of U) and U_h (H, H) packed once per call
-   into panels of 32 columns (K rows x 32 doubles), shared out between the threads (one
+/* GRU forward (float64, AVX-512F or AVX2 + FMA): U_zr (H, 2H of U) and U_h (H, H) packed
+   once per call into panels of KL_PW64 columns (mm.h), shared out between the threads (one
    barrier); per step, thread k's rows [lo, hi): the products h~ . U_zr and (r * h~) . U_h
-   panel by panel on register tiles (6 rows x 32 columns, K in chunks of KL_KC64 panel
-   rows), written where the BLAS path's GEMM writes them (A), then the BLAS path's gate
+   panel by panel on register tiles (K in chunks of KL_KC64 panel rows), written where the BLAS path's GEMM writes them (A), then the BLAS path's gate
    loops, unchanged.  Only the summation order of the products differs from the BLAS path
    (each element's sum in k order, the same for any thread count). */
-#if defined(__AVX512F__)
+#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
 #define KL_GRU64_${nm} 1
 ${common}
 struct kl_gru64_${nm} {
@@ -19,7 +18,8 @@ struct kl_gru64_${nm} {
 static void kl_gru64_rows_${nm}(void* vp, int k, struct kl_team_${nm}* tm) {
   const struct kl_gru64_${nm}* a = (const struct kl_gru64_${nm}*)vp;
   const int Tn = a->Tn, n = a->n, H = a->H, save = a->save, nt = tm->nt;
-  const int H3 = 3 * H, H2 = 2 * H, NZ = (H2 + 31) / 32, NH = (H + 31) / 32;
+  const int PW = KL_PW64_${nm};
+  const int H3 = 3 * H, H2 = 2 * H, NZ = (H2 + PW - 1) / PW, NH = (H + PW - 1) / PW;
   const double* bias = a->bias;
   kl_pack64_${nm}(H, (size_t)H3, H2, a->U, a->Pzr, k, nt);
   kl_pack64_${nm}(H, (size_t)H3, H, a->U + H2, a->Ph, k, nt);
@@ -42,8 +42,8 @@ static void kl_gru64_rows_${nm}(void* vp, int k, struct kl_team_${nm}* tm) {
     const double* hs = hprev ? masked_prev_${nm}(nr, H, m, hprev, hm) : hm;
     if (hprev)
       for (int jb = 0; jb < NZ; ++jb)
-        kl_panel64_${nm}(nr, nt, H, hs, a->Pzr + (size_t)jb * H * 32, buf, A + jb * 32, (size_t)H3,
-                         H2 - jb * 32 < 32 ? H2 - jb * 32 : 32);
+        kl_panel64_${nm}(nr, nt, H, hs, a->Pzr + (size_t)jb * H * PW, buf, A + jb * PW, (size_t)H3,
+                         H2 - jb * PW < PW ? H2 - jb * PW : PW);
     for (int b = 0; b < nr; ++b) {
       double* __restrict g = Gt + (size_t)b * H3;
       const double* __restrict ab = A + (size_t)b * H3;
@@ -61,8 +61,8 @@ static void kl_gru64_rows_${nm}(void* vp, int k, struct kl_team_${nm}* tm) {
     }
     if (hprev)
       for (int jb = 0; jb < NH; ++jb)
-        kl_panel64_${nm}(nr, nt, H, rh, a->Ph + (size_t)jb * H * 32, buf, A + H2 + jb * 32, (size_t)H3,
-                         H - jb * 32 < 32 ? H - jb * 32 : 32);
+        kl_panel64_${nm}(nr, nt, H, rh, a->Ph + (size_t)jb * H * PW, buf, A + H2 + jb * PW, (size_t)H3,
+                         H - jb * PW < PW ? H - jb * PW : PW);
     for (int b = 0; b < nr; ++b) {
       double* __restrict g = Gt + (size_t)b * H3;
       const double* __restrict ab = A + (size_t)b * H3 + H2;
@@ -86,14 +86,16 @@ static void kl_gru64_rows_${nm}(void* vp, int k, struct kl_team_${nm}* tm) {
 static int kl_gru64_fwd_${nm}(int Tn, int n, int H, const double* xp, const double* bias,
         const npy_int8* mask, const double* U, double* h, double* G, int save, double* hm,
         double* rh, double* A, double* gs) {
-  const int NZ = (2 * H + 31) / 32, NH = (H + 31) / 32;
+  const int PW = KL_PW64_${nm}, NZ = (2 * H + PW - 1) / PW, NH = (H + PW - 1) / PW;
   const int nt = kl_threads_${nm}(n, (double)Tn * n * 3.0 * H * H);
   struct kl_gru64_${nm} a;
   memset(&a, 0, sizeof(a));
-  a.bufsz = (size_t)(n + 5) / 6 * 6 * 32;
-  if (posix_memalign((void**)&a.Pzr, 64, sizeof(double) * ((size_t)(NZ + NH) * H * 32 + nt * a.bufsz))) return 0;
-  a.Ph = a.Pzr + (size_t)NZ * H * 32;
-  a.bufs = a.Ph + (size_t)NH * H * 32;
+  /* per thread: the tile buffer, (n rounded to 6) x PW, a multiple of 8 doubles (64 bytes) */
+  a.bufsz = ((size_t)(n + 5) / 6 * 6 * PW + 7) / 8 * 8;
+  /* the panels: a multiple of 4 doubles each (PW is), so every block stays 32-byte aligned */
+  if (posix_memalign((void**)&a.Pzr, 64, sizeof(double) * ((size_t)(NZ + NH) * H * PW + nt * a.bufsz))) return 0;
+  a.Ph = a.Pzr + (size_t)NZ * H * PW;
+  a.bufs = a.Ph + (size_t)NH * H * PW;
   a.Tn = Tn; a.n = n; a.H = H; a.save = save; a.xp = xp; a.bias = bias; a.U = U; a.mask = mask;
   a.h = h; a.G = G; a.hm = hm; a.rh = rh; a.A = A; a.gs = gs;
   kl_run_${nm}(kl_gru64_rows_${nm}, &a, nt);

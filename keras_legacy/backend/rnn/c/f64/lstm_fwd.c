@@ -1,10 +1,10 @@
-/* LSTM forward (float64, AVX-512F): U (H, 4H) packed once per call into panels of 32
-   columns, shared out between the threads (one barrier); per step, thread k's rows
+/* LSTM forward (float64, AVX-512F or AVX2 + FMA): U (H, 4H) packed once per call into
+   panels of KL_PW64 columns (mm.h), shared out between the threads (one barrier); per step, thread k's rows
    [lo, hi): h~ . U panel by panel on register tiles (mm.h), written where the BLAS path's
    GEMM writes it (A), then the BLAS path's gate loop, unchanged.  Only the summation order
    of the product differs from the BLAS path (each element's sum in k order, the same for
    any thread count). */
-#if defined(__AVX512F__)
+#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
 #define KL_LSTM64_${nm} 1
 ${common}
 struct kl_lstm64_${nm} {
@@ -18,7 +18,8 @@ struct kl_lstm64_${nm} {
 static void kl_lstm64_rows_${nm}(void* vp, int k, struct kl_team_${nm}* tm) {
   const struct kl_lstm64_${nm}* a = (const struct kl_lstm64_${nm}*)vp;
   const int Tn = a->Tn, n = a->n, H = a->H, save = a->save, nt = tm->nt;
-  const int H4 = 4 * H, H5 = 5 * H, NP = (H4 + 31) / 32;
+  const int PW = KL_PW64_${nm};
+  const int H4 = 4 * H, H5 = 5 * H, NP = (H4 + PW - 1) / PW;
   const double* bias = a->bias;
   kl_pack64_${nm}(H, (size_t)H4, H4, a->U, a->P, k, nt);
   kl_barrier_${nm}(tm);
@@ -26,9 +27,9 @@ static void kl_lstm64_rows_${nm}(void* vp, int k, struct kl_team_${nm}* tm) {
   kl_rows_${nm}(n, k, nt, &lo, &hi);
   if (lo >= hi) return;
   const int nr = hi - lo;
-  /* per thread: the tile buffer ((n rounded to 6) x 32), then one row of gates (5H) */
+  /* per thread: the tile buffer ((n rounded to 6) x PW), then one row of gates (5H) */
   double* const buf = a->bufs + (size_t)k * a->bufsz;
-  double* const gs = buf + (size_t)(n + 5) / 6 * 6 * 32;
+  double* const gs = buf + (size_t)(n + 5) / 6 * 6 * PW;
   double* const A = a->A + (size_t)lo * H4;
   double* const hm = a->hm + (size_t)lo * H;
   memset(A, 0, sizeof(double) * (size_t)nr * H4);
@@ -42,8 +43,8 @@ static void kl_lstm64_rows_${nm}(void* vp, int k, struct kl_team_${nm}* tm) {
     if (hprev) {
       const double* hs = masked_prev_${nm}(nr, H, m, hprev, hm);
       for (int jb = 0; jb < NP; ++jb)
-        kl_panel64_${nm}(nr, nt, H, hs, a->P + (size_t)jb * H * 32, buf, A + jb * 32, (size_t)H4,
-                         H4 - jb * 32 < 32 ? H4 - jb * 32 : 32);
+        kl_panel64_${nm}(nr, nt, H, hs, a->P + (size_t)jb * H * PW, buf, A + jb * PW, (size_t)H4,
+                         H4 - jb * PW < PW ? H4 - jb * PW : PW);
     }
     for (int b = 0; b < nr; ++b) {
       const double* __restrict ab = A + (size_t)b * H4;
@@ -77,13 +78,14 @@ static void kl_lstm64_rows_${nm}(void* vp, int k, struct kl_team_${nm}* tm) {
 static int kl_lstm64_fwd_${nm}(int Tn, int n, int H, const double* xp, const double* bias,
         const npy_int8* mask, const double* U, double* h, double* c, double* G, int save,
         double* hm, double* A, double* cbuf) {
-  const int NP = (4 * H + 31) / 32;
+  const int PW = KL_PW64_${nm}, NP = (4 * H + PW - 1) / PW;
   const int nt = kl_threads_${nm}(n, (double)Tn * n * 4.0 * H * H);
   struct kl_lstm64_${nm} a;
   memset(&a, 0, sizeof(a));
-  a.bufsz = ((size_t)(n + 5) / 6 * 6 * 32 + 5 * (size_t)H + 31) / 32 * 32;
-  if (posix_memalign((void**)&a.P, 64, sizeof(double) * ((size_t)NP * H * 32 + nt * a.bufsz))) return 0;
-  a.bufs = a.P + (size_t)NP * H * 32;
+  /* a multiple of 8 doubles per thread, the panels a multiple of 4: blocks stay aligned */
+  a.bufsz = ((size_t)(n + 5) / 6 * 6 * PW + 5 * (size_t)H + 7) / 8 * 8;
+  if (posix_memalign((void**)&a.P, 64, sizeof(double) * ((size_t)NP * H * PW + nt * a.bufsz))) return 0;
+  a.bufs = a.P + (size_t)NP * H * PW;
   a.Tn = Tn; a.n = n; a.H = H; a.save = save; a.xp = xp; a.bias = bias; a.U = U; a.mask = mask;
   a.h = h; a.c = c; a.G = G; a.hm = hm; a.A = A; a.cbuf = cbuf;
   kl_run_${nm}(kl_lstm64_rows_${nm}, &a, nt);
