@@ -1,9 +1,10 @@
 /* GRU forward (float64, AVX-512F or AVX2 + FMA): U_zr (H, 2H of U) and U_h (H, H) packed
    once per call into panels of KL_PW64 columns (mm.h), shared out between the threads (one
    barrier); per step, thread k's rows [lo, hi): the products h~ . U_zr and (r * h~) . U_h
-   panel by panel on register tiles (K in chunks of KL_KC64 panel rows), written where the BLAS path's GEMM writes them (A), then the BLAS path's gate
-   loops, unchanged.  Only the summation order of the products differs from the BLAS path
-   (each element's sum in k order, the same for any thread count). */
+   panel by panel on register tiles (K in chunks of KL_KC64 panel rows), written where the
+   BLAS path's GEMM writes them (A), then the BLAS path's gate loops, unchanged.  Only the
+   summation order of the products differs from the BLAS path (each element's sum in k
+   order, the same for any thread count). */
 #if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
 #define KL_GRU64_${nm} 1
 ${common}
