@@ -1,5 +1,36 @@
 
-${masked_prev}${v16}
+${masked_prev}
+/* One row of step t's first half: g[0:2H] = inner((x.W + b) + h~.U_zr) (the original's
+   order; bb NULL: no bias), then r * h~ into rb.  Out of line, as the backward rows. */
+__attribute__((noinline)) static void gru_zr_row_${nm}(int H, rnn_t_${nm}* __restrict g,
+        const rnn_t_${nm}* __restrict xa, const rnn_t_${nm}* __restrict bb,
+        const rnn_t_${nm}* __restrict a, const rnn_t_${nm}* __restrict hb, rnn_t_${nm}* __restrict rb) {
+  const int H2 = 2 * H;
+  if (bb) {
+    for (int k = 0; k < H2; ++k) g[k] = (xa[k] + bb[k]) + a[k];
+  } else {
+    for (int k = 0; k < H2; ++k) g[k] = xa[k] + a[k];
+  }
+  inner_${nm}(g, g, H2);
+  for (int j = 0; j < H; ++j) rb[j] = g[H + j] * hb[j];
+}
+
+/* One row of step t's second half (xa, bb, a: the h columns): g[2H:3H] = act((x.W + b) +
+   (r * h~).U_h), then h = z h~ + (1 - z) h~' into ht. */
+__attribute__((noinline)) static void gru_h_row_${nm}(int H, rnn_t_${nm}* __restrict g,
+        const rnn_t_${nm}* __restrict xa, const rnn_t_${nm}* __restrict bb,
+        const rnn_t_${nm}* __restrict a, const rnn_t_${nm}* __restrict hb, rnn_t_${nm}* __restrict ht) {
+  typedef rnn_t_${nm} R;
+  const int H2 = 2 * H;
+  if (bb) {
+    for (int j = 0; j < H; ++j) g[H2 + j] = (xa[j] + bb[j]) + a[j];
+  } else {
+    for (int j = 0; j < H; ++j) g[H2 + j] = xa[j] + a[j];
+  }
+  act_${nm}(g + H2, g + H2, H);
+  for (int j = 0; j < H; ++j) ht[j] = g[j] * hb[j] + ((R)1 - g[j]) * g[H2 + j];
+}
+${v16}
 /* save == 0 (forward only): G is unused, the gates of one step live in gs (n*3H). */
 static void gru_fwd_${nm}(int Tn, int n, int H, const rnn_t_${nm}* xp,
         const rnn_t_${nm}* bias, const npy_int8* mask, const rnn_t_${nm}* U, rnn_t_${nm}* h, rnn_t_${nm}* G, int save,
@@ -15,37 +46,13 @@ ${v16_dispatch}  typedef rnn_t_${nm} R;
     R* Gt = save ? G + (size_t)t * n * H3 : gs;
     const R* hs = hprev ? masked_prev_${nm}(n, H, m, hprev, hm) : hm;
     if (hprev) RNN_GEMM_${nm}(&NN, &NN, &H2, &n, &H, &one, U, &H3, hs, &H, &zero, A, &H3);
-    for (int b = 0; b < n; ++b) {
-      R* __restrict g = Gt + (size_t)b * H3;
-      const R* __restrict a = A + (size_t)b * H3;
-      const R* __restrict xa = xt + (size_t)b * H3;
-      if (bias) {
-        const R* __restrict bb = bias;
-        for (int k = 0; k < H2; ++k) g[k] = (xa[k] + bb[k]) + a[k];
-      } else {
-        for (int k = 0; k < H2; ++k) g[k] = xa[k] + a[k];
-      }
-      inner_${nm}(g, g, H2);
-      const R* __restrict hb = hs + (size_t)b * H;
-      R* __restrict rb = rh + (size_t)b * H;
-      for (int j = 0; j < H; ++j) rb[j] = g[H + j] * hb[j];
-    }
+    for (int b = 0; b < n; ++b)
+      gru_zr_row_${nm}(H, Gt + (size_t)b * H3, xt + (size_t)b * H3, bias, A + (size_t)b * H3,
+                       hs + (size_t)b * H, rh + (size_t)b * H);
     if (hprev) RNN_GEMM_${nm}(&NN, &NN, &H, &n, &H, &one, U + H2, &H3, rh, &H, &zero, A + H2, &H3);
-    for (int b = 0; b < n; ++b) {
-      R* __restrict g = Gt + (size_t)b * H3;
-      const R* __restrict a = A + (size_t)b * H3 + H2;
-      const R* __restrict xa = xt + (size_t)b * H3 + H2;
-      if (bias) {
-        const R* __restrict bb = bias + H2;
-        for (int j = 0; j < H; ++j) g[H2 + j] = (xa[j] + bb[j]) + a[j];
-      } else {
-        for (int j = 0; j < H; ++j) g[H2 + j] = xa[j] + a[j];
-      }
-      act_${nm}(g + H2, g + H2, H);
-      const R* __restrict hb = hs + (size_t)b * H;
-      R* __restrict ht = h + ((size_t)t * n + b) * H;
-      for (int j = 0; j < H; ++j) ht[j] = g[j] * hb[j] + ((R)1 - g[j]) * g[H2 + j];
-    }
+    for (int b = 0; b < n; ++b)
+      gru_h_row_${nm}(H, Gt + (size_t)b * H3, xt + (size_t)b * H3 + H2, bias ? bias + H2 : NULL,
+                      A + (size_t)b * H3 + H2, hs + (size_t)b * H, h + ((size_t)t * n + b) * H);
   }
 }
 

@@ -1,7 +1,33 @@
 
 /* Rows of the state entering step t: h[t-1] itself when no row is masked,
    else a copy into hm with the masked rows zeroed. */
-${masked_prev}${v16}
+${masked_prev}
+/* One row of step t: g[0:4H] = (x.W + b) + h~.U (the original's order; bb NULL: no bias),
+   i, f, o = inner(.), c~ = act(.), c = f c_prev + i c~ into ct (cp NULL: c_prev taken as 0,
+   as a masked or first step does), act(c) into g[4H:5H], h = o act(c) into ht.  Out of
+   line, as the backward rows. */
+__attribute__((noinline)) static void lstm_fwd_row_${nm}(int H, rnn_t_${nm}* __restrict g,
+        const rnn_t_${nm}* __restrict xa, const rnn_t_${nm}* __restrict bb,
+        const rnn_t_${nm}* __restrict a, const rnn_t_${nm}* __restrict cp,
+        rnn_t_${nm}* __restrict ct, rnn_t_${nm}* __restrict ht) {
+  typedef rnn_t_${nm} R;
+  const int H4 = 4 * H;
+  if (bb) {
+    for (int k = 0; k < H4; ++k) g[k] = (xa[k] + bb[k]) + a[k];
+  } else {
+    for (int k = 0; k < H4; ++k) g[k] = xa[k] + a[k];
+  }
+  inner_${nm}(g, g, 3 * H);
+  act_${nm}(g + 3 * H, g + 3 * H, H);
+  if (cp) {
+    for (int j = 0; j < H; ++j) ct[j] = g[H + j] * cp[j] + g[j] * g[3 * H + j];
+  } else {
+    for (int j = 0; j < H; ++j) ct[j] = g[H + j] * (R)0 + g[j] * g[3 * H + j];
+  }
+  act_${nm}(ct, g + 4 * H, H);
+  for (int j = 0; j < H; ++j) ht[j] = g[2 * H + j] * g[4 * H + j];
+}
+${v16}
 /* save != 0: c and G get every step (for the gradient); save == 0 (forward
    only): c and G are unused, the cell state lives in cbuf (2 rows of n*H) and
    the gates of one row in gs (5H). */
@@ -21,30 +47,10 @@ ${v16_dispatch}  typedef rnn_t_${nm} R;
       const R* hs = masked_prev_${nm}(n, H, m, hprev, hm);
       RNN_GEMM_${nm}(&NN, &NN, &H4, &n, &H, &one, U, &H4, hs, &H, &zero, A, &H4);
     }
-    for (int b = 0; b < n; ++b) {
-      const R* __restrict a = A + (size_t)b * H4;
-      const R* __restrict xa = xt + (size_t)b * H4;
-      R* __restrict g = save ? G + ((size_t)t * n + b) * H5 : gs;
-      R* __restrict ct = cstep + (size_t)b * H;
-      R* __restrict ht = h + ((size_t)t * n + b) * H;
-      /* the original's order: (x.W + b) + h~.U */
-      if (bias) {
-        const R* __restrict bb = bias;
-        for (int k = 0; k < H4; ++k) g[k] = (xa[k] + bb[k]) + a[k];
-      } else {
-        for (int k = 0; k < H4; ++k) g[k] = xa[k] + a[k];
-      }
-      inner_${nm}(g, g, 3 * H);
-      act_${nm}(g + 3 * H, g + 3 * H, H);
-      if (cprev && m[b]) {
-        const R* __restrict cp = cprev + (size_t)b * H;
-        for (int j = 0; j < H; ++j) ct[j] = g[H + j] * cp[j] + g[j] * g[3 * H + j];
-      } else {
-        for (int j = 0; j < H; ++j) ct[j] = g[H + j] * (R)0 + g[j] * g[3 * H + j];
-      }
-      act_${nm}(ct, g + 4 * H, H);
-      for (int j = 0; j < H; ++j) ht[j] = g[2 * H + j] * g[4 * H + j];
-    }
+    for (int b = 0; b < n; ++b)
+      lstm_fwd_row_${nm}(H, save ? G + ((size_t)t * n + b) * H5 : gs, xt + (size_t)b * H4, bias,
+                         A + (size_t)b * H4, cprev && m[b] ? cprev + (size_t)b * H : NULL,
+                         cstep + (size_t)b * H, h + ((size_t)t * n + b) * H);
   }
 }
 

@@ -2,9 +2,9 @@
    once per call into panels of KL_PW64 columns (mm.h), shared out between the threads (one
    barrier); per step, thread k's rows [lo, hi): the products h~ . U_zr and (r * h~) . U_h
    panel by panel on register tiles (K in chunks of KL_KC64 panel rows), written where the
-   BLAS path's GEMM writes them (A), then the BLAS path's gate loops, unchanged.  Only the
-   summation order of the products differs from the BLAS path (each element's sum in k
-   order, the same for any thread count). */
+   BLAS path's GEMM writes them (A), then the BLAS path's gate rows (gru_zr_row,
+   gru_h_row).  Only the summation order of the products differs from the BLAS path (each
+   element's sum in k order, the same for any thread count). */
 #if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
 #define KL_GRU64_${nm} 1
 ${common}
@@ -45,40 +45,16 @@ static void kl_gru64_rows_${nm}(void* vp, int k, struct kl_team_${nm}* tm) {
       for (int jb = 0; jb < NZ; ++jb)
         kl_panel64_${nm}(nr, nt, H, hs, a->Pzr + (size_t)jb * H * PW, buf, A + jb * PW, (size_t)H3,
                          H2 - jb * PW < PW ? H2 - jb * PW : PW);
-    for (int b = 0; b < nr; ++b) {
-      double* __restrict g = Gt + (size_t)b * H3;
-      const double* __restrict ab = A + (size_t)b * H3;
-      const double* __restrict xa = xt + (size_t)b * H3;
-      if (bias) {
-        const double* __restrict bb = bias;
-        for (int j = 0; j < H2; ++j) g[j] = (xa[j] + bb[j]) + ab[j];
-      } else {
-        for (int j = 0; j < H2; ++j) g[j] = xa[j] + ab[j];
-      }
-      inner_${nm}(g, g, H2);
-      const double* __restrict hb = hs + (size_t)b * H;
-      double* __restrict rb = rh + (size_t)b * H;
-      for (int j = 0; j < H; ++j) rb[j] = g[H + j] * hb[j];
-    }
+    for (int b = 0; b < nr; ++b)
+      gru_zr_row_${nm}(H, Gt + (size_t)b * H3, xt + (size_t)b * H3, bias, A + (size_t)b * H3,
+                       hs + (size_t)b * H, rh + (size_t)b * H);
     if (hprev)
       for (int jb = 0; jb < NH; ++jb)
         kl_panel64_${nm}(nr, nt, H, rh, a->Ph + (size_t)jb * H * PW, buf, A + H2 + jb * PW, (size_t)H3,
                          H - jb * PW < PW ? H - jb * PW : PW);
-    for (int b = 0; b < nr; ++b) {
-      double* __restrict g = Gt + (size_t)b * H3;
-      const double* __restrict ab = A + (size_t)b * H3 + H2;
-      const double* __restrict xa = xt + (size_t)b * H3 + H2;
-      if (bias) {
-        const double* __restrict bb = bias + H2;
-        for (int j = 0; j < H; ++j) g[H2 + j] = (xa[j] + bb[j]) + ab[j];
-      } else {
-        for (int j = 0; j < H; ++j) g[H2 + j] = xa[j] + ab[j];
-      }
-      act_${nm}(g + H2, g + H2, H);
-      const double* __restrict hb = hs + (size_t)b * H;
-      double* __restrict ht = a->h + ((size_t)t * n + lo + b) * H;
-      for (int j = 0; j < H; ++j) ht[j] = g[j] * hb[j] + (1.0 - g[j]) * g[H2 + j];
-    }
+    for (int b = 0; b < nr; ++b)
+      gru_h_row_${nm}(H, Gt + (size_t)b * H3, xt + (size_t)b * H3 + H2, bias ? bias + H2 : NULL,
+                      A + (size_t)b * H3 + H2, hs + (size_t)b * H, a->h + ((size_t)t * n + lo + b) * H);
   }
 }
 

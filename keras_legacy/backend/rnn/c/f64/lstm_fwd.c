@@ -1,9 +1,9 @@
 /* LSTM forward (float64, AVX-512F or AVX2 + FMA): U (H, 4H) packed once per call into
-   panels of KL_PW64 columns (mm.h), shared out between the threads (one barrier); per step, thread k's rows
-   [lo, hi): h~ . U panel by panel on register tiles (mm.h), written where the BLAS path's
-   GEMM writes it (A), then the BLAS path's gate loop, unchanged.  Only the summation order
-   of the product differs from the BLAS path (each element's sum in k order, the same for
-   any thread count). */
+   panels of KL_PW64 columns (mm.h), shared out between the threads (one barrier); per
+   step, thread k's rows [lo, hi): h~ . U panel by panel on register tiles (mm.h), written
+   where the BLAS path's GEMM writes it (A), then the BLAS path's gate row (lstm_fwd_row).
+   Only the summation order of the product differs from the BLAS path (each element's sum
+   in k order, the same for any thread count). */
 #if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
 #define KL_LSTM64_${nm} 1
 ${common}
@@ -46,30 +46,10 @@ static void kl_lstm64_rows_${nm}(void* vp, int k, struct kl_team_${nm}* tm) {
         kl_panel64_${nm}(nr, nt, H, hs, a->P + (size_t)jb * H * PW, buf, A + jb * PW, (size_t)H4,
                          H4 - jb * PW < PW ? H4 - jb * PW : PW);
     }
-    for (int b = 0; b < nr; ++b) {
-      const double* __restrict ab = A + (size_t)b * H4;
-      const double* __restrict xa = xt + (size_t)b * H4;
-      double* __restrict g = save ? a->G + ((size_t)t * n + lo + b) * H5 : gs;
-      double* __restrict ct = cstep + (size_t)b * H;
-      double* __restrict ht = a->h + ((size_t)t * n + lo + b) * H;
-      /* the original's order: (x.W + b) + h~.U */
-      if (bias) {
-        const double* __restrict bb = bias;
-        for (int j = 0; j < H4; ++j) g[j] = (xa[j] + bb[j]) + ab[j];
-      } else {
-        for (int j = 0; j < H4; ++j) g[j] = xa[j] + ab[j];
-      }
-      inner_${nm}(g, g, 3 * H);
-      act_${nm}(g + 3 * H, g + 3 * H, H);
-      if (cprev && m[b]) {
-        const double* __restrict cp = cprev + (size_t)b * H;
-        for (int j = 0; j < H; ++j) ct[j] = g[H + j] * cp[j] + g[j] * g[3 * H + j];
-      } else {
-        for (int j = 0; j < H; ++j) ct[j] = g[H + j] * 0.0 + g[j] * g[3 * H + j];
-      }
-      act_${nm}(ct, g + 4 * H, H);
-      for (int j = 0; j < H; ++j) ht[j] = g[2 * H + j] * g[4 * H + j];
-    }
+    for (int b = 0; b < nr; ++b)
+      lstm_fwd_row_${nm}(H, save ? a->G + ((size_t)t * n + lo + b) * H5 : gs, xt + (size_t)b * H4, bias,
+                         A + (size_t)b * H4, cprev && m[b] ? cprev + (size_t)b * H : NULL,
+                         cstep + (size_t)b * H, a->h + ((size_t)t * n + lo + b) * H);
   }
 }
 
